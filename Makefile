@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# QUIC in the Linux kernel: top-level build.
+#
+#   make              quic.ko for every target kernel, libquic, test programs
+#   make check        host tests, then one VM boot per target kernel
+#   make lint         sparse and checkpatch --strict over the kernel code
+#   make deps         the set-up command (scripts/setup.sh)
+#
+# KDIR=/lib/modules/<version>/build builds (and tests) one kernel only;
+# KERNEL=6.1 or KERNEL=6.12 picks one target series.  See README.md.
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+
+ifdef KDIR
+KVERS := $(shell make -s -C $(KDIR) kernelrelease 2>/dev/null)
+else
+KVERS := $(shell $(TOP)/scripts/kernels.sh $(KERNEL))
+endif
+
+CC ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include/uapi
+
+VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*.c))
+HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
+
+.PHONY: all modules userspace check check-host check-vm lint deps clean
+
+all: modules userspace
+
+# External modules build in place, so each kernel gets its own tree of
+# symbolic links to the sources under build/<version>/.
+modules:
+	@test -n "$(KVERS)" || { echo "no target kernel headers: run scripts/setup.sh" >&2; exit 1; }
+	@set -e; for k in $(KVERS); do \
+		kdir=$${KDIR:-/lib/modules/$$k/build}; \
+		mkdir -p $(BUILD)/$$k; \
+		cp -rsf $(TOP)/net $(TOP)/modules $(BUILD)/$$k/; \
+		echo "  MODULES $$k"; \
+		$(MAKE) -s -C $$kdir M=$(BUILD)/$$k/net/quic QUIC_TOP=$(TOP) \
+			W=1 KCFLAGS=-Werror modules; \
+	done
+
+userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx
+
+$(BUILD)/tests/vm/%: tests/vm/%.c tests/lib/test.h include/uapi/linux/quic.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/host/%: tests/host/%.c tests/lib/test.h include/uapi/linux/quic.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -std=c11 -pedantic -o $@ $<
+
+# The UAPI header must also build as C++; the same pins hold there.
+$(BUILD)/tests/host/uapi_pins_cxx: tests/host/uapi_pins.c tests/lib/test.h include/uapi/linux/quic.h
+	@mkdir -p $(dir $@)
+	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -I$(TOP)/include/uapi -o $@ $<
+
+check: all
+	@$(TOP)/tests/run.sh $(KVERS)
+
+check-host: userspace
+	@$(TOP)/tests/run.sh --host-only
+
+check-vm: all
+	@$(TOP)/tests/run.sh --vm-only $(KVERS)
+
+LINT_KVER := $(firstword $(KVERS))
+CHECKPATCH := /var/cache/quic-dev/checkpatch/scripts/checkpatch.pl
+LINT_FILES := $(wildcard net/quic/*.[ch] net/quic/Kbuild modules/*/*.[ch] include/uapi/linux/*.h)
+
+lint:
+	@test -x $(CHECKPATCH) || { echo "checkpatch missing: run scripts/setup.sh" >&2; exit 1; }
+	@echo "  CHECKPATCH --strict"
+	@$(CHECKPATCH) --strict --no-tree --quiet --show-types \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f $(filter %.c %.h,$(LINT_FILES))
+	@set -e; for k in $(KVERS); do \
+		mkdir -p $(BUILD)/$$k; cp -rsf $(TOP)/net $(TOP)/modules $(BUILD)/$$k/; \
+		echo "  SPARSE $$k"; \
+		$(MAKE) -s -C /lib/modules/$$k/build M=$(BUILD)/$$k/net/quic \
+			QUIC_TOP=$(TOP) C=2 W=1 modules 2>&1 | tee $(BUILD)/$$k/sparse.log; \
+		! grep -E 'warning|error' $(BUILD)/$$k/sparse.log; \
+	done
+	@echo "lint: clean"
+
+deps:
+	$(TOP)/scripts/setup.sh
+
+clean:
+	rm -rf $(BUILD)

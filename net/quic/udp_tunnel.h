@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC: kernel UDP tunnel sockets, shared by the QUIC sockets bound to the
+ * same local address and port.
+ */
+
+#ifndef __NET_QUIC_UDP_TUNNEL_H
+#define __NET_QUIC_UDP_TUNNEL_H
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/refcount.h>
+#include <linux/rcupdate.h>
+
+union quic_addr {
+	struct sockaddr		sa;
+	struct sockaddr_in	v4;
+	struct sockaddr_in6	v6;
+};
+
+struct quic_udp_sock {
+	struct hlist_node	node;		/* in quic_udp_table, by port */
+	refcount_t		refcnt;		/* one per QUIC socket using it */
+	struct socket		*sock;		/* the kernel UDP socket */
+	union quic_addr		addr;		/* as bound, port filled in */
+	struct rcu_head		rcu;
+};
+
+struct quic_udp_sock *quic_udp_sock_get(struct sock *owner,
+					const union quic_addr *addr);
+void quic_udp_sock_put(struct quic_udp_sock *us);
+
+void quic_udp_exit(void);
+
+#endif /* __NET_QUIC_UDP_TUNNEL_H */

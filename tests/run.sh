@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test runner behind "make check": host tests first, then one VM boot
+# per target kernel.  Prints one line per test and closes with
+# "N passed, N failed[, N skipped]"; exits non-zero on any failure.
+#
+# usage: tests/run.sh [--host-only | --vm-only] [kernel release ...]
+#   TEST_FILTER=glob   run only the tests whose "suite.name" matches
+#   VM_TIMEOUT=secs    limit for one VM boot (default 1500)
+
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+logs=$top/build/test-logs
+mkdir -p "$logs"
+
+host=1 vm=1
+case "${1:-}" in
+--host-only) vm=0; shift ;;
+--vm-only) host=0; shift ;;
+esac
+kernels=("$@")
+
+passed=0 failed=0 skipped=0
+
+# Count and print the result lines of one log, tagged with where they ran.
+tally() {
+	local tag=$1 log=$2 line
+	while IFS= read -r line; do
+		case "$line" in
+		PASS:*) passed=$((passed + 1)); echo "PASS: [$tag]${line#PASS:}" ;;
+		FAIL:*) failed=$((failed + 1)); echo "FAIL: [$tag]${line#FAIL:}" ;;
+		SKIP:*) skipped=$((skipped + 1)); echo "SKIP: [$tag]${line#SKIP:}" ;;
+		esac
+	done < "$log"
+}
+
+fail_line() {
+	failed=$((failed + 1))
+	echo "FAIL: [$1] $2"
+}
+
+if [ $host = 1 ]; then
+	for t in "$top"/build/tests/host/*; do
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		log=$logs/host-${t##*/}.log
+		"$t" > "$log" 2>&1
+		rc=$?
+		tally host "$log"
+		[ $rc -eq 0 ] || [ $rc -eq 1 ] ||
+			fail_line host "${t##*/} exited with $rc (see $log)"
+	done
+fi
+
+# KVM is used when it works; on these machines it usually does not.
+kvm_flag() {
+	if [ -w /dev/kvm ] &&
+	   echo q | timeout 20 qemu-system-x86_64 -accel kvm -machine q35 \
+		-cpu host -nographic -nodefaults -monitor stdio >/dev/null 2>&1; then
+		echo ""
+	else
+		echo "--disable-kvm"
+	fi
+}
+
+if [ $vm = 1 ]; then
+	[ ${#kernels[@]} -gt 0 ] || fail_line vm "no target kernel installed (run scripts/setup.sh)"
+	kvm=$(kvm_flag)
+	for k in "${kernels[@]}"; do
+		tag=${k%%-*}
+		tag=${tag%%+*}
+		# The suite writes its results to a file in a shared directory;
+		# the console log keeps the kernel's messages.
+		# (virtme-ng shares a directory read-write only from under
+		# an overlay such as /tmp, and only when started from there.)
+		log=$logs/vm-$k.console
+		res=$logs/vm-$k.results
+		shared=$(mktemp -d /tmp/quic-vm.XXXXXX)
+		echo "# booting $k ${kvm:-(kvm)}" >&2
+		start=$(date +%s)
+		(cd /tmp && timeout "${VM_TIMEOUT:-1500}" vng $kvm -v -r "/boot/vmlinuz-$k" \
+			--user root --cpus 2 --memory 2G --rwdir "$shared" \
+			--exec "TEST_FILTER='${TEST_FILTER:-}' $top/tests/vm/run-in-vm.sh $k > $shared/results 2>&1" \
+			< /dev/null > "$log" 2>&1)
+		rc=$?
+		cp "$shared/results" "$res" 2>/dev/null || : > "$res"
+		rm -rf "$shared"
+		echo "# $k: $(( $(date +%s) - start )) s in the VM, results in $res" >&2
+		tally "$tag" "$res"
+		if ! grep -q '^VM-SUITE-END' "$res"; then
+			fail_line "$tag" "vm.boot: the suite did not finish (rc $rc, see $log)"
+			grep -E '\] (BUG|WARNING|Oops|RIP|Kernel panic|Call Trace)|^ *\[ *[0-9.]+\]  [a-z_]+\+0x' \
+				"$log" | head -n 30 | sed 's/^/# /' >&2
+		fi
+	done
+fi
+
+summary="$passed passed, $failed failed"
+[ $skipped -eq 0 ] || summary="$summary, $skipped skipped"
+echo "$summary"
+[ $failed -eq 0 ] && [ $passed -gt 0 ]

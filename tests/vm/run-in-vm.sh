@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the test VM (tests/run.sh boots it): loads the module, runs
+# the in-VM suite, unloads the module and checks the kernel log.  Prints one
+# "PASS: ..." or "FAIL: ..." line per test, then "VM-SUITE-END".
+#
+# usage: run-in-vm.sh <kernel release>     (TEST_FILTER=glob picks tests)
+
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kver=$1
+bin=$top/build/tests/vm
+ko=$top/build/$kver/net/quic/quic.ko
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1${2:+: $2}"; }
+
+# Kernel log lines that fail a boot, wherever they come from.
+bad_log='WARNING:|BUG:|Oops|general protection|refcount_t|list_add corruption|list_del corruption|kernel BUG|Call Trace|still has objects|UBSAN|KASAN|leak'
+
+want() {
+	# A harness step runs unless a filter is set that names other tests.
+	[ -z "${TEST_FILTER:-}" ] || [[ "vm.$1" == $TEST_FILTER ]]
+}
+
+cd /tmp || exit 1
+dmesg -C
+# An oops ends the boot at once instead of hanging the suite.
+sysctl -qw kernel.panic_on_oops=1 kernel.panic=-1
+ip link set lo up
+
+if [ "$(uname -r)" != "$kver" ]; then
+	fail vm.kernel "booted $(uname -r), want $kver"
+fi
+
+if modprobe udp_tunnel && modprobe ip6_udp_tunnel; then
+	want load_deps && pass vm.load_deps
+else
+	fail vm.load_deps "modprobe udp_tunnel ip6_udp_tunnel"
+fi
+
+if out=$(insmod "$ko" 2>&1); then
+	want load_module && pass vm.load_module
+else
+	fail vm.load_module "$out"
+	echo VM-SUITE-END
+	exit 0
+fi
+
+for t in "$bin"/*; do
+	[ -x "$t" ] || continue
+	name=${t##*/}
+	timeout -k 5 "${PROGRAM_TIMEOUT:-900}" "$t"
+	rc=$?
+	# A program that dies without saying why still fails.
+	[ $rc -eq 0 ] || [ $rc -eq 1 ] || fail "$name" "exited with $rc"
+done
+
+if out=$(rmmod quic 2>&1); then
+	want unload_module && pass vm.unload_module
+else
+	fail vm.unload_module "$out"
+fi
+if [ -e /sys/module/quic ]; then
+	fail vm.module_gone "/sys/module/quic still present"
+fi
+
+# Let deferred work (RCU callbacks, workqueues) run before reading the log.
+sleep 1
+if log=$(dmesg | grep -E "$bad_log"); then
+	fail vm.kernel_log_clean "$(echo "$log" | head -n 5 | tr '\n' '|')"
+	dmesg | tail -n 60 | sed 's/^/dmesg: /'
+else
+	want kernel_log_clean && pass vm.kernel_log_clean
+fi
+echo VM-SUITE-END
