@@ -98,16 +98,11 @@ fi
 # only what it needs, once.
 cache=/var/cache/quic-dev/checkpatch
 if [ ! -x "$cache/scripts/checkpatch.pl" ]; then
-	tarball=$(ls /usr/src/linux-source-6.12*.tar.* 2>/dev/null | sort -V | tail -n1)
+	tarball=$(ls /usr/src/linux-source-6.12*.tar.* | sort -V | tail -n1)
 	mkdir -p "$cache"
-	top=$(tar -tf "$tarball" | head -n1 | cut -d/ -f1)
-	tar -xf "$tarball" -C "$cache" --strip-components=1 \
-		"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
-		"$top/scripts/const_structs.checkpatch" \
-		"$top/Documentation/dev-tools/checkpatch.rst" 2>/dev/null ||
-	tar -xf "$tarball" -C "$cache" --strip-components=1 \
-		"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
-		"$top/scripts/const_structs.checkpatch"
+	tar -xf "$tarball" -C "$cache" --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
 	echo "setup: checkpatch extracted to $cache"
 fi
 

@@ -16,11 +16,10 @@
 #include <net/sock.h>
 #include <uapi/linux/tls.h>
 
-#include "compat.h"
 #include "socket.h"
 
-#define QUIC_VARINT_MAX		((1ULL << 62) - 1)
-#define QUIC_STREAMS_MAX	(1ULL << 60)	/* RFC 9000 section 4.6 */
+#define QUIC_VARINT_MAX		(BIT_ULL(62) - 1)
+#define QUIC_STREAMS_MAX	BIT_ULL(60)	/* RFC 9000 section 4.6 */
 
 #define QUIC_MIN_UDP_PAYLOAD	1200
 #define QUIC_MAX_UDP_PAYLOAD	65527
