@@ -24,8 +24,19 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include/uapi
 
 VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all modules userspace check check-host check-vm lint deps clean
+# The wire layer builds in userspace too, through tests/shim/, for unit
+# tests under ASan and UBSan and for libFuzzer.
+WIRE_SRCS := $(wildcard net/quic/wire_*.c)
+WIRE_DEPS := $(WIRE_SRCS) $(wildcard net/quic/wire*.h) include/uapi/linux/quic.h \
+	$(wildcard tests/shim/linux/*.h)
+WIRE_CFLAGS := -I$(TOP)/tests/shim -I$(TOP)/include/uapi -I$(TOP)/net/quic
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_TIME ?= 600
+
+.PHONY: all modules userspace check check-host check-vm lint deps clean fuzz
 
 all: modules userspace
 
@@ -42,13 +53,23 @@ modules:
 			W=1 KCFLAGS=-Werror modules; \
 	done
 
-userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx
+userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS)
 
 $(BUILD)/tests/vm/%: tests/vm/%.c tests/lib/test.h include/uapi/linux/quic.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
-$(BUILD)/tests/host/%: tests/host/%.c tests/lib/test.h include/uapi/linux/quic.h
+$(BUILD)/tests/host/%: tests/host/%.c tests/lib/test.h $(WIRE_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -Wall -Wextra -Werror $(WIRE_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(WIRE_SRCS)
+
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(WIRE_DEPS)
+	@mkdir -p $(dir $@)
+	clang -O1 -g -Wall -Wextra -Werror $(WIRE_CFLAGS) $(SAN_CFLAGS) \
+		-fsanitize=fuzzer -o $@ $< $(WIRE_SRCS)
+
+# The UAPI pins: strict C11, libc and kernel UAPI headers only.
+$(BUILD)/tests/host/uapi_pins: tests/host/uapi_pins.c tests/lib/test.h include/uapi/linux/quic.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -std=c11 -pedantic -o $@ $<
 
@@ -65,6 +86,10 @@ check-host: userspace
 
 check-vm: all
 	@$(TOP)/tests/run.sh --vm-only $(KVERS)
+
+# Run each fuzzer for FUZZ_TIME seconds (make check gives them 60 s in all).
+fuzz: $(FUZZ_TARGETS)
+	@$(TOP)/tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 LINT_KVER := $(firstword $(KVERS))
 CHECKPATCH := /var/cache/quic-dev/checkpatch/scripts/checkpatch.pl

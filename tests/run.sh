@@ -50,6 +50,14 @@ if [ $host = 1 ]; then
 		[ $rc -eq 0 ] || [ $rc -eq 1 ] ||
 			fail_line host "${t##*/} exited with $rc (see $log)"
 	done
+	# The fuzzers, from their seed corpora: 60 seconds in all.
+	fuzzers=("$top"/build/tests/fuzz/fuzz_*)
+	if [ -x "${fuzzers[0]}" ] && [ -z "${TEST_FILTER:-}" ]; then
+		each=$((60 / ${#fuzzers[@]}))
+		"$top"/tests/fuzz/run.sh "$each" "${fuzzers[@]}" > "$logs/fuzz.log" 2>&1
+		tally host "$logs/fuzz.log"
+		grep '^#' "$logs/fuzz.log" >&2
+	fi
 fi
 
 # KVM is used when it works; on these machines it usually does not.
