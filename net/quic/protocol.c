@@ -14,7 +14,12 @@
 #include <net/ipv6.h>
 #include <net/transp_v6.h>
 
+#include "crypto.h"
 #include "socket.h"
+
+static bool selftest;
+module_param(selftest, bool, 0444);
+MODULE_PARM_DESC(selftest, "Check packet protection against the RFC samples at load");
 
 static const struct proto_ops quic_proto_ops = {
 	.family		= PF_INET,
@@ -98,9 +103,18 @@ static int __init quic_init(void)
 {
 	int i, err;
 
-	err = proto_register(&quic_prot, 1);
+	err = quic_crypto_init();
 	if (err)
 		return err;
+	if (selftest) {
+		err = quic_crypto_selftest();
+		if (err)
+			goto crypto_exit;
+	}
+
+	err = proto_register(&quic_prot, 1);
+	if (err)
+		goto crypto_exit;
 	err = proto_register(&quicv6_prot, 1);
 	if (err)
 		goto unreg_prot;
@@ -121,6 +135,8 @@ unreg_sw:
 	proto_unregister(&quicv6_prot);
 unreg_prot:
 	proto_unregister(&quic_prot);
+crypto_exit:
+	quic_crypto_exit();
 	return err;
 }
 
@@ -133,6 +149,7 @@ static void __exit quic_exit(void)
 	quic_udp_exit();
 	proto_unregister(&quicv6_prot);
 	proto_unregister(&quic_prot);
+	quic_crypto_exit();
 	pr_info("quic: unloaded\n");
 }
 

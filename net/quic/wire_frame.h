@@ -53,11 +53,18 @@ enum quic_pkt_level {
 /*
  * A decoded frame.  Variable-length data (STREAM and CRYPTO data, tokens,
  * reason phrases, ACK ranges after the first) points into the buffer that
- * was decoded; it is valid as long as that buffer is.
+ * was decoded; it is valid as long as that buffer is.  Fixed-size data
+ * (connection IDs, reset tokens, path data) is copied.
  */
 struct quic_frame {
 	u64 type;		/* as on the wire, e.g. 0x0b for STREAM+OFF+LEN */
 	union {
+		/*
+		 * PADDING: a run of consecutive 0x00 bytes is decoded as one
+		 * frame of @padding_len bytes; encoding writes as many (0 is
+		 * taken as 1).
+		 */
+		u32 padding_len;
 		struct {
 			u64 largest;
 			u64 delay;		/* encoded, not scaled */
@@ -127,7 +134,7 @@ struct quic_frame {
 /* Where a decode failed, for the CONNECTION_CLOSE that reports it. */
 struct quic_frame_error {
 	u64 errcode;		/* QUIC_TRANSPORT_ERROR_* */
-	u64 frame_type;		/* the offending frame's type, if read */
+	u64 frame_type;		/* the offending frame's type, 0 if not read */
 };
 
 /**
@@ -140,11 +147,14 @@ struct quic_frame_error {
  * Checks everything that can be checked without connection state: lengths,
  * the minimal encoding of the frame type, value limits (2^62 offsets,
  * 2^60 streams, 1..20 byte connection IDs, retire_prior_to <= seq, non-empty
- * tokens, ACK ranges that stay above zero).
+ * tokens, ACK ranges that stay above zero).  A run of PADDING bytes is one
+ * frame.  Whether the frame may appear in the packet is not checked here:
+ * see quic_frame_allowed().
  *
  * Return: true on success.  On failure @err is FRAME_ENCODING_ERROR for a
  * truncated, malformed or unknown frame, PROTOCOL_VIOLATION for a frame type
- * encoded on more bytes than needed.
+ * encoded on more bytes than needed; @p, @len and @f are then undefined
+ * except that @p and @len are not advanced.
  */
 bool quic_frame_decode(const u8 **p, u32 *len, struct quic_frame *f,
 		       struct quic_frame_error *err);
@@ -153,40 +163,82 @@ bool quic_frame_decode(const u8 **p, u32 *len, struct quic_frame *f,
  * quic_frame_len - bytes that quic_frame_encode() will write
  * @f: the frame; its type says which member is used
  *
+ * Refuses every frame that quic_frame_decode() would refuse, so that what is
+ * encoded decodes again.  For ACK frames, @f->ack.ranges must hold exactly
+ * @f->ack.range_count (gap, length) pairs in exactly @f->ack.ranges_len
+ * bytes, none going below packet number 0.  STREAM without the OFF bit needs
+ * an offset of 0.
+ *
  * Return: the length, or 0 if the frame cannot be encoded (unknown type, a
- * value above 2^62-1, a connection ID longer than 20 bytes).
+ * value above 2^62-1, a connection ID of 0 or more than 20 bytes, an empty
+ * token, more than 2^60 streams, offset + length above 2^62-1, inconsistent
+ * ACK ranges, retire_prior_to above seq, a length above 2^32-1).
  */
 u32 quic_frame_len(const struct quic_frame *f);
 
 /**
  * quic_frame_encode - write a frame
  * @p: where to write; quic_frame_len(@f) bytes must be available
- * @f: the frame (the same struct quic_frame_decode() fills)
+ * @f: a frame for which quic_frame_len() returned non-zero
  *
- * STREAM without the LEN bit and DATAGRAM 0x30 write their data and must be
- * the last frame of a packet.
+ * The frame type is written in its shortest form.  STREAM without the LEN
+ * bit and DATAGRAM 0x30 write their data and must be the last frame of a
+ * packet.  ACK ranges are copied as they are.
  *
- * Return: the end of what was written.
+ * Return: the end of what was written, @p + quic_frame_len(@f).
  */
 u8 *quic_frame_encode(u8 *p, const struct quic_frame *f);
 
-/* RFC 9000 section 12.4, table 3 (and RFC 9221 for DATAGRAM). */
+/**
+ * quic_frame_allowed - may a frame appear in this type of packet
+ * @type: the frame type
+ * @level: the packet type
+ *
+ * RFC 9000 section 12.4, table 3; RFC 9221 section 4 for DATAGRAM (0-RTT
+ * and 1-RTT only).  A frame where it is not allowed is a PROTOCOL_VIOLATION.
+ *
+ * Return: true if allowed, false if not or if @type is unknown.
+ */
 bool quic_frame_allowed(u64 type, enum quic_pkt_level level);
 
-/* Frames other than ACK, PADDING and CONNECTION_CLOSE elicit an ACK. */
+/**
+ * quic_frame_ack_eliciting - does a frame make its packet ack-eliciting
+ * @type: the frame type
+ *
+ * RFC 9002 section 2 and RFC 9000 section 13.2; DATAGRAM is ack-eliciting
+ * (RFC 9221 section 5.2), and so must be any extension frame (RFC 9000
+ * section 19.21).
+ *
+ * Return: false for ACK, PADDING and CONNECTION_CLOSE, true otherwise.
+ */
 bool quic_frame_ack_eliciting(u64 type);
 
-/* PATH_CHALLENGE, PATH_RESPONSE, NEW_CONNECTION_ID and PADDING probe. */
+/**
+ * quic_frame_probing - is a frame a probing frame
+ * @type: the frame type
+ *
+ * RFC 9000 section 9.1: a packet of probing frames only may probe a path.
+ *
+ * Return: true for PATH_CHALLENGE, PATH_RESPONSE, NEW_CONNECTION_ID and
+ * PADDING, false otherwise.
+ */
 bool quic_frame_probing(u64 type);
 
+/* Walks the ranges of an ACK frame; set up by quic_ack_iter_init(). */
 struct quic_ack_iter {
-	const u8 *p;
-	u32 len;
-	u64 left;	/* ranges still to read from @p */
-	u64 next;	/* largest of the next range, before the gap */
-	bool started;
+	const u8 *p;		/* (gap, length) pairs not read yet */
+	u32 len;		/* bytes at @p */
+	u64 left;		/* pairs still to read from @p */
+	u64 largest;		/* the range the next call returns */
+	u64 smallest;
+	bool more;		/* false once every range was returned */
 };
 
+/**
+ * quic_ack_iter_init - start walking the ranges of an ACK frame
+ * @it: the iterator
+ * @f: an ACK or ACK_ECN frame; any other frame gives no range
+ */
 void quic_ack_iter_init(struct quic_ack_iter *it, const struct quic_frame *f);
 
 /**
@@ -196,7 +248,8 @@ void quic_ack_iter_init(struct quic_ack_iter *it, const struct quic_frame *f);
  * @smallest: set to the smallest packet number of the range
  * @largest: set to the largest packet number of the range
  *
- * Ranges come largest first, @f->ack.range_count + 1 of them.
+ * Ranges come largest first, @f->ack.range_count + 1 of them.  Ranges that
+ * were not validated stop the walk where they go wrong, safely.
  *
  * Return: false when there are no more.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace stand-in for the kernel's <linux/errno.h>. */
+/* Userspace stand-in for the kernel's <linux/errno.h>: the UAPI one. */
 #ifndef QUIC_SHIM_LINUX_ERRNO_H
 #define QUIC_SHIM_LINUX_ERRNO_H
-#include <errno.h>
+#include_next <linux/errno.h>
 #endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC crypto layer: packet protection (RFC 9001 section 5, RFC 9369
+ * section 3.3) over the kernel crypto API.
+ */
+
+#ifndef __NET_QUIC_CRYPTO_H
+#define __NET_QUIC_CRYPTO_H
+
+#include <crypto/aes.h>
+#include <crypto/chacha.h>
+#include <linux/types.h>
+
+#define QUIC_SECRET_MAX_LEN	48	/* SHA-384 */
+#define QUIC_KEY_MAX_LEN	32
+#define QUIC_IV_LEN		12
+#define QUIC_TAG_LEN		16
+#define QUIC_HP_SAMPLE_LEN	16
+#define QUIC_HP_MASK_LEN	5
+#define QUIC_PN_MAX_LEN		4
+
+struct crypto_shash;
+struct quic_cipher;
+
+/* The keys of one direction at one encryption level. */
+struct quic_crypto_keys {
+	/* [key phase]; only 1-RTT keys change phase (RFC 9001 section 6). */
+	struct crypto_aead	*aead[2];
+	u8			iv[2][QUIC_IV_LEN];
+	u8			secret[2][QUIC_SECRET_MAX_LEN];
+	union {
+		struct crypto_aes_ctx	aes;
+		u32			chacha[CHACHA_KEY_SIZE / 4];
+	} hp;
+	bool			ready;
+};
+
+/* Packet protection for one encryption level of one connection. */
+struct quic_crypto {
+	const struct quic_cipher	*cipher;
+	u32				version;
+	struct quic_crypto_keys		tx;
+	struct quic_crypto_keys		rx;
+	u8				key_phase;	/* 1-RTT tx phase */
+};
+
+int quic_crypto_set_secret(struct quic_crypto *c, u32 version,
+			   u32 cipher_type, bool send, const u8 *secret,
+			   u32 secret_len);
+int quic_crypto_initial_keys(struct quic_crypto *c, u32 version,
+			     const u8 *dcid, u32 dcid_len, bool is_server);
+int quic_crypto_key_update_prepare(struct quic_crypto *c);
+void quic_crypto_free(struct quic_crypto *c);
+
+int quic_crypto_encrypt(struct quic_crypto *c, u8 *pkt, u32 pn_offset,
+			u32 hdr_len, u32 payload_len, u64 pn);
+int quic_crypto_hp_remove(struct quic_crypto *c, u8 *pkt, u32 len,
+			  u32 pn_offset);
+int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hdr_len,
+			u32 len, u64 pn, u8 key_phase);
+
+int quic_crypto_retry_tag(u32 version, const u8 *pseudo, u32 len, u8 *tag);
+
+int quic_crypto_hkdf_expand_label(struct crypto_shash *hash,
+				  const u8 *secret, u32 secret_len,
+				  const char *label, u8 *out, u32 out_len);
+
+int quic_crypto_init(void);
+void quic_crypto_exit(void);
+int quic_crypto_selftest(void);
+
+#endif /* __NET_QUIC_CRYPTO_H */
