@@ -95,6 +95,14 @@ static const struct quic_cipher *quic_cipher_find(u32 type)
 	return NULL;
 }
 
+/* The secret length of a TLS_CIPHER_* suite; 0 if not supported. */
+u32 quic_crypto_secret_len(u32 cipher_type)
+{
+	const struct quic_cipher *cipher = quic_cipher_find(cipher_type);
+
+	return cipher ? cipher->secret_len : 0;
+}
+
 /**
  * quic_crypto_hkdf_expand_label - HKDF-Expand-Label of TLS 1.3 (RFC 8446
  * section 7.1) with an empty context, as QUIC uses it

@@ -65,6 +65,7 @@ int quic_crypto_hkdf_expand_label(struct crypto_shash *hash,
 				  const u8 *secret, u32 secret_len,
 				  const char *label, u8 *out, u32 out_len);
 
+u32 quic_crypto_secret_len(u32 cipher_type);
 int quic_crypto_init(void);
 void quic_crypto_exit(void);
 int quic_crypto_selftest(void);

@@ -21,22 +21,37 @@ static bool selftest;
 module_param(selftest, bool, 0444);
 MODULE_PARM_DESC(selftest, "Check packet protection against the RFC samples at load");
 
+#ifdef QUIC_HAVE_PROTO_ACCEPT_ARG
+static int quic_inet_accept(struct socket *sock, struct socket *newsock,
+			    struct proto_accept_arg *arg)
+{
+	return quic_do_accept(sock, newsock, arg->flags, arg->kern);
+}
+#else
+static int quic_inet_accept(struct socket *sock, struct socket *newsock,
+			    int flags, bool kern)
+{
+	return quic_do_accept(sock, newsock, flags, kern);
+}
+#endif
+
 static const struct proto_ops quic_proto_ops = {
 	.family		= PF_INET,
 	.owner		= THIS_MODULE,
 	.release	= inet_release,
 	.bind		= inet_bind,
-	.connect	= sock_no_connect,
+	.connect	= quic_inet_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
+	.accept		= quic_inet_accept,
 	.getname	= inet_getname,
+	.poll		= quic_inet_poll,
 	.ioctl		= inet_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
+	.listen		= quic_inet_listen,
+	.shutdown	= quic_inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,
 	.getsockopt	= sock_common_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
 	.mmap		= sock_no_mmap,
 };
 
@@ -45,17 +60,18 @@ static const struct proto_ops quicv6_proto_ops = {
 	.owner		= THIS_MODULE,
 	.release	= inet6_release,
 	.bind		= inet6_bind,
-	.connect	= sock_no_connect,
+	.connect	= quic_inet_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
+	.accept		= quic_inet_accept,
 	.getname	= inet6_getname,
+	.poll		= quic_inet_poll,
 	.ioctl		= inet6_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
+	.listen		= quic_inet_listen,
+	.shutdown	= quic_inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,
 	.getsockopt	= sock_common_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
 	.mmap		= sock_no_mmap,
 };
 

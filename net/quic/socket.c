@@ -16,7 +16,9 @@
 #include <net/sock.h>
 #include <uapi/linux/tls.h>
 
+#include "conn.h"
 #include "socket.h"
+#include "wire_packet.h"
 
 #define QUIC_VARINT_MAX		(BIT_ULL(62) - 1)
 #define QUIC_STREAMS_MAX	BIT_ULL(60)	/* RFC 9000 section 4.6 */
@@ -44,6 +46,9 @@
 #define QUIC_MIN_PROBE_INTERVAL	(5 * USEC_PER_SEC)
 
 #define QUIC_CERT_REQUEST_MAX	2	/* 0 none, 1 request, 2 require */
+
+/* Longest transport parameters extension taken or given. */
+#define QUIC_TP_EXT_MAX_LEN	1024
 
 /* What a fresh socket advertises. */
 static const struct quic_transport_param quic_default_local_param = {
@@ -82,40 +87,104 @@ static int quic_init_sock(struct sock *sk)
 	qs->local_param = quic_default_local_param;
 	qs->remote_param = quic_default_remote_param;
 	qs->config = quic_default_config;
+	skb_queue_head_init(&qs->reqs);
+	INIT_HLIST_NODE(&qs->listen_node);
+	/* Connection ID lookups find sockets under RCU alone. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
 	return 0;
+}
+
+static void quic_conn_release(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->conn) {
+		quic_conn_destroy(qs->conn);
+		qs->conn = NULL;
+	}
 }
 
 static void quic_destroy_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	quic_conn_release(sk);
+	skb_queue_purge(&qs->reqs);
 	if (qs->alpn)
 		sock_kfree_s(sk, qs->alpn, qs->alpn_len);
 	qs->alpn = NULL;
 	qs->alpn_len = 0;
+	if (qs->close_phrase)
+		sock_kfree_s(sk, qs->close_phrase, qs->close_phrase_len);
+	qs->close_phrase = NULL;
+	qs->close_phrase_len = 0;
 }
 
-/* Leave the lookup tables: for now, give up the local address. */
+/* Leave the lookup tables: stop listening, give up the local address. */
 static void quic_unhash(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
 	if (!qs->udp)
 		return;
+	if (!hlist_unhashed(&qs->listen_node))
+		quic_udp_unlisten(qs->udp, &qs->listen_node);
 	quic_udp_sock_put(qs->udp);
 	qs->udp = NULL;
 	inet_sk(sk)->inet_num = 0;
 	inet_sk(sk)->inet_sport = 0;
 }
 
+/* Close the connection as the application asked (CONNECTION_CLOSE option). */
+static void quic_close_user(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_conn *c = qs->conn;
+	bool app = true;
+
+	if (!c || c->closed)
+		return;
+	/* A handshake that failed in TLS closes with a CRYPTO_ERROR. */
+	if (!c->handshake_complete &&
+	    qs->close_errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
+	    qs->close_errcode < QUIC_TRANSPORT_ERROR_CRYPTO + 0x100)
+		app = false;
+	if (qs->close_phrase_used) {
+		c->close_phrase = kmemdup(qs->close_phrase,
+					  qs->close_phrase_used, GFP_KERNEL);
+		if (c->close_phrase)
+			c->close_phrase_len = qs->close_phrase_used;
+	}
+	quic_conn_close(c, qs->close_errcode, qs->close_frame, app);
+}
+
 static void quic_close(struct sock *sk, long timeout)
 {
+	struct quic_sock *qs = quic_sk(sk);
+
 	lock_sock(sk);
+	quic_close_user(sk);
+	quic_conn_release(sk);
 	sk->sk_shutdown = SHUTDOWN_MASK;
+	/* Under the queue's lock: no request is queued after this. */
+	spin_lock_bh(&qs->reqs.lock);
 	inet_sk_set_state(sk, TCP_CLOSE);
+	spin_unlock_bh(&qs->reqs.lock);
+	skb_queue_purge(&qs->reqs);
 	release_sock(sk);
 
 	sk_common_release(sk);
+}
+
+static int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+
+	if (c)
+		quic_conn_rcv(c, skb);
+	else
+		kfree_skb(skb);
+	return 0;
 }
 
 /* Check a bind() address against the socket's family. */
@@ -193,6 +262,570 @@ static int quic_bind(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 out:
 	release_sock(sk);
 	return err;
+}
+
+/* The source address a route to @ra takes, port left 0. */
+static int quic_route_source(struct sock *sk, const union quic_addr *ra,
+			     union quic_addr *la)
+{
+	struct net *net = sock_net(sk);
+
+	memset(la, 0, sizeof(*la));
+	la->sa.sa_family = ra->sa.sa_family;
+	if (ra->sa.sa_family == AF_INET) {
+		struct flowi4 fl4;
+		struct rtable *rt;
+
+		rt = ip_route_output_ports(net, &fl4, NULL,
+					   ra->v4.sin_addr.s_addr, 0,
+					   ra->v4.sin_port, 0, IPPROTO_UDP, 0,
+					   sk->sk_bound_dev_if);
+		if (IS_ERR(rt))
+			return PTR_ERR(rt);
+		la->v4.sin_addr.s_addr = fl4.saddr;
+		ip_rt_put(rt);
+	} else {
+		struct flowi6 fl6 = {};
+		struct dst_entry *dst;
+
+		fl6.flowi6_proto = IPPROTO_UDP;
+		fl6.flowi6_oif = sk->sk_bound_dev_if;
+		fl6.daddr = ra->v6.sin6_addr;
+		dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+		if (IS_ERR(dst))
+			return PTR_ERR(dst);
+		la->v6.sin6_addr = fl6.saddr;
+		dst_release(dst);
+	}
+	return 0;
+}
+
+static void quic_set_peer(struct sock *sk, const union quic_addr *ra)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	quic_sk(sk)->peer = *ra;
+	if (ra->sa.sa_family == AF_INET) {
+		inet->inet_daddr = ra->v4.sin_addr.s_addr;
+		inet->inet_dport = ra->v4.sin_port;
+	} else {
+		sk->sk_v6_daddr = ra->v6.sin6_addr;
+		inet->inet_dport = ra->v6.sin6_port;
+	}
+}
+
+static void quic_set_local(struct sock *sk, const union quic_addr *la)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	quic_sk(sk)->local = *la;
+	if (la->sa.sa_family == AF_INET) {
+		inet->inet_saddr = la->v4.sin_addr.s_addr;
+		inet->inet_rcv_saddr = la->v4.sin_addr.s_addr;
+		inet->inet_sport = la->v4.sin_port;
+	} else {
+		sk->sk_v6_rcv_saddr = la->v6.sin6_addr;
+		inet6_sk(sk)->saddr = la->v6.sin6_addr;
+		inet->inet_sport = la->v6.sin6_port;
+	}
+	inet->inet_num = ntohs(inet->inet_sport);
+}
+
+static u16 quic_addr_port(const union quic_addr *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET ? a->v4.sin_port :
+						  a->v6.sin6_port);
+}
+
+static bool quic_addr_any(const union quic_addr *a)
+{
+	if (a->sa.sa_family == AF_INET)
+		return a->v4.sin_addr.s_addr == htonl(INADDR_ANY);
+	return ipv6_addr_any(&a->v6.sin6_addr);
+}
+
+/* The handshake must end within the idle timeout (or 30 seconds). */
+static unsigned long quic_handshake_deadline(struct sock *sk)
+{
+	u64 t = quic_sk(sk)->local_param.max_idle_timeout;
+
+	return jiffies + usecs_to_jiffies(t ?: QUIC_DEF_IDLE_TIMEOUT);
+}
+
+/* Choose and register our connection ID. */
+static int quic_conn_scid(struct sock *sk, struct quic_conn *c)
+{
+	struct quic_cid_entry *e;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		quic_cid_generate(&c->scid, QUIC_CID_LEN);
+		e = quic_cid_register(sk, &c->scid);
+		if (!IS_ERR(e)) {
+			c->scid_entry = e;
+			return 0;
+		}
+		if (PTR_ERR(e) != -EEXIST)
+			return PTR_ERR(e);
+	}
+	return -EADDRINUSE;
+}
+
+static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	union quic_addr ra = {}, la;
+	struct quic_udp_sock *us;
+	struct quic_conn *c;
+	int err;
+
+	err = quic_addr_from_user(sk, uaddr, len, &ra);
+	if (err)
+		return err;
+	if (!quic_addr_port(&ra) || quic_addr_any(&ra))
+		return -EINVAL;
+	if (ra.sa.sa_family == AF_INET6 && ipv6_addr_v4mapped(&ra.v6.sin6_addr))
+		return -EAFNOSUPPORT;	/* not yet: use an AF_INET socket */
+
+	lock_sock(sk);
+	err = -EISCONN;
+	if (qs->conn || sk->sk_state != TCP_CLOSE)
+		goto out;
+	err = quic_route_source(sk, &ra, &la);
+	if (err)
+		goto out;
+	if (!qs->udp) {
+		us = quic_udp_sock_get(sk, &la);
+		err = PTR_ERR_OR_ZERO(us);
+		if (err)
+			goto out;
+		qs->udp = us;
+		la = us->addr;
+	} else {
+		/* Bound: keep the port; a wildcard takes the routed address. */
+		if (!quic_addr_any(&qs->udp->addr))
+			la = qs->udp->addr;
+		else if (la.sa.sa_family == AF_INET)
+			la.v4.sin_port = qs->udp->addr.v4.sin_port;
+		else
+			la.v6.sin6_port = qs->udp->addr.v6.sin6_port;
+	}
+
+	err = -ENOMEM;
+	c = quic_conn_create(sk, false, qs->config.version);
+	if (!c)
+		goto out;
+	quic_cid_generate(&c->dcid, QUIC_CID_LEN);
+	c->odcid = c->dcid;
+	err = quic_conn_scid(sk, c);
+	if (!err)
+		err = quic_crypto_initial_keys(&c->crypto[QUIC_CRYPTO_INITIAL],
+					       c->version, c->dcid.data,
+					       c->dcid.len, false);
+	if (err) {
+		quic_conn_destroy(c);
+		goto out;
+	}
+	c->handshake_deadline = quic_handshake_deadline(sk);
+	qs->conn = c;
+	quic_set_local(sk, &la);
+	quic_set_peer(sk, &ra);
+	inet_sk_set_state(sk, TCP_SYN_SENT);
+	/* Nothing goes out until userspace sends the ClientHello. */
+	quic_conn_flush(c);
+out:
+	release_sock(sk);
+	return err;
+}
+
+int quic_inet_connect(struct socket *sock, struct sockaddr *addr, int len,
+		      int flags)
+{
+	if (len < sizeof(addr->sa_family))
+		return -EINVAL;
+	return sock->sk->sk_prot->connect(sock->sk, addr, len);
+}
+
+int quic_inet_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct quic_sock *qs = quic_sk(sk);
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (!qs->udp || qs->conn ||
+	    (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN))
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, max(backlog, 1));
+	if (sk->sk_state != TCP_LISTEN) {
+		inet_sk_set_state(sk, TCP_LISTEN);
+		quic_udp_listen(qs->udp, &qs->listen_node);
+	}
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* A new socket for the connection a client Initial starts. */
+static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
+				      int *errp)
+{
+	struct quic_sock *lqs = quic_sk(lsk), *qs;
+	union quic_addr ra, la;
+	struct quic_packet_hdr h;
+	struct quic_cid_entry *e;
+	struct quic_conn *c;
+	struct sock *sk;
+	int err;
+
+	err = quic_packet_parse(skb->data, skb->len, 0, &h);
+	if (err || h.type != QUIC_PACKET_INITIAL) {
+		kfree_skb(skb);
+		*errp = -EAGAIN;
+		return NULL;
+	}
+	quic_skb_addrs(skb, lsk->sk_family, &ra, &la);
+
+	sk = sk_clone_lock(lsk, GFP_KERNEL);
+	if (!sk) {
+		kfree_skb(skb);
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	__acquire(&sk->sk_lock.slock);	/* sk_clone_lock() returns it locked */
+	/* ... and with two references, one for a hash table we do not use. */
+	__sock_put(sk);
+	/* The copy shares the listener's pointers: make them its own. */
+	qs = quic_sk(sk);
+	if (sk->sk_family == AF_INET6)
+		inet_sk(sk)->pinet6 = &quic6_sk(sk)->inet6;
+	skb_queue_head_init(&qs->reqs);
+	INIT_HLIST_NODE(&qs->listen_node);
+	qs->conn = NULL;
+	qs->alpn = NULL;
+	qs->alpn_len = 0;
+	qs->close_phrase = NULL;
+	qs->close_phrase_len = 0;
+	qs->close_phrase_used = 0;
+	refcount_inc(&lqs->udp->refcnt);
+	inet_sk_set_state(sk, TCP_SYN_RECV);
+	bh_unlock_sock(sk);
+
+	err = -ENOMEM;
+	if (lqs->alpn_len) {
+		qs->alpn = sock_kmalloc(sk, lqs->alpn_len, GFP_KERNEL);
+		if (!qs->alpn)
+			goto err;
+		memcpy(qs->alpn, lqs->alpn, lqs->alpn_len);
+		qs->alpn_len = lqs->alpn_len;
+	}
+	c = quic_conn_create(sk, true, h.version);
+	if (!c)
+		goto err;
+	qs->conn = c;
+	c->odcid.len = h.dcid_len;
+	memcpy(c->odcid.data, h.dcid, h.dcid_len);
+	c->dcid.len = h.scid_len;
+	memcpy(c->dcid.data, h.scid, h.scid_len);
+	c->dcid_set = true;
+	/* Retransmitted Initials to the first DCID must find us too. */
+	e = quic_cid_register(sk, &c->odcid);
+	err = PTR_ERR_OR_ZERO(e);
+	if (err)
+		goto err;	/* -EEXIST: a copy of one accepted before */
+	c->odcid_entry = e;
+	err = quic_conn_scid(sk, c);
+	if (!err)
+		err = quic_crypto_initial_keys(&c->crypto[QUIC_CRYPTO_INITIAL],
+					       c->version, c->odcid.data,
+					       c->odcid.len, true);
+	if (err)
+		goto err;
+	c->handshake_deadline = quic_handshake_deadline(sk);
+	quic_set_local(sk, &la);
+	quic_set_peer(sk, &ra);
+
+	lock_sock(sk);
+	quic_conn_rcv(c, skb);
+	release_sock(sk);
+	return sk;
+
+err:
+	kfree_skb(skb);
+	*errp = err;
+	/* Not visible to anyone yet: close it as a socket would be. */
+	inet_sk_set_state(sk, TCP_CLOSE);
+	sk->sk_prot->close(sk, 0);
+	return NULL;
+}
+
+/* Sleep, the socket released, until @ready(sk) or a signal or timeout. */
+static void quic_wait(struct sock *sk, long *timeo,
+		      bool (*ready)(struct sock *sk))
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_wait_event(sk, timeo, ready(sk), &wait);
+	remove_wait_queue(sk_sleep(sk), &wait);
+}
+
+static bool quic_accept_ready(struct sock *sk)
+{
+	return !skb_queue_empty(&quic_sk(sk)->reqs) ||
+	       sk->sk_state != TCP_LISTEN || (sk->sk_shutdown & RCV_SHUTDOWN);
+}
+
+static struct sock *quic_accept(struct sock *sk, int flags, int *errp)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sock *newsk = NULL;
+	struct sk_buff *skb;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	while (!newsk) {
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN ||
+		    (sk->sk_shutdown & RCV_SHUTDOWN))
+			break;
+		skb = skb_dequeue(&qs->reqs);
+		if (!skb) {
+			err = -EAGAIN;
+			if (!timeo)
+				break;
+			err = sock_intr_errno(timeo);
+			if (signal_pending(current))
+				break;
+			quic_wait(sk, &timeo, quic_accept_ready);
+			continue;
+		}
+		newsk = quic_accept_child(sk, skb, &err);
+		/* A duplicate of an accepted Initial: wait for the next. */
+		if (!newsk && err != -EEXIST && err != -EAGAIN)
+			break;
+	}
+	release_sock(sk);
+	if (!newsk)
+		*errp = err;
+	return newsk;
+}
+
+int quic_do_accept(struct socket *sock, struct socket *newsock, int flags,
+		   bool kern)
+{
+	struct sock *newsk;
+	int err = 0;
+
+	newsk = quic_accept(sock->sk, flags, &err);
+	if (!newsk)
+		return err;
+	lock_sock(newsk);
+	sock_graft(newsk, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(newsk);
+	return 0;
+}
+
+/* One QUIC_HANDSHAKE_INFO cmsg, and whether it was there. */
+static int quic_msg_handshake_level(struct msghdr *msg, int *level)
+{
+	struct quic_handshake_info *info;
+	struct cmsghdr *cmsg;
+
+	*level = -1;
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg))
+			return -EINVAL;
+		if (cmsg->cmsg_level != SOL_QUIC)
+			continue;
+		if (cmsg->cmsg_type != QUIC_HANDSHAKE_INFO)
+			return -EOPNOTSUPP;	/* streams come later */
+		if (cmsg->cmsg_len != CMSG_LEN(sizeof(*info)))
+			return -EINVAL;
+		info = CMSG_DATA(cmsg);
+		*level = info->crypto_level;
+	}
+	return 0;
+}
+
+static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int level, err;
+
+	err = quic_msg_handshake_level(msg, &level);
+	if (err)
+		return err;
+	if (level < 0)
+		return -EOPNOTSUPP;	/* stream data comes later */
+	if (len > U32_MAX)
+		return -EMSGSIZE;
+
+	lock_sock(sk);
+	err = -ENOTCONN;
+	if (!qs->conn)
+		goto out;
+	err = -EPIPE;
+	if (qs->conn->closed || (sk->sk_shutdown & SEND_SHUTDOWN)) {
+		err = sk->sk_err ? sock_error(sk) : -EPIPE;
+		goto out;
+	}
+	err = quic_conn_crypto_send(qs->conn, level, &msg->msg_iter, len);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static bool quic_rcv_ready(struct sock *sk)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+
+	return !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
+	       (sk->sk_shutdown & RCV_SHUTDOWN) || !c || c->closed;
+}
+
+static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+			int flags, int *addr_len)
+{
+	struct quic_handshake_info info;
+	struct sk_buff *skb;
+	struct quic_rcv_cb *cb;
+	long timeo;
+	int err, n;
+
+	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_TRUNC))
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	for (;;) {
+		skb = skb_peek(&sk->sk_receive_queue);
+		if (skb)
+			break;
+		err = -ENOTCONN;
+		if (!quic_sk(sk)->conn)
+			goto out;
+		if (sk->sk_err) {
+			err = sock_error(sk);
+			goto out;
+		}
+		err = 0;
+		if ((sk->sk_shutdown & RCV_SHUTDOWN) ||
+		    quic_sk(sk)->conn->closed)
+			goto out;
+		err = -EAGAIN;
+		if (!timeo)
+			goto out;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			goto out;
+		quic_wait(sk, &timeo, quic_rcv_ready);
+	}
+
+	cb = QUIC_RCV_CB(skb);
+	if (cb->type == QUIC_RCV_HANDSHAKE) {
+		/* recv() cannot say which level: the draft asks EINVAL. */
+		err = -EINVAL;
+		if (!msg->msg_controllen)
+			goto out;
+		info.crypto_level = cb->level;
+		err = put_cmsg(msg, SOL_QUIC, QUIC_HANDSHAKE_INFO,
+			       sizeof(info), &info);
+		if (err)
+			goto out;
+	} else {
+		msg->msg_flags |= MSG_NOTIFICATION;
+	}
+	n = min_t(u32, len, skb->len - cb->read);
+	err = skb_copy_datagram_msg(skb, cb->read, msg, n);
+	if (err)
+		goto out;
+	if (cb->read + n == skb->len)
+		msg->msg_flags |= MSG_EOR;
+	if (!(flags & MSG_PEEK)) {
+		cb->read += n;
+		if (cb->read == skb->len) {
+			skb_unlink(skb, &sk->sk_receive_queue);
+			kfree_skb(skb);
+		}
+	}
+	err = n;
+out:
+	release_sock(sk);
+	return err;
+}
+
+__poll_t quic_inet_poll(struct file *file, struct socket *sock,
+			poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct quic_conn *c;
+	__poll_t mask = 0;
+
+	sock_poll_wait(file, sock, wait);
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
+		return skb_queue_empty_lockless(&quic_sk(sk)->reqs) ? 0 :
+		       EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
+	if (sk->sk_shutdown == SHUTDOWN_MASK)
+		mask |= EPOLLHUP;
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	c = READ_ONCE(quic_sk(sk)->conn);
+	if (c && READ_ONCE(c->closed))
+		mask |= EPOLLHUP;
+	else if (c && sock_writeable(sk))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+int quic_inet_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+
+	/* SHUT_RD, SHUT_WR, SHUT_RDWR: 0, 1, 2 -> RCV, SEND, both. */
+	how++;
+	if (how <= 0 || how > SHUTDOWN_MASK)
+		return -EINVAL;
+	lock_sock(sk);
+	if (how & SEND_SHUTDOWN)
+		quic_close_user(sk);
+	sk->sk_shutdown |= how;
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return 0;
+}
+
+/* QUIC_EVENT_CONNECTION_CLOSE: the peer's code, frame and phrase. */
+void quic_sk_event_close(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_conn *c = qs->conn;
+	u32 hdr = offsetof(struct quic_connection_close, phrase);
+	struct quic_connection_close *cc;
+	struct sk_buff *skb;
+
+	if (!(qs->events & BIT(QUIC_EVENT_CONNECTION_CLOSE)) || !c)
+		return;
+	skb = alloc_skb(1 + hdr + c->peer_phrase_len, GFP_ATOMIC);
+	if (!skb)
+		return;
+	*(u8 *)skb_put(skb, 1) = QUIC_EVENT_CONNECTION_CLOSE;
+	cc = skb_put_zero(skb, hdr);
+	cc->errcode = c->peer_errcode;
+	cc->frame = c->peer_frame;
+	skb_put_data(skb, c->peer_phrase, c->peer_phrase_len);
+	QUIC_RCV_CB(skb)->type = QUIC_RCV_EVENT;
+	QUIC_RCV_CB(skb)->read = 0;
+	skb_set_owner_r(skb, sk);
+	skb_queue_tail(&sk->sk_receive_queue, skb);
 }
 
 static bool quic_bool_ok(u8 v)
@@ -381,6 +1014,81 @@ static int quic_sock_set_alpn(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
+static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
+				       unsigned int optlen)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	struct quic_crypto_secret secret;
+	int err;
+
+	if (optlen != sizeof(secret))
+		return -EINVAL;
+	if (copy_from_sockptr(&secret, optval, sizeof(secret)))
+		return -EFAULT;
+	err = c ? quic_conn_set_secret(c, &secret) : -ENOTCONN;
+	memzero_explicit(&secret, sizeof(secret));
+	return err;
+}
+
+/* The peer's transport parameters, as TLS received them. */
+static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
+				unsigned int optlen)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	u8 *buf;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	if (!optlen || optlen > QUIC_TP_EXT_MAX_LEN)
+		return -EINVAL;
+	buf = kmalloc(optlen, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	err = -EFAULT;
+	if (!copy_from_sockptr(buf, optval, optlen))
+		err = quic_conn_set_peer_tp(c, buf, optlen);
+	kfree(buf);
+	return err;
+}
+
+/* What close() sends: struct quic_connection_close and a phrase. */
+static int quic_sock_set_close(struct sock *sk, sockptr_t optval,
+			       unsigned int optlen)
+{
+	u32 hdr = offsetof(struct quic_connection_close, phrase);
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_connection_close cc;
+	u8 *phrase = NULL;
+	u32 len;
+
+	if (optlen < hdr || optlen > hdr + QUIC_CLOSE_PHRASE_MAX_LEN)
+		return -EINVAL;
+	if (copy_from_sockptr(&cc, optval, hdr))
+		return -EFAULT;
+	len = optlen - hdr;
+	if (len) {
+		phrase = sock_kmalloc(sk, len, GFP_KERNEL);
+		if (!phrase)
+			return -ENOMEM;
+		if (copy_from_sockptr_offset(phrase, optval, hdr, len)) {
+			sock_kfree_s(sk, phrase, len);
+			return -EFAULT;
+		}
+		/* A C string's NUL is not part of the phrase. */
+		if (!phrase[len - 1])
+			len--;
+	}
+	if (qs->close_phrase)
+		sock_kfree_s(sk, qs->close_phrase, qs->close_phrase_len);
+	qs->close_phrase = phrase;
+	qs->close_phrase_len = phrase ? optlen - hdr : 0;
+	qs->close_phrase_used = len;
+	qs->close_errcode = cc.errcode;
+	qs->close_frame = cc.frame;
+	return 0;
+}
+
 /* Options of the layers below, passed on one at a time as they make sense. */
 static bool quic_ip_option(struct sock *sk, int level, int optname)
 {
@@ -413,10 +1121,21 @@ static int quic_setsockopt(struct sock *sk, int level, int optname,
 	case QUIC_SOCKOPT_ALPN:
 		err = quic_sock_set_alpn(sk, optval, optlen);
 		break;
-	case QUIC_SOCKOPT_STREAM_OPEN ... QUIC_SOCKOPT_KEY_UPDATE:
+	case QUIC_SOCKOPT_CRYPTO_SECRET:
+		err = quic_sock_set_crypto_secret(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+		err = quic_sock_set_tp_ext(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CONNECTION_CLOSE:
+		err = quic_sock_set_close(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_STREAM_OPEN ... QUIC_SOCKOPT_CONNECTION_ID:
+	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
+	case QUIC_SOCKOPT_KEY_UPDATE:
 	case QUIC_SOCKOPT_TOKEN:
-	case QUIC_SOCKOPT_SESSION_TICKET ... QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
-		/* These act on a connection, which comes with the handshake. */
+	case QUIC_SOCKOPT_SESSION_TICKET:
+		/* Streams, migration, key update, resumption: not yet. */
 		err = -EOPNOTSUPP;
 		break;
 	default:
@@ -486,6 +1205,54 @@ static int quic_sock_get_alpn(struct sock *sk, int len, char __user *optval,
 	return 0;
 }
 
+static int quic_sock_get_tp_ext(struct sock *sk, int len, char __user *optval,
+				int __user *optlen)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	u8 *buf;
+	int n;
+
+	if (!c)
+		return -ENOTCONN;
+	buf = kmalloc(QUIC_TP_EXT_MAX_LEN, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	n = quic_conn_get_local_tp(c, buf, QUIC_TP_EXT_MAX_LEN);
+	if (n >= 0 && len < n)
+		n = -EINVAL;
+	if (n >= 0 && (put_user(n, optlen) || copy_to_user(optval, buf, n)))
+		n = -EFAULT;
+	kfree(buf);
+	return n < 0 ? n : 0;
+}
+
+/* The peer's close once it closed, else what close() will send. */
+static int quic_sock_get_close(struct sock *sk, int len, char __user *optval,
+			       int __user *optlen)
+{
+	u32 hdr = offsetof(struct quic_connection_close, phrase);
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_conn *c = qs->conn;
+	struct quic_connection_close cc = {};
+	const u8 *phrase = qs->close_phrase;
+	u32 plen = qs->close_phrase_used;
+
+	cc.errcode = qs->close_errcode;
+	cc.frame = qs->close_frame;
+	if (c && c->peer_closed) {
+		cc.errcode = c->peer_errcode;
+		cc.frame = c->peer_frame;
+		phrase = c->peer_phrase;
+		plen = c->peer_phrase_len;
+	}
+	if (len < hdr + plen)
+		return -EINVAL;
+	if (put_user(hdr + plen, optlen) || copy_to_user(optval, &cc, hdr) ||
+	    copy_to_user(optval + hdr, phrase, plen))
+		return -EFAULT;
+	return 0;
+}
+
 static int quic_sock_get_config(struct sock *sk, int len,
 				char __user *optval, int __user *optlen)
 {
@@ -525,9 +1292,18 @@ static int quic_getsockopt(struct sock *sk, int level, int optname,
 	case QUIC_SOCKOPT_ALPN:
 		err = quic_sock_get_alpn(sk, len, optval, optlen);
 		break;
-	case QUIC_SOCKOPT_STREAM_OPEN ... QUIC_SOCKOPT_KEY_UPDATE:
+	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+		err = quic_sock_get_tp_ext(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CONNECTION_CLOSE:
+		err = quic_sock_get_close(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_STREAM_OPEN ... QUIC_SOCKOPT_CONNECTION_ID:
+	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
+	case QUIC_SOCKOPT_KEY_UPDATE:
 	case QUIC_SOCKOPT_TOKEN:
-	case QUIC_SOCKOPT_SESSION_TICKET ... QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+	case QUIC_SOCKOPT_SESSION_TICKET:
+	case QUIC_SOCKOPT_CRYPTO_SECRET:
 		err = -EOPNOTSUPP;
 		break;
 	default:
@@ -538,12 +1314,31 @@ static int quic_getsockopt(struct sock *sk, int level, int optname,
 	return err;
 }
 
+#ifdef QUIC_HAVE_PROTO_ACCEPT_ARG
+static struct sock *quic_prot_accept(struct sock *sk,
+				     struct proto_accept_arg *arg)
+{
+	return quic_accept(sk, arg->flags, &arg->err);
+}
+#else
+static struct sock *quic_prot_accept(struct sock *sk, int flags, int *err,
+				     bool kern)
+{
+	return quic_accept(sk, flags, err);
+}
+#endif
+
 struct proto quic_prot = {
 	.name		= "QUIC",
 	.owner		= THIS_MODULE,
 	.init		= quic_init_sock,
 	.destroy	= quic_destroy_sock,
 	.close		= quic_close,
+	.connect	= quic_connect,
+	.accept		= quic_prot_accept,
+	.sendmsg	= quic_sendmsg,
+	.recvmsg	= quic_recvmsg,
+	.backlog_rcv	= quic_backlog_rcv,
 	.bind		= quic_bind,
 	.unhash		= quic_unhash,
 	.setsockopt	= quic_setsockopt,
@@ -558,6 +1353,11 @@ struct proto quicv6_prot = {
 	.init		= quic_init_sock,
 	.destroy	= quic_destroy_sock,
 	.close		= quic_close,
+	.connect	= quic_connect,
+	.accept		= quic_prot_accept,
+	.sendmsg	= quic_sendmsg,
+	.recvmsg	= quic_recvmsg,
+	.backlog_rcv	= quic_backlog_rcv,
 	.bind		= quic_bind,
 	.unhash		= quic_unhash,
 	.setsockopt	= quic_setsockopt,

@@ -17,9 +17,33 @@
 /* RFC 7301: one protocol name is 1 to 255 bytes. */
 #define QUIC_ALPN_NAME_MAX_LEN	255
 
+/* What an skb on sk_receive_queue holds, for recvmsg(). */
+enum quic_rcv_type {
+	QUIC_RCV_HANDSHAKE,	/* CRYPTO data of one level */
+	QUIC_RCV_EVENT,		/* a notification, MSG_NOTIFICATION */
+};
+
+struct quic_rcv_cb {
+	u64	offset;		/* CRYPTO reassembly: the data's offset */
+	u32	read;		/* bytes already read by a partial recvmsg() */
+	u8	type;		/* enum quic_rcv_type */
+	u8	level;		/* QUIC_RCV_HANDSHAKE: the crypto level */
+};
+
+#define QUIC_RCV_CB(skb)	((struct quic_rcv_cb *)&((skb)->cb[0]))
+
+struct quic_conn;
+
 struct quic_sock {
 	struct inet_sock		inet;
 	struct quic_udp_sock		*udp;		/* set by bind() */
+	union quic_addr			local;		/* as bound or routed */
+	union quic_addr			peer;		/* connect(), accept() */
+	struct quic_conn		*conn;		/* connecting or connected */
+
+	/* Listening: client Initials waiting for accept(). */
+	struct sk_buff_head		reqs;
+	struct hlist_node		listen_node;	/* in udp->listeners */
 
 	struct quic_transport_param	local_param;
 	struct quic_transport_param	remote_param;
@@ -28,6 +52,13 @@ struct quic_sock {
 
 	char				*alpn;		/* sock_kmalloc()ed */
 	u8				alpn_len;
+
+	/* QUIC_SOCKOPT_CONNECTION_CLOSE: what close() sends. */
+	u32				close_errcode;
+	u8				close_frame;
+	u8				*close_phrase;	/* sock_kmalloc()ed */
+	u32				close_phrase_len;	/* allocated */
+	u32				close_phrase_used;	/* without NUL */
 };
 
 struct quic6_sock {
@@ -40,7 +71,27 @@ static inline struct quic_sock *quic_sk(const struct sock *sk)
 	return (struct quic_sock *)sk;
 }
 
+static inline struct quic6_sock *quic6_sk(const struct sock *sk)
+{
+	return (struct quic6_sock *)sk;
+}
+
 extern struct proto quic_prot;
 extern struct proto quicv6_prot;
+
+void quic_sk_event_close(struct sock *sk);
+int quic_inet_connect(struct socket *sock, struct sockaddr *addr, int len,
+		      int flags);
+int quic_inet_listen(struct socket *sock, int backlog);
+__poll_t quic_inet_poll(struct file *file, struct socket *sock,
+			poll_table *wait);
+int quic_inet_shutdown(struct socket *sock, int how);
+int quic_do_accept(struct socket *sock, struct socket *newsock, int flags,
+		   bool kern);
+
+/* input.c */
+int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
+void quic_skb_addrs(struct sk_buff *skb, sa_family_t family,
+		    union quic_addr *src, union quic_addr *dst);
 
 #endif /* __NET_QUIC_SOCKET_H */

@@ -18,6 +18,7 @@
 #include <net/sock.h>
 #include <net/udp_tunnel.h>
 
+#include "socket.h"
 #include "udp_tunnel.h"
 
 #define QUIC_UDP_HASH_BITS	8
@@ -55,15 +56,6 @@ static bool quic_udp_may_share(struct sock *usk, struct sock *owner)
 		return true;
 	return usk->sk_reuseport && owner->sk_reuseport &&
 	       uid_eq(sock_i_uid(usk), sock_i_uid(owner));
-}
-
-static int quic_udp_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	/* No connection can be found yet: connection lookup and packet
-	 * processing come with the handshake.  The packet is consumed.
-	 */
-	kfree_skb(skb);
-	return 0;
 }
 
 static struct quic_udp_sock *quic_udp_sock_create(struct sock *owner,
@@ -105,6 +97,8 @@ static struct quic_udp_sock *quic_udp_sock_create(struct sock *owner,
 	else
 		us->addr.v6.sin6_port = inet_sk(sk)->inet_sport;
 	refcount_set(&us->refcnt, 1);
+	INIT_HLIST_HEAD(&us->listeners);
+	spin_lock_init(&us->lock);
 
 	cfg.sk_user_data = us;
 	cfg.encap_type = 1;
@@ -181,6 +175,21 @@ void quic_udp_sock_put(struct quic_udp_sock *us)
 	kernel_sock_shutdown(us->sock, SHUT_RDWR);
 	sock_release(us->sock);
 	kfree_rcu(us, rcu);
+}
+
+/* Make a listening socket findable by the client Initials that arrive. */
+void quic_udp_listen(struct quic_udp_sock *us, struct hlist_node *n)
+{
+	spin_lock_bh(&us->lock);
+	hlist_add_head_rcu(n, &us->listeners);
+	spin_unlock_bh(&us->lock);
+}
+
+void quic_udp_unlisten(struct quic_udp_sock *us, struct hlist_node *n)
+{
+	spin_lock_bh(&us->lock);
+	hlist_del_init_rcu(n);
+	spin_unlock_bh(&us->lock);
 }
 
 void quic_udp_exit(void)

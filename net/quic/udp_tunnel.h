@@ -11,6 +11,7 @@
 #include <linux/in6.h>
 #include <linux/refcount.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 
 union quic_addr {
 	struct sockaddr		sa;
@@ -24,6 +25,10 @@ struct quic_udp_sock {
 	struct socket		*sock;		/* the kernel UDP socket */
 	union quic_addr		addr;		/* as bound, port filled in */
 	struct rcu_head		rcu;
+
+	/* Listening QUIC sockets on this address: RCU readers. */
+	struct hlist_head	listeners;
+	spinlock_t		lock;		/* for changes to @listeners */
 };
 
 struct quic_udp_sock *quic_udp_sock_get(struct sock *owner,
@@ -31,5 +36,7 @@ struct quic_udp_sock *quic_udp_sock_get(struct sock *owner,
 void quic_udp_sock_put(struct quic_udp_sock *us);
 
 void quic_udp_exit(void);
+void quic_udp_listen(struct quic_udp_sock *us, struct hlist_node *n);
+void quic_udp_unlisten(struct quic_udp_sock *us, struct hlist_node *n);
 
 #endif /* __NET_QUIC_UDP_TUNNEL_H */

@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC: connection state, and what received packets do to it.
+ *
+ * Everything here runs with the socket locked: under lock_sock() from
+ * system calls, or under bh_lock_sock() from the receive path and the
+ * timer when no system call owns the socket.
+ */
+
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "conn.h"
+#include "socket.h"
+#include "wire_packet.h"
+
+/* CRYPTO data a peer may send ahead of what was read (RFC 9000 7.5). */
+#define QUIC_CRYPTO_OOO_MAX	(64 * 1024)
+/* Handshake bytes userspace may queue at one level. */
+#define QUIC_CRYPTO_SEND_MAX	(64 * 1024)
+/* Packets kept while their keys are not there yet (RFC 9001 5.7). */
+#define QUIC_PENDING_MAX	8
+
+struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
+				   u32 version)
+{
+	struct quic_conn *c;
+	int i;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return NULL;
+	c->sk = sk;
+	c->is_server = is_server;
+	c->version = version;
+	for (i = 0; i < QUIC_SPACE_MAX; i++) {
+		quic_ack_set_init(&c->space[i].recvd);
+		INIT_LIST_HEAD(&c->space[i].sent);
+		skb_queue_head_init(&c->space[i].cs.ooo);
+		skb_queue_head_init(&c->space[i].pending);
+	}
+	quic_tp_init(&c->peer_tp);
+	quic_conn_timer_init(c);
+	return c;
+}
+
+static void quic_space_free(struct quic_space *s)
+{
+	struct quic_sent *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, &s->sent, list) {
+		list_del(&p->list);
+		kfree(p);
+	}
+	kfree(s->cs.buf);
+	s->cs.buf = NULL;
+	s->cs.cap = 0;
+	__skb_queue_purge(&s->cs.ooo);
+	__skb_queue_purge(&s->pending);
+}
+
+/**
+ * quic_conn_discard_space - drop a packet number space and its keys
+ * @c: the connection
+ * @s: the space
+ *
+ * RFC 9001 section 4.9: Initial keys go when the Handshake level is in use,
+ * Handshake keys when the handshake is confirmed.
+ */
+void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s)
+{
+	struct quic_space *space = &c->space[s];
+
+	if (space->discarded)
+		return;
+	space->discarded = true;
+	space->ack_pending = false;
+	quic_space_free(space);
+	quic_crypto_free(&c->crypto[quic_space_level(s)]);
+}
+
+void quic_conn_destroy(struct quic_conn *c)
+{
+	int i;
+
+	/* The timer may be running: it sees @dead and does not re-arm. */
+	WRITE_ONCE(c->dead, true);
+	sk_stop_timer_sync(c->sk, &c->timer);
+
+	if (c->scid_entry)
+		quic_cid_unregister(c->scid_entry);
+	if (c->odcid_entry)
+		quic_cid_unregister(c->odcid_entry);
+	for (i = 0; i < QUIC_SPACE_MAX; i++)
+		quic_space_free(&c->space[i]);
+	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
+		quic_crypto_free(&c->crypto[i]);
+	kfree(c->close_phrase);
+	kfree(c->peer_phrase);
+	kfree(c);
+}
+
+static int quic_conn_violation(struct quic_conn *c, u64 errcode,
+			       u64 frame_type);
+
+static void quic_conn_wake(struct quic_conn *c)
+{
+	struct sock *sk = c->sk;
+
+	sk->sk_state_change(sk);
+	sk->sk_data_ready(sk);
+}
+
+/* The handshake is over for TLS: both 1-RTT directions are installed. */
+static void quic_conn_established(struct quic_conn *c)
+{
+	struct sock *sk = c->sk;
+
+	c->handshake_complete = true;
+	inet_sk_set_state(sk, TCP_ESTABLISHED);
+	if (c->is_server) {
+		/* RFC 9001 4.1.2: complete is confirmed for a server. */
+		c->handshake_confirmed = true;
+		c->handshake_done_pending = true;
+		quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
+		quic_conn_discard_space(c, QUIC_SPACE_HANDSHAKE);
+	}
+	quic_conn_wake(c);
+}
+
+/* Process the packets that waited for the keys of @s. */
+static void quic_conn_rcv_pending(struct quic_conn *c, enum quic_space_id s)
+{
+	struct sk_buff_head q;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&q);
+	skb_queue_splice_init(&c->space[s].pending, &q);
+	while ((skb = __skb_dequeue(&q)))
+		quic_conn_rcv(c, skb);
+}
+
+/**
+ * quic_conn_set_secret - install the keys of one direction of one level
+ * @c: the connection
+ * @s: what userspace gave with QUIC_SOCKOPT_CRYPTO_SECRET
+ *
+ * The application-level receive secret comes last, once TLS has finished
+ * (libquic holds it back until then): it marks the handshake complete.
+ *
+ * Context: process context, socket locked.
+ * Return: 0 or a negative errno.
+ */
+int quic_conn_set_secret(struct quic_conn *c,
+			 const struct quic_crypto_secret *s)
+{
+	enum quic_space_id space = quic_level_space(s->level);
+	u32 secret_len = quic_crypto_secret_len(s->type);
+	int err;
+
+	if (s->level >= QUIC_CRYPTO_MAX || s->send > 1 || !secret_len)
+		return -EINVAL;
+	if (c->space[space].discarded || c->closed)
+		return -EINVAL;
+	err = quic_crypto_set_secret(&c->crypto[s->level], c->version,
+				     s->type, s->send, s->secret, secret_len);
+	if (err)
+		return err;
+
+	if (s->level == QUIC_CRYPTO_APP && !s->send) {
+		if (!c->crypto[QUIC_CRYPTO_APP].tx.ready)
+			return -EINVAL;
+		quic_conn_established(c);
+	}
+	if (!s->send)
+		quic_conn_rcv_pending(c, space);
+	quic_conn_flush(c);
+	return 0;
+}
+
+/* Our transport parameters, as the TLS extension carries them. */
+static void quic_conn_local_tp(struct quic_conn *c, struct quic_tp *tp)
+{
+	const struct quic_transport_param *p = &quic_sk(c->sk)->local_param;
+
+	quic_tp_init(tp);
+	tp->present = BIT_ULL(QUIC_TP_MAX_IDLE_TIMEOUT) |
+		      BIT_ULL(QUIC_TP_MAX_UDP_PAYLOAD_SIZE) |
+		      BIT_ULL(QUIC_TP_INITIAL_MAX_DATA) |
+		      BIT_ULL(QUIC_TP_INITIAL_MAX_STREAM_DATA_BIDI_LOCAL) |
+		      BIT_ULL(QUIC_TP_INITIAL_MAX_STREAM_DATA_BIDI_REMOTE) |
+		      BIT_ULL(QUIC_TP_INITIAL_MAX_STREAM_DATA_UNI) |
+		      BIT_ULL(QUIC_TP_INITIAL_MAX_STREAMS_BIDI) |
+		      BIT_ULL(QUIC_TP_INITIAL_MAX_STREAMS_UNI) |
+		      BIT_ULL(QUIC_TP_ACK_DELAY_EXPONENT) |
+		      BIT_ULL(QUIC_TP_MAX_ACK_DELAY) |
+		      BIT_ULL(QUIC_TP_ACTIVE_CONNECTION_ID_LIMIT) |
+		      BIT_ULL(QUIC_TP_INITIAL_SCID);
+	tp->max_idle_timeout = div_u64(p->max_idle_timeout, USEC_PER_MSEC);
+	tp->max_udp_payload_size = p->max_udp_payload_size;
+	tp->initial_max_data = p->max_data;
+	tp->initial_max_stream_data_bidi_local = p->max_stream_data_bidi_local;
+	tp->initial_max_stream_data_bidi_remote =
+		p->max_stream_data_bidi_remote;
+	tp->initial_max_stream_data_uni = p->max_stream_data_uni;
+	tp->initial_max_streams_bidi = p->max_streams_bidi;
+	tp->initial_max_streams_uni = p->max_streams_uni;
+	tp->ack_delay_exponent = p->ack_delay_exponent;
+	tp->max_ack_delay = div_u64(p->max_ack_delay, USEC_PER_MSEC);
+	tp->active_connection_id_limit = p->active_connection_id_limit;
+	tp->initial_source_connection_id = c->scid;
+	if (p->max_datagram_frame_size) {
+		tp->present |= BIT_ULL(QUIC_TP_MAX_DATAGRAM_FRAME_SIZE);
+		tp->max_datagram_frame_size = p->max_datagram_frame_size;
+	}
+	if (p->disable_active_migration)
+		tp->present |= BIT_ULL(QUIC_TP_DISABLE_ACTIVE_MIGRATION);
+	if (p->grease_quic_bit)
+		tp->present |= BIT_ULL(QUIC_TP_GREASE_QUIC_BIT);
+	if (p->disable_1rtt_encryption)
+		tp->present |= BIT_ULL(QUIC_TP_DISABLE_1RTT_ENCRYPTION);
+	if (c->is_server) {
+		tp->present |= BIT_ULL(QUIC_TP_ORIGINAL_DCID);
+		tp->original_destination_connection_id = c->odcid;
+	}
+}
+
+/**
+ * quic_conn_get_local_tp - encode our transport parameters
+ * @c: the connection
+ * @buf: where to write them
+ * @size: its size
+ *
+ * Return: the length written, or -EINVAL if @buf is too small.
+ */
+int quic_conn_get_local_tp(struct quic_conn *c, u8 *buf, u32 size)
+{
+	struct quic_tp tp;
+	u32 len;
+
+	quic_conn_local_tp(c, &tp);
+	len = quic_tp_len(&tp, c->is_server);
+	if (!len || len > size)
+		return -EINVAL;
+	quic_tp_encode(buf, &tp, c->is_server);
+	return len;
+}
+
+/**
+ * quic_conn_set_peer_tp - take the peer's transport parameters
+ * @c: the connection
+ * @p: the TLS extension's value
+ * @len: its length
+ *
+ * Besides what the codec checks, the connection IDs they carry must match
+ * those of the handshake packets (RFC 9000 section 7.3).
+ *
+ * Return: 0, or -EINVAL after closing the connection with
+ * TRANSPORT_PARAMETER_ERROR.
+ */
+int quic_conn_set_peer_tp(struct quic_conn *c, const u8 *p, u32 len)
+{
+	struct quic_tp *tp = &c->peer_tp;
+	bool ok;
+
+	if (quic_tp_decode(p, len, !c->is_server, tp)) {
+		quic_conn_violation(c, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM, 0);
+		return -EINVAL;
+	}
+	ok = quic_tp_has(tp, QUIC_TP_INITIAL_SCID) &&
+	     tp->initial_source_connection_id.len == c->dcid.len &&
+	     !memcmp(tp->initial_source_connection_id.data, c->dcid.data,
+		     c->dcid.len);
+	if (ok && !c->is_server)
+		ok = quic_tp_has(tp, QUIC_TP_ORIGINAL_DCID) &&
+		     tp->original_destination_connection_id.len ==
+		     c->odcid.len &&
+		     !memcmp(tp->original_destination_connection_id.data,
+			     c->odcid.data, c->odcid.len);
+	if (!ok) {
+		quic_conn_violation(c, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM, 0);
+		return -EINVAL;
+	}
+	/* The available versions pointed into @p, which goes away. */
+	tp->version_info.available = NULL;
+	tp->version_info.count = 0;
+	c->peer_tp_set = true;
+	return 0;
+}
+
+/**
+ * quic_conn_crypto_send - queue handshake bytes from userspace
+ * @c: the connection
+ * @level: the encryption level (QUIC_CRYPTO_INITIAL, _HANDSHAKE or _APP)
+ * @from: the bytes
+ * @len: how many
+ *
+ * Context: process context, socket locked.
+ * Return: @len, or a negative errno.
+ */
+int quic_conn_crypto_send(struct quic_conn *c, u8 level,
+			  struct iov_iter *from, u32 len)
+{
+	struct quic_space *space;
+	struct quic_cstream *cs;
+	u32 cap;
+	u8 *buf;
+
+	if (level == QUIC_CRYPTO_EARLY || level >= QUIC_CRYPTO_MAX)
+		return -EINVAL;
+	space = &c->space[quic_level_space(level)];
+	if (space->discarded || !c->crypto[level].tx.ready)
+		return -EINVAL;
+	cs = &space->cs;
+	if (len > QUIC_CRYPTO_SEND_MAX - cs->len)
+		return -EMSGSIZE;
+	if (cs->len + len > cs->cap) {
+		cap = max(cs->len + len, 2 * cs->cap);
+		cap = min_t(u32, max(cap, 2048U), QUIC_CRYPTO_SEND_MAX);
+		buf = krealloc(cs->buf, cap, GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			return -ENOMEM;
+		cs->buf = buf;
+		cs->cap = cap;
+	}
+	if (!copy_from_iter_full(cs->buf + cs->len, len, from))
+		return -EFAULT;
+	cs->len += len;
+	quic_conn_flush(c);
+	return len;
+}
+
+/**
+ * quic_conn_close - close the connection with a CONNECTION_CLOSE
+ * @c: the connection
+ * @errcode: the error code
+ * @frame_type: the frame that caused a transport error, else 0
+ * @app: an application close (frame 0x1d), else a transport one
+ *
+ * The frame is sent at once; the connection then sends nothing more.
+ */
+void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
+		     bool app)
+{
+	struct sock *sk = c->sk;
+
+	if (c->closed || c->close_pending)
+		return;
+	c->close_errcode = errcode;
+	c->close_frame_type = frame_type;
+	c->close_app = app;
+	c->close_pending = true;
+	quic_conn_flush(c);
+	c->closed = true;
+	inet_sk_set_state(sk, TCP_CLOSE);
+	sk_stop_timer(sk, &c->timer);
+	quic_conn_wake(c);
+}
+
+/* A frame-level error from the peer: close with its code and frame. */
+static int quic_conn_violation(struct quic_conn *c, u64 errcode,
+			       u64 frame_type)
+{
+	if (!c->sk->sk_err)
+		c->sk->sk_err = EPROTO;
+	quic_conn_close(c, errcode, frame_type, false);
+	return -EPROTO;
+}
+
+/* Hand contiguous handshake bytes to userspace. */
+static int quic_cstream_deliver(struct quic_conn *c, u8 level, const u8 *data,
+				u32 len)
+{
+	struct sock *sk = c->sk;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(len, GFP_ATOMIC);
+	if (!skb)
+		return -ENOMEM;
+	skb_put_data(skb, data, len);
+	QUIC_RCV_CB(skb)->type = QUIC_RCV_HANDSHAKE;
+	QUIC_RCV_CB(skb)->level = level;
+	QUIC_RCV_CB(skb)->read = 0;
+	skb_set_owner_r(skb, sk);
+	skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
+	return 0;
+}
+
+static int quic_cstream_rcv(struct quic_conn *c, u8 level,
+			    const struct quic_frame *f)
+{
+	struct quic_cstream *cs = &c->space[quic_level_space(level)].cs;
+	u64 off = f->crypto.offset, end = off + f->crypto.len;
+	struct sk_buff *skb, *tmp;
+	int err;
+
+	if (end <= cs->rcv_off)
+		return 0;	/* all seen before */
+	if (off > cs->rcv_off) {
+		/* Early: keep a copy, in offset order, within a budget. */
+		if (end - cs->rcv_off > QUIC_CRYPTO_OOO_MAX ||
+		    cs->ooo_bytes + f->crypto.len > QUIC_CRYPTO_OOO_MAX)
+			return quic_conn_violation(c,
+					QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED,
+					f->type);
+		skb = alloc_skb(f->crypto.len, GFP_ATOMIC);
+		if (!skb)
+			return -ENOMEM;
+		skb_put_data(skb, f->crypto.data, f->crypto.len);
+		QUIC_RCV_CB(skb)->offset = off;
+		skb_queue_walk(&cs->ooo, tmp)
+			if (QUIC_RCV_CB(tmp)->offset > off)
+				break;
+		__skb_queue_before(&cs->ooo, tmp, skb);
+		cs->ooo_bytes += f->crypto.len;
+		return 0;
+	}
+	err = quic_cstream_deliver(c, level,
+				   f->crypto.data + (cs->rcv_off - off),
+				   end - cs->rcv_off);
+	if (err)
+		return err;
+	cs->rcv_off = end;
+
+	/* What waited may follow on now. */
+	skb_queue_walk_safe(&cs->ooo, skb, tmp) {
+		off = QUIC_RCV_CB(skb)->offset;
+		if (off > cs->rcv_off)
+			break;
+		end = off + skb->len;
+		__skb_unlink(skb, &cs->ooo);
+		cs->ooo_bytes -= skb->len;
+		if (end > cs->rcv_off) {
+			err = quic_cstream_deliver(c, level,
+						   skb->data + (cs->rcv_off - off),
+						   end - cs->rcv_off);
+			cs->rcv_off = end;
+		}
+		kfree_skb(skb);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
+			     const struct quic_frame *f)
+{
+	struct quic_space *space = &c->space[s];
+	struct quic_sent *p, *tmp;
+	struct quic_ack_iter it;
+	u64 lo, hi;
+
+	if (f->ack.largest >= space->next_pn)
+		return quic_conn_violation(c,
+				QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, f->type);
+
+	quic_ack_iter_init(&it, f);
+	while (quic_ack_iter_next(&it, &lo, &hi)) {
+		list_for_each_entry_safe(p, tmp, &space->sent, list) {
+			if (p->pn < lo || p->pn > hi)
+				continue;
+			if (p->crypto_len && p->crypto_off <= space->cs.acked &&
+			    p->crypto_off + p->crypto_len > space->cs.acked)
+				space->cs.acked = p->crypto_off + p->crypto_len;
+			list_del(&p->list);
+			kfree(p);
+		}
+	}
+	if (!space->any_acked || f->ack.largest > space->largest_acked)
+		space->largest_acked = f->ack.largest;
+	space->any_acked = true;
+	c->pto_count = 0;
+	return 0;
+}
+
+static void quic_conn_peer_close(struct quic_conn *c,
+				 const struct quic_frame *f)
+{
+	struct sock *sk = c->sk;
+	u32 len = f->close.phrase_len;
+
+	c->peer_closed = true;
+	c->peer_app_close = f->type == QUIC_FRAME_CONNECTION_CLOSE_APP;
+	c->peer_errcode = f->close.errcode;
+	c->peer_frame = f->close.frame_type;
+	kfree(c->peer_phrase);
+	c->peer_phrase = NULL;
+	c->peer_phrase_len = 0;
+	len = min_t(u32, len, QUIC_CLOSE_PHRASE_MAX_LEN);
+	if (len) {
+		c->peer_phrase = kmemdup(f->close.phrase, len, GFP_ATOMIC);
+		if (c->peer_phrase)
+			c->peer_phrase_len = len;
+	}
+	/* Draining (RFC 9000 section 10.2.2): send nothing more. */
+	c->closed = true;
+	sk->sk_err = c->handshake_complete ? ECONNRESET : ECONNREFUSED;
+	inet_sk_set_state(sk, TCP_CLOSE);
+	sk_stop_timer(sk, &c->timer);
+	quic_sk_event_close(sk);
+	quic_conn_wake(c);
+}
+
+/* Decode and act on the frames of one packet's payload. */
+static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
+			    u8 level, enum quic_pkt_level pl, const u8 *p,
+			    u32 len, bool *eliciting)
+{
+	struct quic_frame_error ferr;
+	struct quic_frame f;
+	int err = 0;
+
+	while (len && !err && !c->closed) {
+		if (!quic_frame_decode(&p, &len, &f, &ferr))
+			return quic_conn_violation(c, ferr.errcode,
+						   ferr.frame_type);
+		if (!quic_frame_allowed(f.type, pl))
+			return quic_conn_violation(c,
+					QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+					f.type);
+		if (quic_frame_ack_eliciting(f.type))
+			*eliciting = true;
+
+		switch (f.type) {
+		case QUIC_FRAME_ACK:
+		case QUIC_FRAME_ACK_ECN:
+			err = quic_conn_ack_rcv(c, s, &f);
+			break;
+		case QUIC_FRAME_CRYPTO:
+			err = quic_cstream_rcv(c, level, &f);
+			break;
+		case QUIC_FRAME_CONNECTION_CLOSE:
+		case QUIC_FRAME_CONNECTION_CLOSE_APP:
+			quic_conn_peer_close(c, &f);
+			break;
+		case QUIC_FRAME_HANDSHAKE_DONE:
+			/* RFC 9000 19.20: only a server sends it. */
+			if (c->is_server)
+				return quic_conn_violation(c,
+					QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+					f.type);
+			if (!c->handshake_confirmed) {
+				c->handshake_confirmed = true;
+				quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
+				quic_conn_discard_space(c,
+							QUIC_SPACE_HANDSHAKE);
+			}
+			break;
+		case QUIC_FRAME_NEW_TOKEN:
+			if (c->is_server)
+				return quic_conn_violation(c,
+					QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+					f.type);
+			break;
+		default:
+			/*
+			 * PADDING and PING need nothing; the frames of streams,
+			 * flow control, connection IDs and paths are accepted
+			 * and not acted on yet.
+			 */
+			break;
+		}
+	}
+	return err;
+}
+
+static enum quic_pkt_level quic_pkt_level(enum quic_packet_type t)
+{
+	switch (t) {
+	case QUIC_PACKET_INITIAL:
+		return QUIC_PKT_INITIAL;
+	case QUIC_PACKET_HANDSHAKE:
+		return QUIC_PKT_HANDSHAKE;
+	case QUIC_PACKET_0RTT:
+		return QUIC_PKT_0RTT;
+	default:
+		return QUIC_PKT_1RTT;
+	}
+}
+
+static u8 quic_pkt_crypto_level(enum quic_packet_type t)
+{
+	switch (t) {
+	case QUIC_PACKET_INITIAL:
+		return QUIC_CRYPTO_INITIAL;
+	case QUIC_PACKET_HANDSHAKE:
+		return QUIC_CRYPTO_HANDSHAKE;
+	case QUIC_PACKET_0RTT:
+		return QUIC_CRYPTO_EARLY;
+	default:
+		return QUIC_CRYPTO_APP;
+	}
+}
+
+/* Keep a copy of a packet whose keys are not installed yet. */
+static void quic_conn_keep_pending(struct quic_conn *c, enum quic_space_id s,
+				   const u8 *p, u32 len)
+{
+	struct sk_buff_head *q = &c->space[s].pending;
+	struct sk_buff *skb;
+
+	if (skb_queue_len(q) >= QUIC_PENDING_MAX)
+		return;
+	skb = alloc_skb(len, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_put_data(skb, p, len);
+	__skb_queue_tail(q, skb);
+}
+
+/* Open and process one packet; false if it was dropped. */
+static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
+				 const struct quic_packet_hdr *h)
+{
+	u8 level = quic_pkt_crypto_level(h->type);
+	enum quic_space_id s = quic_level_space(level);
+	struct quic_space *space = &c->space[s];
+	struct quic_crypto *crypto = &c->crypto[level];
+	bool eliciting = false;
+	u64 trunc, pn, largest;
+	int pn_len, plen;
+	u32 hdr_len;
+	u8 reserved;
+
+	if (space->discarded || h->type == QUIC_PACKET_0RTT)
+		return false;
+	if (!crypto->rx.ready) {
+		quic_conn_keep_pending(c, s, p, h->len);
+		return false;
+	}
+	pn_len = quic_crypto_hp_remove(crypto, p, h->len, h->pn_offset);
+	if (pn_len < 0)
+		return false;
+	hdr_len = h->pn_offset + pn_len;
+	trunc = 0;
+	memcpy((u8 *)&trunc + sizeof(trunc) - pn_len, p + h->pn_offset,
+	       pn_len);
+	trunc = be64_to_cpu((__force __be64)trunc);
+	largest = quic_ack_set_empty(&space->recvd) ? (u64)-1 :
+		  quic_ack_set_largest(&space->recvd);
+	pn = quic_packet_pn_decode(largest, trunc, pn_len * 8);
+	if (pn >= QUIC_PACKET_PN_LIMIT)
+		return false;
+	plen = quic_crypto_decrypt(crypto, p, hdr_len, h->len, pn,
+				   (p[0] & 0x80) ? 0 :
+				   !!(p[0] & QUIC_PACKET_SHORT_KEY_PHASE));
+	if (plen < 0)
+		return false;
+	if (quic_ack_set_has(&space->recvd, pn))
+		return false;
+
+	/* RFC 9000 17.2 and 17.3.1: reserved bits are 0 once unprotected. */
+	reserved = (p[0] & 0x80) ? QUIC_PACKET_LONG_RESERVED :
+				   QUIC_PACKET_SHORT_RESERVED;
+	if ((p[0] & reserved) || !plen) {
+		quic_conn_violation(c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+				    0);
+		return false;
+	}
+
+	/* RFC 9000 7.2: the client switches to the server's connection ID. */
+	if (!c->is_server && h->type == QUIC_PACKET_INITIAL && !c->dcid_set) {
+		c->dcid.len = h->scid_len;
+		memcpy(c->dcid.data, h->scid, h->scid_len);
+		c->dcid_set = true;
+	}
+	/* RFC 9001 4.9.1: a server drops Initial keys on its first Handshake. */
+	if (c->is_server && h->type == QUIC_PACKET_HANDSHAKE)
+		quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
+
+	if (quic_conn_frames(c, s, level, quic_pkt_level(h->type),
+			     p + hdr_len, plen, &eliciting))
+		return true;
+	if (!space->discarded) {
+		quic_ack_set_add(&space->recvd, pn);
+		if (eliciting)
+			space->ack_pending = true;
+	}
+	return true;
+}
+
+/**
+ * quic_conn_rcv - process a datagram that found this connection
+ * @c: the connection
+ * @skb: the UDP payload, possibly several coalesced packets; consumed
+ *
+ * Packets that fail to parse or to open are dropped one by one
+ * (RFC 9000 section 12.2); a protocol violation closes the connection.
+ */
+void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
+{
+	struct quic_packet_hdr h;
+	u32 left;
+	u8 *p;
+
+	if (c->closed || skb_ensure_writable(skb, skb->len))
+		goto out;
+	p = skb->data;
+	left = skb->len;
+	while (left && !c->closed) {
+		if (quic_packet_parse(p, left, QUIC_CID_LEN, &h))
+			break;
+		if (h.type == QUIC_PACKET_RETRY ||
+		    h.type == QUIC_PACKET_VERSION_NEGOTIATION)
+			break;
+		if (h.version && h.version != c->version)
+			break;
+		quic_conn_rcv_packet(c, p, &h);
+		p += h.len;
+		left -= h.len;
+	}
+out:
+	kfree_skb(skb);
+	quic_conn_flush(c);
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC: connection state.  A QUIC socket that connects or is accepted gets
+ * one struct quic_conn: its connection IDs, its packet number spaces and
+ * their keys, the CRYPTO streams of the handshake, and its timer.
+ */
+
+#ifndef __NET_QUIC_CONN_H
+#define __NET_QUIC_CONN_H
+
+#include <linux/skbuff.h>
+#include <linux/timer.h>
+
+#include "conn_id.h"
+#include "crypto.h"
+#include "wire_ack.h"
+#include "wire_param.h"
+
+/* Datagrams stay at the size every path carries until PMTUD exists. */
+#define QUIC_MAX_DATAGRAM	1200
+
+/* Longest reason phrase kept or sent in a CONNECTION_CLOSE. */
+#define QUIC_CLOSE_PHRASE_MAX_LEN	256
+
+/* Packet number spaces (RFC 9000 section 12.3). */
+enum quic_space_id {
+	QUIC_SPACE_INITIAL,
+	QUIC_SPACE_HANDSHAKE,
+	QUIC_SPACE_APP,
+	QUIC_SPACE_MAX,
+};
+
+/* A sent packet, kept until acknowledged or given up. */
+struct quic_sent {
+	struct list_head	list;
+	u64			pn;
+	u64			crypto_off;	/* CRYPTO data it carried */
+	u32			crypto_len;
+	bool			ack_eliciting;
+	bool			handshake_done;
+	u64			ack_largest;	/* the ACK it carried, if any */
+	bool			has_ack;
+};
+
+/* The CRYPTO stream of one space: handshake bytes each way. */
+struct quic_cstream {
+	/* Sending: bytes from userspace, kept until acknowledged. */
+	u8			*buf;
+	u32			len;		/* bytes written by userspace */
+	u32			cap;
+	u32			sent;		/* bytes sent at least once */
+	u32			acked;		/* contiguous prefix acknowledged */
+	/* Receiving: the next offset to deliver; early data waits in @ooo. */
+	u64			rcv_off;
+	struct sk_buff_head	ooo;
+	u32			ooo_bytes;
+};
+
+struct quic_space {
+	u64			next_pn;
+	struct quic_ack_set	recvd;
+	bool			ack_pending;	/* ack-eliciting, not yet acked */
+	u64			largest_acked;
+	bool			any_acked;
+	struct list_head	sent;		/* struct quic_sent, by pn */
+	bool			discarded;	/* keys dropped (RFC 9001 4.9) */
+	struct quic_cstream	cs;
+	struct sk_buff_head	pending;	/* packets awaiting keys */
+};
+
+struct quic_conn {
+	struct sock		*sk;
+	bool			is_server;
+	u32			version;
+
+	struct quic_conn_id	scid;		/* ours */
+	struct quic_conn_id	dcid;		/* the peer's, in use */
+	struct quic_conn_id	odcid;		/* client's first DCID */
+	bool			dcid_set;	/* client: server's SCID seen */
+	struct quic_cid_entry	*scid_entry;
+	struct quic_cid_entry	*odcid_entry;	/* server only */
+
+	struct quic_crypto	crypto[QUIC_CRYPTO_MAX];
+	struct quic_space	space[QUIC_SPACE_MAX];
+
+	struct quic_tp		peer_tp;
+	bool			peer_tp_set;
+
+	bool			handshake_complete;
+	bool			handshake_confirmed;
+	bool			handshake_done_pending;	/* server: to send */
+	bool			close_pending;	/* CONNECTION_CLOSE to send */
+	bool			closed;		/* no more packets */
+	bool			dead;		/* being freed */
+
+	/* Our CONNECTION_CLOSE. */
+	u32			close_errcode;
+	u64			close_frame_type;
+	bool			close_app;
+	u8			*close_phrase;
+	u32			close_phrase_len;
+	/* The peer's. */
+	u32			peer_errcode;
+	u8			peer_frame;
+	bool			peer_closed;
+	bool			peer_app_close;
+	u8			*peer_phrase;
+	u32			peer_phrase_len;
+
+	struct timer_list	timer;		/* probe timeout */
+	u32			pto_count;
+	bool			probe[QUIC_SPACE_MAX];	/* send a PING */
+	unsigned long		handshake_deadline;	/* jiffies */
+
+	/* Payloads of the packets of the datagram being built. */
+	u8			txbuf[QUIC_SPACE_MAX][QUIC_MAX_DATAGRAM];
+};
+
+static inline enum quic_space_id quic_level_space(u8 level)
+{
+	switch (level) {
+	case QUIC_CRYPTO_INITIAL:
+		return QUIC_SPACE_INITIAL;
+	case QUIC_CRYPTO_HANDSHAKE:
+		return QUIC_SPACE_HANDSHAKE;
+	default:
+		return QUIC_SPACE_APP;
+	}
+}
+
+static inline u8 quic_space_level(enum quic_space_id s)
+{
+	static const u8 levels[] = {
+		[QUIC_SPACE_INITIAL] = QUIC_CRYPTO_INITIAL,
+		[QUIC_SPACE_HANDSHAKE] = QUIC_CRYPTO_HANDSHAKE,
+		[QUIC_SPACE_APP] = QUIC_CRYPTO_APP,
+	};
+
+	return levels[s];
+}
+
+struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
+				   u32 version);
+void quic_conn_destroy(struct quic_conn *c);
+int quic_conn_set_secret(struct quic_conn *c,
+			 const struct quic_crypto_secret *s);
+int quic_conn_set_peer_tp(struct quic_conn *c, const u8 *p, u32 len);
+int quic_conn_get_local_tp(struct quic_conn *c, u8 *buf, u32 size);
+int quic_conn_crypto_send(struct quic_conn *c, u8 level,
+			  struct iov_iter *from, u32 len);
+void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
+		     bool app);
+
+void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
+
+/* output.c */
+void quic_conn_flush(struct quic_conn *c);
+void quic_conn_timer_init(struct quic_conn *c);
+void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s);
+
+#endif /* __NET_QUIC_CONN_H */

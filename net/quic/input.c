@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC: receiving.  A datagram from a UDP tunnel socket finds its
+ * connection by the Destination Connection ID of its first packet; a
+ * client Initial for no known connection goes to a listening socket on
+ * that UDP socket, to wait for accept().
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+
+#include "conn.h"
+#include "socket.h"
+#include "wire_packet.h"
+
+/* RFC 9000 section 14.1: servers drop smaller client Initials. */
+#define QUIC_MIN_INITIAL_DATAGRAM	1200
+
+/**
+ * quic_skb_addrs - the source and destination of a received datagram
+ * @skb: the datagram, its IP and UDP headers still in place
+ * @family: the family of the socket that wants them (IPv4 maps into IPv6)
+ * @src: the peer's address and port
+ * @dst: ours
+ */
+void quic_skb_addrs(struct sk_buff *skb, sa_family_t family,
+		    union quic_addr *src, union quic_addr *dst)
+{
+	struct udphdr *uh = udp_hdr(skb);
+
+	memset(src, 0, sizeof(*src));
+	memset(dst, 0, sizeof(*dst));
+	if (ip_hdr(skb)->version == 4) {
+		if (family == AF_INET) {
+			src->v4.sin_family = AF_INET;
+			src->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+			src->v4.sin_port = uh->source;
+			dst->v4.sin_family = AF_INET;
+			dst->v4.sin_addr.s_addr = ip_hdr(skb)->daddr;
+			dst->v4.sin_port = uh->dest;
+			return;
+		}
+		src->v6.sin6_family = AF_INET6;
+		ipv6_addr_set_v4mapped(ip_hdr(skb)->saddr, &src->v6.sin6_addr);
+		src->v6.sin6_port = uh->source;
+		dst->v6.sin6_family = AF_INET6;
+		ipv6_addr_set_v4mapped(ip_hdr(skb)->daddr, &dst->v6.sin6_addr);
+		dst->v6.sin6_port = uh->dest;
+		return;
+	}
+	src->v6.sin6_family = AF_INET6;
+	src->v6.sin6_addr = ipv6_hdr(skb)->saddr;
+	src->v6.sin6_port = uh->source;
+	dst->v6.sin6_family = AF_INET6;
+	dst->v6.sin6_addr = ipv6_hdr(skb)->daddr;
+	dst->v6.sin6_port = uh->dest;
+	if (ipv6_addr_type(&src->v6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
+		src->v6.sin6_scope_id = inet6_iif(skb);
+}
+
+/* A listening socket on @us, with a reference held. */
+static struct sock *quic_listener_get(struct quic_udp_sock *us)
+{
+	struct quic_sock *qs;
+
+	hlist_for_each_entry_rcu(qs, &us->listeners, listen_node) {
+		struct sock *sk = &qs->inet.sk;
+
+		if (refcount_inc_not_zero(&sk->sk_refcnt))
+			return sk;
+	}
+	return NULL;
+}
+
+/* Same client, same first Destination Connection ID: a retransmission. */
+static bool quic_req_same(struct sk_buff *a, struct sk_buff *b)
+{
+	struct quic_packet_hdr ha, hb;
+
+	if (quic_packet_parse(a->data, a->len, 0, &ha) ||
+	    quic_packet_parse(b->data, b->len, 0, &hb))
+		return false;
+	return ha.dcid_len == hb.dcid_len &&
+	       !memcmp(ha.dcid, hb.dcid, ha.dcid_len) &&
+	       udp_hdr(a)->source == udp_hdr(b)->source;
+}
+
+/* Queue a client Initial for accept(), once per connection attempt. */
+static void quic_listener_request(struct sock *sk, struct sk_buff *skb)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff *tmp;
+	bool queued = false;
+
+	spin_lock(&qs->reqs.lock);
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN &&
+	    skb_queue_len(&qs->reqs) < READ_ONCE(sk->sk_max_ack_backlog)) {
+		skb_queue_walk(&qs->reqs, tmp)
+			if (quic_req_same(tmp, skb))
+				goto out;
+		__skb_queue_tail(&qs->reqs, skb);
+		queued = true;
+	}
+out:
+	spin_unlock(&qs->reqs.lock);
+	if (queued)
+		sk->sk_data_ready(sk);
+	else
+		kfree_skb(skb);
+}
+
+/**
+ * quic_udp_rcv - the UDP tunnel socket's receive hook
+ * @usk: the UDP socket
+ * @skb: the datagram, starting at its UDP header
+ *
+ * Context: softirq, under rcu_read_lock().
+ * Return: 0: the datagram is consumed.
+ */
+int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
+{
+	struct quic_packet_hdr h;
+	struct quic_udp_sock *us;
+	struct sock *sk;
+
+	us = rcu_dereference_sk_user_data(usk);
+	if (!us || skb_linearize(skb))
+		goto drop;
+	__skb_pull(skb, sizeof(struct udphdr));
+
+	if (quic_packet_parse(skb->data, skb->len, QUIC_CID_LEN, &h))
+		goto drop;
+	sk = quic_cid_lookup(sock_net(usk), h.dcid, h.dcid_len);
+	if (!sk) {
+		if (h.type != QUIC_PACKET_INITIAL ||
+		    skb->len < QUIC_MIN_INITIAL_DATAGRAM)
+			goto drop;
+		sk = quic_listener_get(us);
+		if (!sk)
+			goto drop;
+		quic_listener_request(sk, skb);
+		sock_put(sk);
+		return 0;
+	}
+
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		if (quic_sk(sk)->conn)
+			quic_conn_rcv(quic_sk(sk)->conn, skb);
+		else
+			kfree_skb(skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf))) {
+		bh_unlock_sock(sk);
+		sock_put(sk);
+		goto drop;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return 0;
+
+drop:
+	kfree_skb(skb);
+	return 0;
+}

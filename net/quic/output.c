@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC: building and sending packets, and the connection's timer.
+ *
+ * One call to quic_conn_flush() sends what is pending: for each datagram
+ * it gathers the frames of every packet number space that has something to
+ * say (an ACK, CRYPTO data, HANDSHAKE_DONE, a probe, a CONNECTION_CLOSE),
+ * coalesces the packets Initial first (RFC 9000 section 12.2), pads a
+ * datagram that carries an Initial to 1200 bytes (section 14.1), seals each
+ * packet and hands the datagram to the UDP tunnel socket.
+ */
+
+#include <linux/slab.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
+#include <net/sock.h>
+#include <net/udp_tunnel.h>
+
+#include "conn.h"
+#include "socket.h"
+#include "wire_packet.h"
+
+#define QUIC_FLUSH_MAX_DATAGRAMS	16
+/* Room below which a packet is not worth starting. */
+#define QUIC_MIN_PAYLOAD		24
+
+struct quic_txpkt {
+	enum quic_space_id	space;
+	u32			len;		/* payload bytes in txbuf */
+	u32			pn_len;
+	struct quic_sent	*sent;
+};
+
+static bool quic_space_can_send(struct quic_conn *c, enum quic_space_id s)
+{
+	return !c->space[s].discarded &&
+	       c->crypto[quic_space_level(s)].tx.ready;
+}
+
+static u32 quic_hdr_len(struct quic_conn *c, enum quic_space_id s,
+			u32 pn_len)
+{
+	/* Long: first byte, version, two lengths and IDs, token length for
+	 * Initial, a two-byte Length (payloads stay below 16384); short:
+	 * first byte and the DCID.
+	 */
+	if (s == QUIC_SPACE_APP)
+		return 1 + c->dcid.len + pn_len;
+	return 1 + 4 + 1 + c->dcid.len + 1 + c->scid.len +
+	       (s == QUIC_SPACE_INITIAL) + 2 + pn_len;
+}
+
+static bool quic_put_frame(u8 **p, u8 *end, const struct quic_frame *f)
+{
+	u32 len = quic_frame_len(f);
+
+	if (!len || len > end - *p)
+		return false;
+	*p = quic_frame_encode(*p, f);
+	return true;
+}
+
+/* CONNECTION_CLOSE in space @s: RFC 9000 section 10.2.3 for the handshake. */
+static void quic_fill_close(struct quic_conn *c, enum quic_space_id s,
+			    u8 **p, u8 *end)
+{
+	struct quic_frame f = {};
+
+	if (c->close_app && s == QUIC_SPACE_APP) {
+		f.type = QUIC_FRAME_CONNECTION_CLOSE_APP;
+		f.close.errcode = c->close_errcode;
+		f.close.phrase = c->close_phrase;
+		f.close.phrase_len = c->close_phrase_len;
+	} else if (c->close_app) {
+		/* An application close cannot be seen before 1-RTT. */
+		f.type = QUIC_FRAME_CONNECTION_CLOSE;
+		f.close.errcode = QUIC_TRANSPORT_ERROR_APPLICATION;
+	} else {
+		f.type = QUIC_FRAME_CONNECTION_CLOSE;
+		f.close.errcode = c->close_errcode;
+		f.close.frame_type = c->close_frame_type;
+		f.close.phrase = c->close_phrase;
+		f.close.phrase_len = c->close_phrase_len;
+	}
+	if (!quic_put_frame(p, end, &f)) {
+		f.close.phrase_len = 0;
+		quic_put_frame(p, end, &f);
+	}
+}
+
+/* The frames of one packet in space @s, into @buf; returns their length. */
+static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
+		     u32 room, struct quic_sent *sent)
+{
+	u8 ranges[QUIC_ACK_RANGES_BUF_LEN];
+	struct quic_space *space = &c->space[s];
+	struct quic_cstream *cs = &space->cs;
+	u8 *p = buf, *end = buf + room;
+	struct quic_frame f;
+	u32 n, over;
+
+	if (c->close_pending) {
+		quic_fill_close(c, s, &p, end);
+		return p - buf;
+	}
+	if (space->ack_pending && !quic_ack_set_empty(&space->recvd)) {
+		quic_ack_set_to_frame(&space->recvd, 0, &f, ranges,
+				      sizeof(ranges));
+		if (quic_put_frame(&p, end, &f)) {
+			space->ack_pending = false;
+			sent->has_ack = true;
+			sent->ack_largest = f.ack.largest;
+		}
+	}
+	if (s == QUIC_SPACE_APP && c->handshake_done_pending) {
+		f.type = QUIC_FRAME_HANDSHAKE_DONE;
+		if (quic_put_frame(&p, end, &f)) {
+			sent->handshake_done = true;
+			sent->ack_eliciting = true;
+			c->handshake_done_pending = false;
+		}
+	}
+	if (cs->sent < cs->len) {
+		/* Type, offset and a two-byte length come first. */
+		over = 1 + quic_varint_len(cs->sent) + 2;
+		if (end - p > over + 1) {
+			n = min_t(u32, cs->len - cs->sent, end - p - over);
+			f.type = QUIC_FRAME_CRYPTO;
+			f.crypto.offset = cs->sent;
+			f.crypto.len = n;
+			f.crypto.data = cs->buf + cs->sent;
+			if (quic_put_frame(&p, end, &f)) {
+				sent->crypto_off = cs->sent;
+				sent->crypto_len = n;
+				sent->ack_eliciting = true;
+				cs->sent += n;
+			}
+		}
+	}
+	if (c->probe[s] && !sent->ack_eliciting) {
+		f.type = QUIC_FRAME_PING;
+		if (quic_put_frame(&p, end, &f))
+			sent->ack_eliciting = true;
+	}
+	c->probe[s] = false;
+	return p - buf;
+}
+
+static int quic_xmit(struct quic_conn *c, struct sk_buff *skb)
+{
+	struct quic_sock *qs = quic_sk(c->sk);
+	struct sock *usk = qs->udp->sock->sk;
+	struct net *net = sock_net(c->sk);
+	union quic_addr *la = &qs->local, *ra = &qs->peer;
+
+	skb->ignore_df = 0;
+	if (ra->sa.sa_family == AF_INET) {
+		struct flowi4 fl4;
+		struct rtable *rt;
+
+		rt = ip_route_output_ports(net, &fl4, NULL,
+					   ra->v4.sin_addr.s_addr,
+					   la->v4.sin_addr.s_addr,
+					   ra->v4.sin_port, la->v4.sin_port,
+					   IPPROTO_UDP, 0,
+					   c->sk->sk_bound_dev_if);
+		if (IS_ERR(rt)) {
+			kfree_skb(skb);
+			return PTR_ERR(rt);
+		}
+		udp_tunnel_xmit_skb(rt, usk, skb, fl4.saddr, fl4.daddr, 0,
+				    ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
+				    la->v4.sin_port, ra->v4.sin_port, false,
+				    false);
+		return 0;
+	}
+	{
+		struct flowi6 fl6 = {};
+		struct dst_entry *dst;
+
+		fl6.flowi6_proto = IPPROTO_UDP;
+		fl6.flowi6_oif = c->sk->sk_bound_dev_if;
+		fl6.daddr = ra->v6.sin6_addr;
+		fl6.saddr = la->v6.sin6_addr;
+		fl6.fl6_dport = ra->v6.sin6_port;
+		fl6.fl6_sport = la->v6.sin6_port;
+		dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
+		if (IS_ERR(dst)) {
+			kfree_skb(skb);
+			return PTR_ERR(dst);
+		}
+		udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &fl6.saddr,
+				     &fl6.daddr, 0, ip6_dst_hoplimit(dst), 0,
+				     la->v6.sin6_port, ra->v6.sin6_port, false);
+	}
+	return 0;
+}
+
+/* Write the header, copy the payload and seal one packet at @p. */
+static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
+		     u32 *written)
+{
+	struct quic_space *space = &c->space[t->space];
+	struct quic_crypto *crypto = &c->crypto[quic_space_level(t->space)];
+	u64 pn = space->next_pn;
+	u8 *start = p, *pn_at;
+	struct quic_packet_long l = {};
+	int err;
+
+	if (t->space == QUIC_SPACE_APP) {
+		p = quic_packet_put_short(p, c->dcid.data, c->dcid.len, pn,
+					  t->pn_len, crypto->key_phase, false);
+	} else {
+		l.type = t->space == QUIC_SPACE_INITIAL ? QUIC_PACKET_INITIAL :
+							   QUIC_PACKET_HANDSHAKE;
+		l.version = c->version;
+		l.dcid = c->dcid.data;
+		l.dcid_len = c->dcid.len;
+		l.scid = c->scid.data;
+		l.scid_len = c->scid.len;
+		l.pn = pn;
+		l.pn_len = t->pn_len;
+		l.payload_len = t->len + QUIC_TAG_LEN;
+		p = quic_packet_put_long(p, &l);
+	}
+	if (!p)
+		return -EINVAL;
+	pn_at = p - t->pn_len;
+	memcpy(p, c->txbuf[t->space], t->len);
+	err = quic_crypto_encrypt(crypto, start, pn_at - start, p - start,
+				  t->len, pn);
+	if (err)
+		return err;
+	*written = p - start + t->len + QUIC_TAG_LEN;
+	t->sent->pn = pn;
+	space->next_pn++;
+	list_add_tail(&t->sent->list, &space->sent);
+	t->sent = NULL;
+	return 0;
+}
+
+static bool quic_in_flight(struct quic_conn *c)
+{
+	struct quic_sent *p;
+	int s;
+
+	for (s = 0; s < QUIC_SPACE_MAX; s++)
+		list_for_each_entry(p, &c->space[s].sent, list)
+			if (p->ack_eliciting)
+				return true;
+	return false;
+}
+
+/* One datagram: gather, pad, seal, send.  Returns false if none was due. */
+static bool quic_flush_one(struct quic_conn *c)
+{
+	struct quic_txpkt pkts[QUIC_SPACE_MAX];
+	struct quic_space *space;
+	u32 total = 0, hdr, room, n = 0, i, len;
+	bool initial = false, eliciting = false;
+	struct sk_buff *skb;
+	int s, err;
+
+	for (s = 0; s < QUIC_SPACE_MAX; s++) {
+		if (!quic_space_can_send(c, s))
+			continue;
+		space = &c->space[s];
+		pkts[n].space = s;
+		pkts[n].pn_len = quic_packet_pn_encode_len(space->next_pn,
+							   space->largest_acked,
+							   space->any_acked);
+		hdr = quic_hdr_len(c, s, pkts[n].pn_len);
+		if (total + hdr + QUIC_TAG_LEN + QUIC_MIN_PAYLOAD >
+		    QUIC_MAX_DATAGRAM)
+			break;
+		room = QUIC_MAX_DATAGRAM - total - hdr - QUIC_TAG_LEN;
+		pkts[n].sent = kzalloc(sizeof(*pkts[n].sent), GFP_ATOMIC);
+		if (!pkts[n].sent)
+			break;
+		len = quic_fill(c, s, c->txbuf[s], room, pkts[n].sent);
+		if (!len) {
+			kfree(pkts[n].sent);
+			continue;
+		}
+		/* The header protection sample needs 4 bytes after the pn. */
+		if (len + pkts[n].pn_len < QUIC_PN_MAX_LEN) {
+			memset(c->txbuf[s] + len, 0,
+			       QUIC_PN_MAX_LEN - pkts[n].pn_len - len);
+			len = QUIC_PN_MAX_LEN - pkts[n].pn_len;
+		}
+		pkts[n].len = len;
+		initial |= s == QUIC_SPACE_INITIAL;
+		eliciting |= pkts[n].sent->ack_eliciting;
+		total += hdr + len + QUIC_TAG_LEN;
+		n++;
+	}
+	if (!n)
+		return false;
+
+	/* RFC 9000 14.1: PADDING in the last packet brings it to 1200. */
+	if (initial && (!c->is_server || eliciting) &&
+	    total < QUIC_MAX_DATAGRAM) {
+		s = pkts[n - 1].space;
+		memset(c->txbuf[s] + pkts[n - 1].len, 0,
+		       QUIC_MAX_DATAGRAM - total);
+		pkts[n - 1].len += QUIC_MAX_DATAGRAM - total;
+		total = QUIC_MAX_DATAGRAM;
+	}
+
+	skb = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
+			sizeof(struct udphdr) + total, GFP_ATOMIC);
+	err = skb ? 0 : -ENOMEM;
+	if (skb)
+		skb_reserve(skb, MAX_HEADER + sizeof(struct ipv6hdr) +
+			    sizeof(struct udphdr));
+	for (i = 0; i < n; i++) {
+		if (!err) {
+			err = quic_seal(c, &pkts[i], skb_tail_pointer(skb),
+					&len);
+			if (!err)
+				skb_put(skb, len);
+		}
+		kfree(pkts[i].sent);
+	}
+	if (err) {
+		kfree_skb(skb);
+		return false;
+	}
+	if (c->close_pending)
+		c->close_pending = false;
+	skb_set_owner_w(skb, c->sk);
+	quic_xmit(c, skb);
+
+	/* RFC 9001 4.9.1: a client drops Initial keys once it sends Handshake. */
+	for (i = 0; i < n; i++)
+		if (!c->is_server && pkts[i].space == QUIC_SPACE_HANDSHAKE)
+			quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
+	return true;
+}
+
+static void quic_timer_arm(struct quic_conn *c)
+{
+	const struct quic_config *cfg = &quic_sk(c->sk)->config;
+	unsigned long when;
+	u64 pto;
+
+	if (c->closed)
+		return;
+	/* RFC 9002 6.2.2: before any RTT sample, 3 initial RTTs. */
+	pto = 3 * cfg->initial_smoothed_rtt +
+	      quic_sk(c->sk)->remote_param.max_ack_delay;
+	pto <<= min_t(u32, c->pto_count, 6);
+	when = jiffies + usecs_to_jiffies(min_t(u64, pto, 60 * USEC_PER_SEC));
+	if (!c->handshake_complete)
+		when = min(when, c->handshake_deadline);
+	else if (!quic_in_flight(c))
+		return;
+	sk_reset_timer(c->sk, &c->timer, when);
+}
+
+/**
+ * quic_conn_flush - send what is pending
+ * @c: the connection
+ *
+ * Context: socket locked; does not sleep.
+ */
+void quic_conn_flush(struct quic_conn *c)
+{
+	int i;
+
+	if (c->closed || !quic_sk(c->sk)->udp)
+		return;
+	for (i = 0; i < QUIC_FLUSH_MAX_DATAGRAMS; i++)
+		if (!quic_flush_one(c))
+			break;
+	if (!c->closed && !timer_pending(&c->timer))
+		quic_timer_arm(c);
+}
+
+/* The probe timeout: send again what is not acknowledged, or a PING. */
+static void quic_conn_timeout(struct quic_conn *c)
+{
+	struct sock *sk = c->sk;
+	struct quic_sent *p;
+	int s;
+
+	if (!c->handshake_complete &&
+	    time_after_eq(jiffies, c->handshake_deadline)) {
+		sk->sk_err = ETIMEDOUT;
+		c->closed = true;
+		inet_sk_set_state(sk, TCP_CLOSE);
+		sk->sk_state_change(sk);
+		sk->sk_data_ready(sk);
+		return;
+	}
+	c->pto_count++;
+	for (s = 0; s < QUIC_SPACE_MAX; s++) {
+		if (!quic_space_can_send(c, s))
+			continue;
+		if (c->space[s].cs.acked < c->space[s].cs.sent) {
+			c->space[s].cs.sent = c->space[s].cs.acked;
+			continue;
+		}
+		list_for_each_entry(p, &c->space[s].sent, list) {
+			if (p->ack_eliciting) {
+				c->probe[s] = true;
+				break;
+			}
+		}
+	}
+	quic_conn_flush(c);
+	quic_timer_arm(c);
+}
+
+static void quic_conn_timer(struct timer_list *t)
+{
+	struct quic_conn *c = from_timer(c, t, timer);
+	struct sock *sk = c->sk;
+
+	bh_lock_sock(sk);
+	if (READ_ONCE(c->dead))
+		goto out;
+	if (sock_owned_by_user(sk)) {
+		sk_reset_timer(sk, &c->timer, jiffies + HZ / 20);
+		goto out;
+	}
+	if (!c->closed)
+		quic_conn_timeout(c);
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+void quic_conn_timer_init(struct quic_conn *c)
+{
+	timer_setup(&c->timer, quic_conn_timer, 0);
+}
