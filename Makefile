@@ -23,6 +23,8 @@ CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include/uapi
 
 VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*.c))
+# In-VM tests named tls_*.c run real handshakes through libquic.
+VM_TLS_TESTS := $(filter $(BUILD)/tests/vm/tls_%,$(VM_TESTS))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -36,9 +38,19 @@ SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_TIME ?= 600
 
-.PHONY: all modules userspace check check-host check-vm lint deps clean fuzz
+# libquic, and its host tests (a fake kernel under GnuTLS, no shim).
+LIBQUIC_SRCS := $(wildcard libquic/*.c)
+LIBQUIC_DEPS := $(LIBQUIC_SRCS) libquic/internal.h libquic/netinet/quic.h \
+	include/uapi/linux/quic.h tests/lib/test.h
+LIBQUIC_CFLAGS := -std=gnu11 -I$(TOP)/libquic -I$(TOP)/include/uapi
+LIBQUIC_TESTS := $(BUILD)/tests/host/libquic_args $(BUILD)/tests/host/libquic_handshake
 
-all: modules userspace
+.PHONY: all modules userspace check check-host check-vm lint deps clean fuzz libquic
+
+all: modules libquic userspace
+
+libquic:
+	@$(MAKE) -s -C libquic O=$(BUILD)/libquic
 
 # External modules build in place, so each kernel gets its own tree of
 # symbolic links to the sources under build/<version>/.
@@ -53,7 +65,25 @@ modules:
 			W=1 KCFLAGS=-Werror modules; \
 	done
 
-userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS)
+userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS) \
+	$(LIBQUIC_TESTS)
+
+$(BUILD)/tests/host/libquic_args: tests/libquic/args.c $(LIBQUIC_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -Wall -Wextra -Werror $(LIBQUIC_CFLAGS) $(SAN_CFLAGS) -o $@ $< \
+		libquic/util.c -lgnutls
+
+$(BUILD)/tests/host/libquic_handshake: tests/libquic/handshake.c $(LIBQUIC_DEPS) tests/vm/certs.sh
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -Wall -Wextra -Werror $(LIBQUIC_CFLAGS) $(SAN_CFLAGS) \
+		-DCERTS_SH='"$(TOP)/tests/vm/certs.sh"' -o $@ $< $(LIBQUIC_SRCS) \
+		-lgnutls -lpthread \
+		-Wl,--wrap=sendmsg,--wrap=recvmsg,--wrap=setsockopt,--wrap=getsockopt
+
+$(VM_TLS_TESTS): $(BUILD)/tests/vm/tls_%: tests/vm/tls_%.c $(LIBQUIC_DEPS) tests/vm/certs.sh
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -I$(TOP)/libquic -DCERTS_SH='"$(TOP)/tests/vm/certs.sh"' \
+		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread
 
 $(BUILD)/tests/vm/%: tests/vm/%.c tests/lib/test.h include/uapi/linux/quic.h
 	@mkdir -p $(dir $@)
