@@ -322,6 +322,73 @@ TEST(sequential_50)
 	}
 }
 
+#define CONCURRENT 20
+
+struct worker {
+	struct sockaddr_storage *addr;
+	socklen_t addrlen;
+	int fd, result;
+};
+
+static void *server_worker(void *arg)
+{
+	struct worker *w = arg;
+
+	w->result = quic_server_handshake(w->fd, PSK, NULL, NULL);
+	return NULL;
+}
+
+static void *client_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv = { .tv_sec = 60 };
+
+	w->fd = socket(w->addr->ss_family, SOCK_DGRAM, IPPROTO_QUIC);
+	if (w->fd < 0 ||
+	    setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    connect(w->fd, (struct sockaddr *)w->addr, w->addrlen)) {
+		w->result = -errno;
+		return NULL;
+	}
+	w->result = quic_client_handshake(w->fd, PSKC, NULL, NULL);
+	return NULL;
+}
+
+TEST(concurrent_20)
+{
+	struct worker cw[CONCURRENT], sw[CONCURRENT];
+	pthread_t ct[CONCURRENT], st[CONCURRENT];
+	struct sockaddr_storage ss = { .ss_family = AF_INET };
+	socklen_t sl = sizeof(struct sockaddr_in);
+	int listener, i;
+
+	make_certs();
+	listener = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_OK(bind(listener, (struct sockaddr *)&ss, sl));
+	CHECK_OK(getsockname(listener, (struct sockaddr *)&ss, &sl));
+	CHECK_OK(listen(listener, CONCURRENT));
+	set_timeout(listener, 60);
+	for (i = 0; i < CONCURRENT; i++) {
+		cw[i] = (struct worker){ .addr = &ss, .addrlen = sl };
+		CHECK(pthread_create(&ct[i], NULL, client_worker, &cw[i]) == 0);
+	}
+	for (i = 0; i < CONCURRENT; i++) {
+		sw[i].fd = accept(listener, NULL, NULL);
+		CHECK(sw[i].fd >= 0);
+		CHECK(pthread_create(&st[i], NULL, server_worker, &sw[i]) == 0);
+	}
+	for (i = 0; i < CONCURRENT; i++) {
+		CHECK(pthread_join(ct[i], NULL) == 0);
+		CHECK(pthread_join(st[i], NULL) == 0);
+		if (cw[i].result || sw[i].result)
+			FAIL("handshake %d: client %d, server %d", i,
+			     cw[i].result, sw[i].result);
+		established(cw[i].fd);
+		established(sw[i].fd);
+	}
+}
+
 int main(void)
 {
 	RUN(certificate_v4);
@@ -334,5 +401,6 @@ int main(void)
 	RUN(no_server_times_out);
 	RUN(peer_killed_mid_handshake);
 	RUN(sequential_50);
+	RUN(concurrent_20);
 	return test_done();
 }
