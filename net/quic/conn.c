@@ -621,7 +621,8 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	bool eliciting = false;
 	u64 trunc, pn, largest;
 	int pn_len, plen;
-	u32 hdr_len;
+	u32 hdr_len, left;
+	const u8 *q;
 	u8 reserved;
 
 	if (space->discarded || h->type == QUIC_PACKET_0RTT)
@@ -634,10 +635,10 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	if (pn_len < 0)
 		return false;
 	hdr_len = h->pn_offset + pn_len;
-	trunc = 0;
-	memcpy((u8 *)&trunc + sizeof(trunc) - pn_len, p + h->pn_offset,
-	       pn_len);
-	trunc = be64_to_cpu((__force __be64)trunc);
+	q = p + h->pn_offset;
+	left = pn_len;
+	if (!quic_get_uint(&q, &left, pn_len, &trunc))
+		return false;
 	largest = quic_ack_set_empty(&space->recvd) ? (u64)-1 :
 		  quic_ack_set_largest(&space->recvd);
 	pn = quic_packet_pn_decode(largest, trunc, pn_len * 8);
