@@ -128,6 +128,7 @@ static int __init quic_init(void)
 			goto crypto_exit;
 	}
 
+	quic_v6_prot_init();
 	err = proto_register(&quic_prot, 1);
 	if (err)
 		goto crypto_exit;

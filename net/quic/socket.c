@@ -1347,24 +1347,15 @@ struct proto quic_prot = {
 	.obj_size	= sizeof(struct quic_sock),
 };
 
-struct proto quicv6_prot = {
-	.name		= "QUICv6",
-	.owner		= THIS_MODULE,
-	.init		= quic_init_sock,
-	.destroy	= quic_destroy_sock,
-	.close		= quic_close,
-	.connect	= quic_connect,
-	.accept		= quic_prot_accept,
-	.sendmsg	= quic_sendmsg,
-	.recvmsg	= quic_recvmsg,
-	.backlog_rcv	= quic_backlog_rcv,
-	.bind		= quic_bind,
-	.unhash		= quic_unhash,
-	.setsockopt	= quic_setsockopt,
-	.getsockopt	= quic_getsockopt,
-	.no_autobind	= true,
-	.obj_size	= sizeof(struct quic6_sock),
+struct proto quicv6_prot;
+
+/* The IPv6 proto is the IPv4 one with room for struct ipv6_pinfo. */
+void quic_v6_prot_init(void)
+{
+	quicv6_prot = quic_prot;
+	strscpy(quicv6_prot.name, "QUICv6", sizeof(quicv6_prot.name));
+	quicv6_prot.obj_size = sizeof(struct quic6_sock);
 #ifdef QUIC_HAVE_IPV6_PINFO_OFFSET
-	.ipv6_pinfo_offset = offsetof(struct quic6_sock, inet6),
+	quicv6_prot.ipv6_pinfo_offset = offsetof(struct quic6_sock, inet6);
 #endif
-};
+}

@@ -79,6 +79,8 @@ static inline struct quic6_sock *quic6_sk(const struct sock *sk)
 extern struct proto quic_prot;
 extern struct proto quicv6_prot;
 
+void quic_v6_prot_init(void);
+
 void quic_sk_event_close(struct sock *sk);
 int quic_inet_connect(struct socket *sock, struct sockaddr *addr, int len,
 		      int flags);

@@ -73,12 +73,8 @@ static inline bool quic_get_varint(const u8 **p, u32 *len, u64 *v)
 	return true;
 }
 
-/*
- * Write @v on exactly @n bytes (1, 2, 4 or 8): @v must fit in 8 * @n - 2
- * bits.  Fixed-size fields such as a Length written before its payload is
- * known use it.
- */
-static inline u8 *quic_put_varint_n(u8 *p, u64 v, u32 n)
+/* A big-endian integer of @n bytes (1 to 8), not a varint. */
+static inline u8 *quic_put_uint(u8 *p, u64 v, u32 n)
 {
 	u32 i;
 
@@ -86,8 +82,20 @@ static inline u8 *quic_put_varint_n(u8 *p, u64 v, u32 n)
 		p[i - 1] = v & 0xff;
 		v >>= 8;
 	}
-	p[0] |= n == 1 ? 0x00 : n == 2 ? 0x40 : n == 4 ? 0x80 : 0xc0;
 	return p + n;
+}
+
+/*
+ * Write @v on exactly @n bytes (1, 2, 4 or 8): @v must fit in 8 * @n - 2
+ * bits.  Fixed-size fields such as a Length written before its payload is
+ * known use it.
+ */
+static inline u8 *quic_put_varint_n(u8 *p, u64 v, u32 n)
+{
+	u8 *end = quic_put_uint(p, v, n);
+
+	p[0] |= n == 1 ? 0x00 : n == 2 ? 0x40 : n == 4 ? 0x80 : 0xc0;
+	return end;
 }
 
 /* Write @v in its shortest form; @v must be at most QUIC_VARINT_MAX. */
@@ -96,7 +104,7 @@ static inline u8 *quic_put_varint(u8 *p, u64 v)
 	return quic_put_varint_n(p, v, quic_varint_len(v));
 }
 
-/* A big-endian integer of @n bytes (1 to 8), not a varint. */
+/* Read a big-endian integer of @n bytes (1 to 8), not a varint. */
 static inline bool quic_get_uint(const u8 **p, u32 *len, u32 n, u64 *v)
 {
 	u64 x = 0;
@@ -110,17 +118,6 @@ static inline bool quic_get_uint(const u8 **p, u32 *len, u32 n, u64 *v)
 	*p += n;
 	*len -= n;
 	return true;
-}
-
-static inline u8 *quic_put_uint(u8 *p, u64 v, u32 n)
-{
-	u32 i;
-
-	for (i = n; i > 0; i--) {
-		p[i - 1] = v & 0xff;
-		v >>= 8;
-	}
-	return p + n;
 }
 
 /* Take @n bytes in place: *out points into the buffer. */

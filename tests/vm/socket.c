@@ -326,20 +326,31 @@ static int module_refcnt(void)
 	return n;
 }
 
+/* Sockets are freed after an RCU grace period: wait for the count to settle. */
+static int settled_refcnt(void)
+{
+	int i, n = module_refcnt(), m;
+
+	for (i = 0; i < 100; i++) {
+		usleep(50000);
+		m = module_refcnt();
+		if (m == n)
+			return n;
+		n = m;
+	}
+	return n;
+}
+
 TEST(unload_refused_while_open)
 {
-	int before = module_refcnt();
+	int before = settled_refcnt();
 	int fd = quic_socket(AF_INET, SOCK_DGRAM);
-	int i;
 
 	CHECK(module_refcnt() > before);
 	CHECK(system("rmmod quic 2>/dev/null") != 0);
 	CHECK(access("/sys/module/quic", F_OK) == 0);
 	CHECK_OK(close(fd));
-	/* Sockets are freed after an RCU grace period: allow for it. */
-	for (i = 0; i < 100 && module_refcnt() != before; i++)
-		usleep(20000);
-	CHECK(module_refcnt() == before);
+	CHECK(settled_refcnt() == before);
 }
 
 int main(void)
