@@ -667,9 +667,13 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 		memcpy(c->dcid.data, h->scid, h->scid_len);
 		c->dcid_set = true;
 	}
-	/* RFC 9001 4.9.1: a server drops Initial keys on its first Handshake. */
-	if (c->is_server && h->type == QUIC_PACKET_HANDSHAKE)
+	/* RFC 9001 4.9.1: a server drops Initial keys on its first Handshake;
+	 * RFC 9000 8.1: that packet also validates the client's address.
+	 */
+	if (c->is_server && h->type == QUIC_PACKET_HANDSHAKE) {
 		quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
+		c->addr_validated = true;
+	}
 
 	if (quic_conn_frames(c, s, level, quic_pkt_level(h->type),
 			     p + hdr_len, plen, &eliciting))
@@ -692,16 +696,23 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
  */
 void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 {
-	struct quic_packet_hdr h;
+	struct quic_packet_hdr h, first;
 	u32 left;
 	u8 *p;
 
 	if (c->closed || skb_ensure_writable(skb, skb->len))
 		goto out;
+	c->bytes_recvd += skb->len;
 	p = skb->data;
 	left = skb->len;
 	while (left && !c->closed) {
 		if (quic_packet_parse(p, left, QUIC_CID_LEN, &h))
+			break;
+		/* RFC 9000 12.2: coalesced packets share one DCID. */
+		if (p == skb->data)
+			first = h;
+		else if (h.dcid_len != first.dcid_len ||
+			 memcmp(h.dcid, first.dcid, h.dcid_len))
 			break;
 		if (h.type == QUIC_PACKET_RETRY ||
 		    h.type == QUIC_PACKET_VERSION_NEGOTIATION)

@@ -107,6 +107,13 @@ struct quic_conn {
 	u8			*peer_phrase;
 	u32			peer_phrase_len;
 
+	/* RFC 9000 8.1: a server sends at most 3x what it received until
+	 * the client's address is validated by a Handshake packet.
+	 */
+	u64			bytes_recvd;
+	u64			bytes_sent;
+	bool			addr_validated;
+
 	struct timer_list	timer;		/* probe timeout */
 	u32			pto_count;
 	bool			probe[QUIC_SPACE_MAX];	/* send a PING */

@@ -262,6 +262,11 @@ static bool quic_flush_one(struct quic_conn *c)
 	struct sk_buff *skb;
 	int s, err;
 
+	/* Before address validation, only whole datagrams within 3x. */
+	if (c->is_server && !c->addr_validated &&
+	    c->bytes_sent + QUIC_MAX_DATAGRAM > 3 * c->bytes_recvd)
+		return false;
+
 	for (s = 0; s < QUIC_SPACE_MAX; s++) {
 		if (!quic_space_can_send(c, s))
 			continue;
@@ -329,6 +334,7 @@ static bool quic_flush_one(struct quic_conn *c)
 	}
 	if (c->close_pending)
 		c->close_pending = false;
+	c->bytes_sent += skb->len;
 	skb_set_owner_w(skb, c->sk);
 	quic_xmit(c, skb);
 
@@ -395,6 +401,14 @@ static void quic_conn_timeout(struct quic_conn *c)
 		return;
 	}
 	c->pto_count++;
+	/* RFC 9002 6.2.2.1: a client probes even with nothing in flight, so
+	 * that a server held by its amplification limit hears from it.
+	 */
+	if (!c->is_server && !c->handshake_confirmed && !quic_in_flight(c)) {
+		s = quic_space_can_send(c, QUIC_SPACE_HANDSHAKE) ?
+		    QUIC_SPACE_HANDSHAKE : QUIC_SPACE_INITIAL;
+		c->probe[s] = quic_space_can_send(c, s);
+	}
 	for (s = 0; s < QUIC_SPACE_MAX; s++) {
 		if (!quic_space_can_send(c, s))
 			continue;
