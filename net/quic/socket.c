@@ -222,8 +222,7 @@ static int quic_bind(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	err = quic_addr_from_user(sk, uaddr, addr_len, &addr);
 	if (err)
 		return err;
-	port = ntohs(sk->sk_family == AF_INET ? addr.v4.sin_port :
-						addr.v6.sin6_port);
+	port = quic_addr_port(&addr);
 
 	lock_sock(sk);
 	err = -EINVAL;
@@ -329,19 +328,6 @@ static void quic_set_local(struct sock *sk, const union quic_addr *la)
 		inet->inet_sport = la->v6.sin6_port;
 	}
 	inet->inet_num = ntohs(inet->inet_sport);
-}
-
-static u16 quic_addr_port(const union quic_addr *a)
-{
-	return ntohs(a->sa.sa_family == AF_INET ? a->v4.sin_port :
-						  a->v6.sin6_port);
-}
-
-static bool quic_addr_any(const union quic_addr *a)
-{
-	if (a->sa.sa_family == AF_INET)
-		return a->v4.sin_addr.s_addr == htonl(INADDR_ANY);
-	return ipv6_addr_any(&a->v6.sin6_addr);
 }
 
 /* The handshake must end within the idle timeout (or 30 seconds). */

@@ -38,12 +38,6 @@ static bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b)
 	       ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr);
 }
 
-static u16 quic_addr_port(const union quic_addr *a)
-{
-	return ntohs(a->sa.sa_family == AF_INET ? a->v4.sin_port :
-						  a->v6.sin6_port);
-}
-
 static int quic_addr_len(const union quic_addr *a)
 {
 	return a->sa.sa_family == AF_INET ? sizeof(a->v4) : sizeof(a->v6);

@@ -9,6 +9,7 @@
 
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <net/ipv6.h>
 #include <linux/refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -18,6 +19,19 @@ union quic_addr {
 	struct sockaddr_in	v4;
 	struct sockaddr_in6	v6;
 };
+
+static inline u16 quic_addr_port(const union quic_addr *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET ? a->v4.sin_port :
+						  a->v6.sin6_port);
+}
+
+static inline bool quic_addr_any(const union quic_addr *a)
+{
+	if (a->sa.sa_family == AF_INET)
+		return a->v4.sin_addr.s_addr == htonl(INADDR_ANY);
+	return ipv6_addr_any(&a->v6.sin6_addr);
+}
 
 struct quic_udp_sock {
 	struct hlist_node	node;		/* in quic_udp_table, by port */
