@@ -40,6 +40,7 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 		skb_queue_head_init(&c->space[i].pending);
 	}
 	quic_tp_init(&c->peer_tp);
+	quic_streams_init(&c->streams);
 	quic_conn_timer_init(c);
 	return c;
 }
@@ -91,6 +92,7 @@ void quic_conn_destroy(struct quic_conn *c)
 		quic_cid_unregister(c->scid_entry);
 	if (c->odcid_entry)
 		quic_cid_unregister(c->odcid_entry);
+	quic_streams_free(c);
 	for (i = 0; i < QUIC_SPACE_MAX; i++)
 		quic_space_free(&c->space[i]);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
@@ -99,9 +101,6 @@ void quic_conn_destroy(struct quic_conn *c)
 	kfree(c->peer_phrase);
 	kfree(c);
 }
-
-static int quic_conn_violation(struct quic_conn *c, u64 errcode,
-			       u64 frame_type);
 
 static void quic_conn_wake(struct quic_conn *c)
 {
@@ -117,6 +116,7 @@ static void quic_conn_established(struct quic_conn *c)
 	struct sock *sk = c->sk;
 
 	c->handshake_complete = true;
+	quic_streams_start(c);
 	inet_sk_set_state(sk, TCP_ESTABLISHED);
 	if (c->is_server) {
 		/* RFC 9001 4.1.2: complete is confirmed for a server. */
@@ -357,9 +357,15 @@ void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 	quic_conn_wake(c);
 }
 
-/* A frame-level error from the peer: close with its code and frame. */
-static int quic_conn_violation(struct quic_conn *c, u64 errcode,
-			       u64 frame_type)
+/**
+ * quic_conn_violation - the peer broke the protocol: close the connection
+ * @c: the connection
+ * @errcode: the transport error code
+ * @frame_type: the frame that broke it, or 0
+ *
+ * Return: -EPROTO, for the caller to pass on.
+ */
+int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type)
 {
 	if (!c->sk->sk_err)
 		c->sk->sk_err = EPROTO;
@@ -444,13 +450,94 @@ static int quic_cstream_rcv(struct quic_conn *c, u8 level,
 	return 0;
 }
 
+/* RFC 9002 section 5.3, without the ACK delay (we send none yet). */
+static void quic_conn_rtt_sample(struct quic_conn *c, u64 rtt)
+{
+	u64 d;
+
+	c->latest_rtt = rtt;
+	if (!c->rtt_sampled) {
+		c->rtt_sampled = true;
+		c->min_rtt = rtt;
+		c->smoothed_rtt = rtt;
+		c->rttvar = rtt / 2;
+		return;
+	}
+	c->min_rtt = min(c->min_rtt, rtt);
+	d = c->smoothed_rtt > rtt ? c->smoothed_rtt - rtt : rtt - c->smoothed_rtt;
+	c->rttvar = (3 * c->rttvar + d) / 4;
+	c->smoothed_rtt = (7 * c->smoothed_rtt + rtt) / 8;
+}
+
+static void quic_sent_free(struct quic_conn *c, struct quic_sent *p)
+{
+	c->inflight -= p->bytes;
+	list_del(&p->list);
+	kfree(p);
+}
+
+static void quic_conn_sent_acked(struct quic_conn *c, enum quic_space_id s,
+				 struct quic_sent *p)
+{
+	struct quic_cstream *cs = &c->space[s].cs;
+	u32 i;
+
+	if (p->crypto_len && p->crypto_off <= cs->acked &&
+	    p->crypto_off + p->crypto_len > cs->acked)
+		cs->acked = p->crypto_off + p->crypto_len;
+	for (i = 0; i < p->nframes; i++)
+		quic_stream_frame_acked(c, &p->frames[i]);
+	quic_sent_free(c, p);
+}
+
+/**
+ * quic_conn_sent_lost - a packet is taken as lost: send its frames again
+ * @c: the connection
+ * @s: its space
+ * @p: the packet; freed
+ *
+ * What it carried goes back to be sent in new packets (RFC 9000 13.3).
+ */
+void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
+			 struct quic_sent *p)
+{
+	struct quic_cstream *cs = &c->space[s].cs;
+	u32 i;
+
+	if (p->crypto_len && p->crypto_off < cs->sent)
+		cs->sent = max_t(u64, cs->acked, p->crypto_off);
+	if (p->handshake_done)
+		c->handshake_done_pending = true;
+	for (i = 0; i < p->nframes; i++)
+		quic_stream_frame_lost(c, &p->frames[i]);
+	quic_sent_free(c, p);
+}
+
+/* RFC 9002 section 6.1: by packet and by time threshold. */
+static void quic_conn_detect_lost(struct quic_conn *c, enum quic_space_id s)
+{
+	struct quic_space *space = &c->space[s];
+	u64 now = ktime_to_us(ktime_get());
+	struct quic_sent *p, *tmp;
+	u64 delay;
+
+	delay = max(c->latest_rtt, c->smoothed_rtt);
+	delay = max_t(u64, delay + delay / 8, 1000);
+	list_for_each_entry_safe(p, tmp, &space->sent, list) {
+		if (p->pn >= space->largest_acked)
+			break;
+		if (space->largest_acked - p->pn >= 3 || p->time + delay <= now)
+			quic_conn_sent_lost(c, s, p);
+	}
+}
+
 static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 			     const struct quic_frame *f)
 {
 	struct quic_space *space = &c->space[s];
+	u64 lo, hi, now = ktime_to_us(ktime_get());
 	struct quic_sent *p, *tmp;
 	struct quic_ack_iter it;
-	u64 lo, hi;
 
 	if (f->ack.largest >= space->next_pn)
 		return quic_conn_violation(c,
@@ -459,19 +546,23 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 	quic_ack_iter_init(&it, f);
 	while (quic_ack_iter_next(&it, &lo, &hi)) {
 		list_for_each_entry_safe(p, tmp, &space->sent, list) {
-			if (p->pn < lo || p->pn > hi)
+			if (p->pn > hi)
+				break;
+			if (p->pn < lo)
 				continue;
-			if (p->crypto_len && p->crypto_off <= space->cs.acked &&
-			    p->crypto_off + p->crypto_len > space->cs.acked)
-				space->cs.acked = p->crypto_off + p->crypto_len;
-			list_del(&p->list);
-			kfree(p);
+			/* RFC 9002 5.1: the largest, newly acknowledged. */
+			if (p->pn == f->ack.largest && p->ack_eliciting)
+				quic_conn_rtt_sample(c, now - p->time);
+			quic_conn_sent_acked(c, s, p);
+			if (space->discarded)
+				return 0;
 		}
 	}
 	if (!space->any_acked || f->ack.largest > space->largest_acked)
 		space->largest_acked = f->ack.largest;
 	space->any_acked = true;
 	c->pto_count = 0;
+	quic_conn_detect_lost(c, s);
 	return 0;
 }
 
@@ -554,11 +645,18 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 					QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
 					f.type);
 			break;
+		case QUIC_FRAME_RESET_STREAM:
+		case QUIC_FRAME_STOP_SENDING:
+		case QUIC_FRAME_STREAM ... QUIC_FRAME_STREAMS_BLOCKED_UNI:
+		case QUIC_FRAME_DATAGRAM:
+		case QUIC_FRAME_DATAGRAM_LEN:
+			err = quic_stream_frame_rcv(c, &f);
+			break;
 		default:
 			/*
-			 * PADDING and PING need nothing; the frames of streams,
-			 * flow control, connection IDs and paths are accepted
-			 * and not acted on yet.
+			 * PADDING and PING need nothing; the frames of
+			 * connection IDs and paths are accepted and not acted
+			 * on yet.
 			 */
 			break;
 		}

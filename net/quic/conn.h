@@ -13,6 +13,7 @@
 
 #include "conn_id.h"
 #include "crypto.h"
+#include "stream.h"
 #include "wire_ack.h"
 #include "wire_param.h"
 
@@ -40,6 +41,10 @@ struct quic_sent {
 	bool			handshake_done;
 	u64			ack_largest;	/* the ACK it carried, if any */
 	bool			has_ack;
+	u8			nframes;
+	u16			bytes;		/* counted in flight */
+	u64			time;		/* sent, in us */
+	struct quic_sent_frame	frames[QUIC_SENT_FRAMES];
 };
 
 /* The CRYPTO stream of one space: handshake bytes each way. */
@@ -114,6 +119,16 @@ struct quic_conn {
 	u64			bytes_sent;
 	bool			addr_validated;
 
+	struct quic_streams	streams;
+
+	/* RFC 9002 section 5, in microseconds. */
+	u64			latest_rtt;
+	u64			smoothed_rtt;
+	u64			rttvar;
+	u64			min_rtt;
+	bool			rtt_sampled;
+	u32			inflight;	/* ack-eliciting 1-RTT bytes */
+
 	struct timer_list	timer;		/* probe timeout */
 	u32			pto_count;
 	bool			probe[QUIC_SPACE_MAX];	/* send a PING */
@@ -159,6 +174,9 @@ void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 		     bool app);
 
 void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
+int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type);
+void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
+			 struct quic_sent *p);
 
 /* output.c */
 void quic_conn_flush(struct quic_conn *c);

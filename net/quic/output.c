@@ -22,6 +22,11 @@
 #include "wire_packet.h"
 
 #define QUIC_FLUSH_MAX_DATAGRAMS	16
+/*
+ * Ack-eliciting 1-RTT bytes in flight before stream data waits for ACKs.
+ * A fixed window until congestion control exists.
+ */
+#define QUIC_INFLIGHT_MAX		(256 * 1024)
 /* Room below which a packet is not worth starting. */
 #define QUIC_MIN_PAYLOAD		24
 
@@ -138,6 +143,9 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 			}
 		}
 	}
+	if (s == QUIC_SPACE_APP && c->inflight < QUIC_INFLIGHT_MAX)
+		p = quic_stream_fill(c, p, end, sent->frames, &sent->nframes,
+				     &sent->ack_eliciting);
 	if (c->probe[s] && !sent->ack_eliciting) {
 		f.type = QUIC_FRAME_PING;
 		if (quic_put_frame(&p, end, &f))
@@ -234,6 +242,11 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 		return err;
 	*written = p - start + t->len + QUIC_TAG_LEN;
 	t->sent->pn = pn;
+	t->sent->time = ktime_to_us(ktime_get());
+	if (t->space == QUIC_SPACE_APP && t->sent->ack_eliciting) {
+		t->sent->bytes = *written;
+		c->inflight += *written;
+	}
 	space->next_pn++;
 	list_add_tail(&t->sent->list, &space->sent);
 	t->sent = NULL;
@@ -353,9 +366,12 @@ static void quic_timer_arm(struct quic_conn *c)
 
 	if (c->closed)
 		return;
-	/* RFC 9002 6.2.2: before any RTT sample, 3 initial RTTs. */
-	pto = 3 * cfg->initial_smoothed_rtt +
-	      quic_sk(c->sk)->remote_param.max_ack_delay;
+	/* RFC 9002 6.2.1; before any RTT sample, 3 initial RTTs. */
+	if (c->rtt_sampled)
+		pto = c->smoothed_rtt + max_t(u64, 4 * c->rttvar, 1000);
+	else
+		pto = 3 * cfg->initial_smoothed_rtt;
+	pto += quic_sk(c->sk)->remote_param.max_ack_delay;
 	pto <<= min_t(u32, c->pto_count, 6);
 	when = jiffies + usecs_to_jiffies(min_t(u64, pto, 60 * USEC_PER_SEC));
 	if (!c->handshake_complete)
@@ -387,9 +403,9 @@ void quic_conn_flush(struct quic_conn *c)
 /* The probe timeout: send again what is not acknowledged, or a PING. */
 static void quic_conn_timeout(struct quic_conn *c)
 {
+	struct quic_sent *p, *tmp;
 	struct sock *sk = c->sk;
-	struct quic_sent *p;
-	int s;
+	int s, n;
 
 	if (!c->handshake_complete &&
 	    time_after_eq(jiffies, c->handshake_deadline)) {
@@ -416,11 +432,17 @@ static void quic_conn_timeout(struct quic_conn *c)
 			c->space[s].cs.sent = c->space[s].cs.acked;
 			continue;
 		}
-		list_for_each_entry(p, &c->space[s].sent, list) {
-			if (p->ack_eliciting) {
-				c->probe[s] = true;
+		/* RFC 9002 6.2.4: probe with data that is not acknowledged:
+		 * the oldest two packets' frames go out again.
+		 */
+		n = 0;
+		list_for_each_entry_safe(p, tmp, &c->space[s].sent, list) {
+			if (!p->ack_eliciting)
+				continue;
+			c->probe[s] = true;
+			if (s != QUIC_SPACE_APP || n++ == 2)
 				break;
-			}
+			quic_conn_sent_lost(c, s, p);
 		}
 	}
 	quic_conn_flush(c);

@@ -80,6 +80,27 @@ static const struct quic_config quic_default_config = {
 	.congestion_control_algo = QUIC_CONG_ALG_RENO,
 };
 
+/* Room in the send buffer: what sendmsg() waits for. */
+static bool quic_sndbuf_room(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf);
+}
+
+static void quic_write_space(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	if (!quic_sndbuf_room(sk))
+		return;
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_sync_poll(&wq->wait, EPOLLOUT |
+						EPOLLWRNORM | EPOLLWRBAND);
+	sk_wake_async(sk, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
 static int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -91,6 +112,7 @@ static int quic_init_sock(struct sock *sk)
 	INIT_HLIST_NODE(&qs->listen_node);
 	/* Connection ID lookups find sockets under RCU alone. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
+	sk->sk_write_space = quic_write_space;
 	return 0;
 }
 
@@ -616,51 +638,249 @@ int quic_do_accept(struct socket *sock, struct socket *newsock, int flags,
 	return 0;
 }
 
-/* One QUIC_HANDSHAKE_INFO cmsg, and whether it was there. */
-static int quic_msg_handshake_level(struct msghdr *msg, int *level)
+/* What the cmsg of a sendmsg() says: a handshake level or a stream. */
+struct quic_send_info {
+	int	level;		/* -1 unless QUIC_HANDSHAKE_INFO */
+	bool	has_stream;
+	s64	stream_id;
+	u32	flags;
+};
+
+static int quic_msg_info(struct msghdr *msg, struct quic_send_info *si)
 {
-	struct quic_handshake_info *info;
+	struct quic_handshake_info *hi;
+	struct quic_stream_info *sinfo;
 	struct cmsghdr *cmsg;
 
-	*level = -1;
+	si->level = -1;
+	si->has_stream = false;
 	for_each_cmsghdr(cmsg, msg) {
 		if (!CMSG_OK(msg, cmsg))
 			return -EINVAL;
 		if (cmsg->cmsg_level != SOL_QUIC)
 			continue;
-		if (cmsg->cmsg_type != QUIC_HANDSHAKE_INFO)
-			return -EOPNOTSUPP;	/* streams come later */
-		if (cmsg->cmsg_len != CMSG_LEN(sizeof(*info)))
+		/* The draft allows one of them per call. */
+		if (si->level >= 0 || si->has_stream)
 			return -EINVAL;
-		info = CMSG_DATA(cmsg);
-		*level = info->crypto_level;
+		switch (cmsg->cmsg_type) {
+		case QUIC_HANDSHAKE_INFO:
+			if (cmsg->cmsg_len != CMSG_LEN(sizeof(*hi)))
+				return -EINVAL;
+			hi = CMSG_DATA(cmsg);
+			si->level = hi->crypto_level;
+			break;
+		case QUIC_STREAM_INFO:
+			if (cmsg->cmsg_len != CMSG_LEN(sizeof(*sinfo)))
+				return -EINVAL;
+			sinfo = CMSG_DATA(cmsg);
+			si->has_stream = true;
+			si->stream_id = sinfo->stream_id;
+			si->flags = sinfo->stream_flags;
+			break;
+		default:
+			return -EINVAL;
+		}
 	}
 	return 0;
+}
+
+/* Sleep, the socket released, until @cond or a signal or the timeout. */
+#define quic_wait_for(sk, timeo, cond)					\
+	({								\
+		DEFINE_WAIT_FUNC(__wait, woken_wake_function);		\
+		int __rc;						\
+									\
+		add_wait_queue(sk_sleep(sk), &__wait);			\
+		__rc = sk_wait_event(sk, timeo, cond, &__wait);		\
+		remove_wait_queue(sk_sleep(sk), &__wait);		\
+		__rc;							\
+	})
+
+/* The connection is usable for data, else the error to give. */
+static int quic_data_check(struct sock *sk)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+
+	if (!c)
+		return -ENOTCONN;
+	if (c->closed || (sk->sk_shutdown & SEND_SHUTDOWN))
+		return sk->sk_err ? -sk->sk_err : -EPIPE;
+	if (!c->handshake_complete)
+		return -ENOTCONN;
+	return 0;
+}
+
+/* Before sleeping in sendmsg(): fail if it must not, else 0. */
+static int quic_send_wait(long *timeo)
+{
+	if (!*timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(*timeo);
+	return 0;
+}
+
+/* Find or open the stream a sendmsg() is for. */
+static int quic_send_stream(struct sock *sk, struct quic_send_info *si,
+			    long *timeo, struct quic_stream **out)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	struct quic_stream *st;
+	s64 id = si->stream_id;
+	int err, dir;
+
+	if (!si->has_stream) {
+		id = c->streams.last_id;
+		if (id < 0 && !(si->flags & MSG_STREAM_NEW))
+			return -EINVAL;
+	}
+	st = id >= 0 ? quic_stream_find(c, id) : NULL;
+	if (st) {
+		*out = st;
+		return 0;
+	}
+	if (!(si->flags & MSG_STREAM_NEW))
+		return -EINVAL;
+	for (;;) {
+		err = quic_stream_open(c, &id, si->flags);
+		if (err != -EAGAIN)
+			break;
+		dir = !!(id & QUIC_STREAM_TYPE_UNI_MASK);
+		if (si->flags & MSG_STREAM_SNDBLOCK) {
+			c->streams.blocked_pending[dir] = true;
+			quic_conn_flush(c);
+		}
+		if (si->flags & MSG_STREAM_DONTWAIT)
+			return -EAGAIN;
+		err = quic_send_wait(timeo);
+		if (err)
+			return err;
+		quic_wait_for(sk, timeo,
+			      quic_data_check(sk) ||
+			      (u64)id >> 2 < c->streams.local_max[dir]);
+		err = quic_data_check(sk);
+		if (err)
+			return err;
+		id = si->has_stream ? si->stream_id : -1;
+	}
+	if (err)
+		return err;
+	*out = quic_stream_find(c, id);
+	return *out ? 0 : -EINVAL;
+}
+
+static int quic_send_datagram(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+	int err;
+
+	for (;;) {
+		err = quic_data_check(sk);
+		if (err)
+			return err;
+		if (quic_sndbuf_room(sk))
+			break;
+		err = quic_send_wait(&timeo);
+		if (err)
+			return err;
+		quic_wait_for(sk, &timeo, quic_data_check(sk) ||
+			      quic_sndbuf_room(sk));
+	}
+	err = quic_dgram_send(c, &msg->msg_iter, len);
+	if (err >= 0)
+		quic_conn_flush(c);
+	return err;
+}
+
+static int quic_send_stream_data(struct sock *sk, struct msghdr *msg,
+				 size_t len, struct quic_send_info *si)
+{
+	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+	bool fin = si->flags & MSG_STREAM_FIN;
+	struct quic_conn *c = quic_sk(sk)->conn;
+	struct quic_stream *st;
+	size_t copied = 0;
+	int err, n;
+	u32 room;
+	s64 id;
+
+	err = quic_send_stream(sk, si, &timeo, &st);
+	if (err)
+		return err;
+	id = st->id;
+	for (;;) {
+		err = quic_stream_send_check(c, st);
+		if (err)
+			break;
+		room = 0;
+		if (quic_sndbuf_room(sk))
+			room = sk->sk_sndbuf - sk->sk_wmem_queued;
+		if (room || (copied == len && fin)) {
+			n = quic_stream_send(c, st, &msg->msg_iter,
+					     min_t(size_t, len - copied, room),
+					     fin);
+			if (n < 0) {
+				err = n;
+				break;
+			}
+			copied += n;
+			quic_conn_flush(c);
+			if (copied == len)
+				break;
+		}
+		err = quic_send_wait(&timeo);
+		if (err)
+			break;
+		quic_wait_for(sk, &timeo, quic_data_check(sk) ||
+			      quic_sndbuf_room(sk));
+		err = quic_data_check(sk);
+		if (err)
+			break;
+		/* The stream may be over while we slept. */
+		st = quic_stream_find(c, id);
+		if (!st) {
+			err = -EPIPE;
+			break;
+		}
+	}
+	return copied ? copied : err;
 }
 
 static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	int level, err;
+	struct quic_send_info si;
+	int err;
 
-	err = quic_msg_handshake_level(msg, &level);
+	err = quic_msg_info(msg, &si);
 	if (err)
 		return err;
-	if (level < 0)
-		return -EOPNOTSUPP;	/* stream data comes later */
-	if (len > U32_MAX)
+	if (len > INT_MAX)
 		return -EMSGSIZE;
+	if (!si.has_stream)
+		si.flags = msg->msg_flags;
 
 	lock_sock(sk);
-	err = -ENOTCONN;
-	if (!qs->conn)
-		goto out;
-	err = -EPIPE;
-	if (qs->conn->closed || (sk->sk_shutdown & SEND_SHUTDOWN)) {
-		err = sk->sk_err ? sock_error(sk) : -EPIPE;
+	if (si.level >= 0) {
+		err = -ENOTCONN;
+		if (!qs->conn)
+			goto out;
+		if (qs->conn->closed || (sk->sk_shutdown & SEND_SHUTDOWN)) {
+			err = sk->sk_err ? sock_error(sk) : -EPIPE;
+			goto out;
+		}
+		err = quic_conn_crypto_send(qs->conn, si.level, &msg->msg_iter,
+					    len);
 		goto out;
 	}
-	err = quic_conn_crypto_send(qs->conn, level, &msg->msg_iter, len);
+	err = quic_data_check(sk);
+	if (err)
+		goto out;
+	if (msg->msg_flags & MSG_DATAGRAM)
+		err = quic_send_datagram(sk, msg, len);
+	else
+		err = quic_send_stream_data(sk, msg, len, &si);
 out:
 	release_sock(sk);
 	return err;
@@ -671,65 +891,40 @@ static bool quic_rcv_ready(struct sock *sk)
 	struct quic_conn *c = quic_sk(sk)->conn;
 
 	return !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
-	       (sk->sk_shutdown & RCV_SHUTDOWN) || !c || c->closed;
+	       (sk->sk_shutdown & RCV_SHUTDOWN) || !c || c->closed ||
+	       !list_empty(&c->streams.rcv_list);
 }
 
-static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
-			int flags, int *addr_len)
+/* Read the first message of sk_receive_queue: handshake, event, datagram. */
+static int quic_recv_queued(struct sock *sk, struct sk_buff *skb,
+			    struct msghdr *msg, size_t len, int flags)
 {
+	struct quic_rcv_cb *cb = QUIC_RCV_CB(skb);
 	struct quic_handshake_info info;
-	struct sk_buff *skb;
-	struct quic_rcv_cb *cb;
-	long timeo;
 	int err, n;
 
-	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_TRUNC))
-		return -EOPNOTSUPP;
-
-	lock_sock(sk);
-	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
-	for (;;) {
-		skb = skb_peek(&sk->sk_receive_queue);
-		if (skb)
-			break;
-		err = -ENOTCONN;
-		if (!quic_sk(sk)->conn)
-			goto out;
-		if (sk->sk_err) {
-			err = sock_error(sk);
-			goto out;
-		}
-		err = 0;
-		if ((sk->sk_shutdown & RCV_SHUTDOWN) ||
-		    quic_sk(sk)->conn->closed)
-			goto out;
-		err = -EAGAIN;
-		if (!timeo)
-			goto out;
-		err = sock_intr_errno(timeo);
-		if (signal_pending(current))
-			goto out;
-		quic_wait(sk, &timeo, quic_rcv_ready);
-	}
-
-	cb = QUIC_RCV_CB(skb);
-	if (cb->type == QUIC_RCV_HANDSHAKE) {
+	switch (cb->type) {
+	case QUIC_RCV_HANDSHAKE:
 		/* recv() cannot say which level: the draft asks EINVAL. */
-		err = -EINVAL;
 		if (!msg->msg_controllen)
-			goto out;
+			return -EINVAL;
 		info.crypto_level = cb->level;
 		err = put_cmsg(msg, SOL_QUIC, QUIC_HANDSHAKE_INFO,
 			       sizeof(info), &info);
 		if (err)
-			goto out;
-	} else {
+			return err;
+		break;
+	case QUIC_RCV_DATAGRAM:
+		msg->msg_flags |= MSG_DATAGRAM;
+		break;
+	default:
 		msg->msg_flags |= MSG_NOTIFICATION;
+		break;
 	}
 	n = min_t(u32, len, skb->len - cb->read);
 	err = skb_copy_datagram_msg(skb, cb->read, msg, n);
 	if (err)
-		goto out;
+		return err;
 	if (cb->read + n == skb->len)
 		msg->msg_flags |= MSG_EOR;
 	if (!(flags & MSG_PEEK)) {
@@ -739,7 +934,79 @@ static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			kfree_skb(skb);
 		}
 	}
-	err = n;
+	return n;
+}
+
+static int quic_recv_stream(struct sock *sk, struct quic_stream *st,
+			    struct msghdr *msg, size_t len, int flags)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	struct quic_stream_info info = { .stream_id = st->id };
+	bool fin;
+	int n;
+
+	n = quic_stream_read(c, st, msg, min_t(size_t, len, INT_MAX),
+			     flags & MSG_PEEK, &fin);
+	if (n < 0)
+		return n;
+	/* @st may be gone now. */
+	if (fin) {
+		info.stream_flags = MSG_STREAM_FIN;
+		msg->msg_flags |= MSG_STREAM_FIN;
+	}
+	if (!(flags & MSG_PEEK) && (fin || list_empty(&st->rcv_node)))
+		msg->msg_flags |= MSG_EOR;
+	if (msg->msg_controllen)
+		put_cmsg(msg, SOL_QUIC, QUIC_STREAM_INFO, sizeof(info), &info);
+	quic_conn_flush(c);
+	return n;
+}
+
+static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+			int flags, int *addr_len)
+{
+	struct quic_stream *st = NULL;
+	struct quic_conn *c;
+	struct sk_buff *skb;
+	long timeo;
+	int err;
+
+	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_TRUNC |
+		      MSG_CMSG_COMPAT))
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	for (;;) {
+		skb = skb_peek(&sk->sk_receive_queue);
+		if (skb)
+			break;
+		c = quic_sk(sk)->conn;
+		err = -ENOTCONN;
+		if (!c)
+			goto out;
+		st = quic_stream_readable(c);
+		if (st)
+			break;
+		if (sk->sk_err) {
+			err = sock_error(sk);
+			goto out;
+		}
+		err = 0;
+		if ((sk->sk_shutdown & RCV_SHUTDOWN) || c->closed)
+			goto out;
+		err = -EAGAIN;
+		if (!timeo)
+			goto out;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			goto out;
+		quic_wait(sk, &timeo, quic_rcv_ready);
+	}
+	if (skb)
+		err = quic_recv_queued(sk, skb, msg, len, flags);
+	else
+		err = quic_recv_stream(sk, st, msg, len, flags);
 out:
 	release_sock(sk);
 	return err;
@@ -765,9 +1032,11 @@ __poll_t quic_inet_poll(struct file *file, struct socket *sock,
 	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	c = READ_ONCE(quic_sk(sk)->conn);
+	if (c && !list_empty_careful(&c->streams.rcv_list))
+		mask |= EPOLLIN | EPOLLRDNORM;
 	if (c && READ_ONCE(c->closed))
 		mask |= EPOLLHUP;
-	else if (c && sock_writeable(sk))
+	else if (c && quic_sndbuf_room(sk))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
 }
@@ -789,29 +1058,54 @@ int quic_inet_shutdown(struct socket *sock, int how)
 	return 0;
 }
 
-/* QUIC_EVENT_CONNECTION_CLOSE: the peer's code, frame and phrase. */
-void quic_sk_event_close(struct sock *sk)
+/**
+ * quic_sk_event2 - queue an event for recvmsg() if the application wants it
+ * @sk: the socket
+ * @type: enum quic_event_type
+ * @data: what follows the type byte
+ * @len: its length
+ * @more: a second part (the close phrase), or NULL
+ * @more_len: its length
+ */
+static void quic_sk_event2(struct sock *sk, u8 type, const void *data,
+			   u32 len, const void *more, u32 more_len)
 {
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_conn *c = qs->conn;
-	u32 hdr = offsetof(struct quic_connection_close, phrase);
-	struct quic_connection_close *cc;
 	struct sk_buff *skb;
 
-	if (!(qs->events & BIT(QUIC_EVENT_CONNECTION_CLOSE)) || !c)
+	if (!(quic_sk(sk)->events & BIT(type)))
 		return;
-	skb = alloc_skb(1 + hdr + c->peer_phrase_len, GFP_ATOMIC);
+	skb = alloc_skb(1 + len + more_len, GFP_ATOMIC);
 	if (!skb)
 		return;
-	*(u8 *)skb_put(skb, 1) = QUIC_EVENT_CONNECTION_CLOSE;
-	cc = skb_put_zero(skb, hdr);
-	cc->errcode = c->peer_errcode;
-	cc->frame = c->peer_frame;
-	skb_put_data(skb, c->peer_phrase, c->peer_phrase_len);
+	*(u8 *)skb_put(skb, 1) = type;
+	skb_put_data(skb, data, len);
+	if (more_len)
+		skb_put_data(skb, more, more_len);
 	QUIC_RCV_CB(skb)->type = QUIC_RCV_EVENT;
 	QUIC_RCV_CB(skb)->read = 0;
 	skb_set_owner_r(skb, sk);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
+}
+
+void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len)
+{
+	quic_sk_event2(sk, type, data, len, NULL, 0);
+}
+
+/* QUIC_EVENT_CONNECTION_CLOSE: the peer's code, frame and phrase. */
+void quic_sk_event_close(struct sock *sk)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	struct quic_connection_close cc = {};
+
+	if (!c)
+		return;
+	cc.errcode = c->peer_errcode;
+	cc.frame = c->peer_frame;
+	quic_sk_event2(sk, QUIC_EVENT_CONNECTION_CLOSE, &cc,
+		       offsetof(struct quic_connection_close, phrase),
+		       c->peer_phrase, c->peer_phrase_len);
 }
 
 static bool quic_bool_ok(u8 v)
@@ -1076,6 +1370,30 @@ static int quic_sock_set_close(struct sock *sk, sockptr_t optval,
 }
 
 /* Options of the layers below, passed on one at a time as they make sense. */
+/* QUIC_SOCKOPT_STREAM_RESET and QUIC_SOCKOPT_STREAM_STOP_SENDING. */
+static int quic_sock_set_stream_err(struct sock *sk, int optname,
+				    sockptr_t optval, unsigned int optlen)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	struct quic_errinfo info;
+	int err;
+
+	if (optlen != sizeof(info))
+		return -EINVAL;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+	err = quic_data_check(sk);
+	if (err)
+		return err;
+	if (optname == QUIC_SOCKOPT_STREAM_RESET)
+		err = quic_stream_reset(c, info.stream_id, info.errcode);
+	else
+		err = quic_stream_stop_sending(c, info.stream_id, info.errcode);
+	if (!err)
+		quic_conn_flush(c);
+	return err;
+}
+
 static bool quic_ip_option(struct sock *sk, int level, int optname)
 {
 	return sk->sk_family == AF_INET6 && level == SOL_IPV6 &&
@@ -1116,12 +1434,19 @@ static int quic_setsockopt(struct sock *sk, int level, int optname,
 	case QUIC_SOCKOPT_CONNECTION_CLOSE:
 		err = quic_sock_set_close(sk, optval, optlen);
 		break;
-	case QUIC_SOCKOPT_STREAM_OPEN ... QUIC_SOCKOPT_CONNECTION_ID:
+	case QUIC_SOCKOPT_STREAM_RESET:
+	case QUIC_SOCKOPT_STREAM_STOP_SENDING:
+		err = quic_sock_set_stream_err(sk, optname, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_STREAM_OPEN:
+		err = -EOPNOTSUPP;	/* a getsockopt() */
+		break;
+	case QUIC_SOCKOPT_CONNECTION_ID:
 	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
 	case QUIC_SOCKOPT_KEY_UPDATE:
 	case QUIC_SOCKOPT_TOKEN:
 	case QUIC_SOCKOPT_SESSION_TICKET:
-		/* Streams, migration, key update, resumption: not yet. */
+		/* Migration, key update, resumption: not yet. */
 		err = -EOPNOTSUPP;
 		break;
 	default:
@@ -1248,6 +1573,36 @@ static int quic_sock_get_config(struct sock *sk, int len,
 	return quic_put_opt(&c, sizeof(c), len, optval, optlen);
 }
 
+/* QUIC_SOCKOPT_STREAM_OPEN: open a stream, say which. */
+static int quic_sock_stream_open(struct sock *sk, int len,
+				 char __user *optval, int __user *optlen)
+{
+	struct quic_send_info si = { .has_stream = true };
+	struct quic_stream_info info;
+	struct quic_stream *st;
+	long timeo;
+	int err;
+
+	if (len < sizeof(info))
+		return -EINVAL;
+	if (copy_from_user(&info, optval, sizeof(info)))
+		return -EFAULT;
+	if (info.stream_flags & ~(MSG_STREAM_UNI | MSG_STREAM_DONTWAIT |
+				  MSG_STREAM_SNDBLOCK))
+		return -EINVAL;
+	err = quic_data_check(sk);
+	if (err)
+		return err;
+	si.stream_id = info.stream_id;
+	si.flags = info.stream_flags | MSG_STREAM_NEW;
+	timeo = sock_sndtimeo(sk, 0);
+	err = quic_send_stream(sk, &si, &timeo, &st);
+	if (err)
+		return err;
+	info.stream_id = st->id;
+	return quic_put_opt(&info, sizeof(info), len, optval, optlen);
+}
+
 static int quic_getsockopt(struct sock *sk, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
@@ -1284,7 +1639,10 @@ static int quic_getsockopt(struct sock *sk, int level, int optname,
 	case QUIC_SOCKOPT_CONNECTION_CLOSE:
 		err = quic_sock_get_close(sk, len, optval, optlen);
 		break;
-	case QUIC_SOCKOPT_STREAM_OPEN ... QUIC_SOCKOPT_CONNECTION_ID:
+	case QUIC_SOCKOPT_STREAM_OPEN:
+		err = quic_sock_stream_open(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_STREAM_RESET ... QUIC_SOCKOPT_CONNECTION_ID:
 	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
 	case QUIC_SOCKOPT_KEY_UPDATE:
 	case QUIC_SOCKOPT_TOKEN:

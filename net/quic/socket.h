@@ -21,6 +21,7 @@
 enum quic_rcv_type {
 	QUIC_RCV_HANDSHAKE,	/* CRYPTO data of one level */
 	QUIC_RCV_EVENT,		/* a notification, MSG_NOTIFICATION */
+	QUIC_RCV_DATAGRAM,	/* a DATAGRAM frame's data */
 };
 
 struct quic_rcv_cb {
@@ -82,6 +83,7 @@ extern struct proto quicv6_prot;
 void quic_v6_prot_init(void);
 
 void quic_sk_event_close(struct sock *sk);
+void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len);
 int quic_inet_connect(struct socket *sock, struct sockaddr *addr, int len,
 		      int flags);
 int quic_inet_listen(struct socket *sock, int backlog);

@@ -66,6 +66,52 @@ int quic_ack_set_add(struct quic_ack_set *s, u64 pn)
 }
 
 /**
+ * quic_ack_set_add_range - record the numbers @start to @end
+ * @s: the set
+ * @start: the first number
+ * @end: the last number, at least @start, at most 2^62-1
+ *
+ * Ranges that overlap or touch the new one are merged into it.  As with
+ * quic_ack_set_add(), a full set forgets its smallest range to make room.
+ *
+ * Return: 0, or -ENOSPC if the range is below every range of a full set.
+ */
+int quic_ack_set_add_range(struct quic_ack_set *s, u64 start, u64 end)
+{
+	u32 i, j;
+
+	/* The first range that is not wholly above @end + 1. */
+	for (i = 0; i < s->count; i++)
+		if (s->r[i].start <= end + 1)
+			break;
+	/* Ranges i .. j - 1 overlap or touch [start, end]. */
+	for (j = i; j < s->count; j++) {
+		if (s->r[j].end + 1 < start)
+			break;
+		start = min(start, s->r[j].start);
+		end = max(end, s->r[j].end);
+	}
+	if (j > i) {
+		s->r[i].start = start;
+		s->r[i].end = end;
+		memmove(&s->r[i + 1], &s->r[j],
+			(s->count - j) * sizeof(s->r[0]));
+		s->count -= j - i - 1;
+		return 0;
+	}
+	if (s->count == QUIC_ACK_RANGES_MAX) {
+		if (i == s->count)
+			return -ENOSPC;
+		s->count--;
+	}
+	memmove(&s->r[i + 1], &s->r[i], (s->count - i) * sizeof(s->r[0]));
+	s->r[i].start = start;
+	s->r[i].end = end;
+	s->count++;
+	return 0;
+}
+
+/**
  * quic_ack_set_has - whether a packet number is in the set
  * @s: the set
  * @pn: the packet number

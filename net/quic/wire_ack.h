@@ -45,6 +45,7 @@ static inline u64 quic_ack_set_largest(const struct quic_ack_set *s)
 }
 
 int quic_ack_set_add(struct quic_ack_set *s, u64 pn);
+int quic_ack_set_add_range(struct quic_ack_set *s, u64 start, u64 end);
 bool quic_ack_set_has(const struct quic_ack_set *s, u64 pn);
 void quic_ack_set_forget_below(struct quic_ack_set *s, u64 pn);
 

@@ -4,6 +4,7 @@
  */
 
 #include <stdlib.h>
+#include <string.h>
 #include "wire_ack.h"
 
 #define TEST_SUITE "wire_ack"
@@ -241,6 +242,47 @@ TEST(random_order)
 	round_trip(&s);
 }
 
+TEST(add_range_merges)
+{
+	struct quic_ack_set s;
+
+	quic_ack_set_init(&s);
+	CHECK(quic_ack_set_add_range(&s, 100, 199) == 0);
+	CHECK(quic_ack_set_add_range(&s, 300, 399) == 0);
+	CHECK(quic_ack_set_add_range(&s, 0, 9) == 0);
+	expect(&s, (const u64[]){ 300, 399, 100, 199, 0, 9 }, 3);
+	CHECK(quic_ack_set_add_range(&s, 150, 160) == 0);	/* inside */
+	expect(&s, (const u64[]){ 300, 399, 100, 199, 0, 9 }, 3);
+	CHECK(quic_ack_set_add_range(&s, 200, 299) == 0);	/* touches both */
+	expect(&s, (const u64[]){ 100, 399, 0, 9 }, 2);
+	CHECK(quic_ack_set_add_range(&s, 5, 500) == 0);	/* covers all */
+	expect(&s, (const u64[]){ 0, 500 }, 1);
+	CHECK(quic_ack_set_add_range(&s, 502, 502) == 0);
+	expect(&s, (const u64[]){ 502, 502, 0, 500 }, 2);
+}
+
+TEST(add_range_random_against_bitmap)
+{
+	struct quic_ack_set s;
+	u8 seen[400] = { 0 };
+	u32 i, a, n, pn;
+
+	srand(7);
+	quic_ack_set_init(&s);
+	for (i = 0; i < 40; i++) {
+		a = rand() % 390;
+		n = rand() % 10;
+		CHECK(quic_ack_set_add_range(&s, a, a + n) == 0);
+		memset(seen + a, 1, n + 1);
+		if (s.count == QUIC_ACK_RANGES_MAX)
+			break;
+	}
+	for (pn = 0; pn < 400; pn++)
+		CHECK(quic_ack_set_has(&s, pn) == seen[pn]);
+	for (i = 1; i < s.count; i++)
+		CHECK(s.r[i].end + 1 < s.r[i - 1].start);
+}
+
 int main(void)
 {
 	RUN(in_order);
@@ -252,5 +294,7 @@ int main(void)
 	RUN(frame_truncated_to_buffer);
 	RUN(round_trip_through_frame);
 	RUN(random_order);
+	RUN(add_range_merges);
+	RUN(add_range_random_against_bitmap);
 	return test_done();
 }

@@ -140,6 +140,36 @@ static void established(int fd)
 	CHECK_OK(getpeername(fd, (struct sockaddr *)&ss, &sl));
 }
 
+/* One small message each way on stream 0, each ending the stream. */
+static void message_each_way(int cfd, int sfd)
+{
+	static const char ping[] = "ping from the client";
+	static const char pong[] = "pong from the server";
+	uint32_t flags = 0;
+	char buf[64];
+	int64_t sid;
+	ssize_t n;
+
+	n = quic_sendmsg(cfd, ping, sizeof(ping), 0,
+			 MSG_STREAM_NEW | MSG_STREAM_FIN);
+	CHECK(n == sizeof(ping));
+	set_timeout(sfd, 10);
+	n = quic_recvmsg(sfd, buf, sizeof(buf), &sid, &flags);
+	if (n < 0)
+		FAIL("server recv: %s", strerror(errno));
+	CHECK(n == sizeof(ping) && !memcmp(buf, ping, n));
+	CHECK(sid == 0 && (flags & MSG_STREAM_FIN));
+
+	n = quic_sendmsg(sfd, pong, sizeof(pong), 0, MSG_STREAM_FIN);
+	CHECK(n == sizeof(pong));
+	flags = 0;
+	n = quic_recvmsg(cfd, buf, sizeof(buf), &sid, &flags);
+	if (n < 0)
+		FAIL("client recv: %s", strerror(errno));
+	CHECK(n == sizeof(pong) && !memcmp(buf, pong, n));
+	CHECK(sid == 0 && (flags & MSG_STREAM_FIN));
+}
+
 static void cert_handshake(int family, const char *host)
 {
 	char alpn[64] = { 0 };
@@ -165,6 +195,7 @@ static void cert_handshake(int family, const char *host)
 	len = sizeof(alpn);
 	CHECK_OK(getsockopt(s.fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, alpn, &len));
 	CHECK(len == 3 && !memcmp(alpn, "smb", 3));
+	message_each_way(fd, s.fd);
 }
 
 TEST(certificate_v4)
@@ -191,6 +222,7 @@ static void psk_handshake(int family)
 	CHECK(server_wait(&s) == 0);
 	established(fd);
 	established(s.fd);
+	message_each_way(fd, s.fd);
 }
 
 TEST(psk_v4)
