@@ -21,7 +21,6 @@
 #include "wire_packet.h"
 
 #define QUIC_VARINT_MAX		(BIT_ULL(62) - 1)
-#define QUIC_STREAMS_MAX	BIT_ULL(60)	/* RFC 9000 section 4.6 */
 
 #define QUIC_MIN_UDP_PAYLOAD	1200
 #define QUIC_MAX_UDP_PAYLOAD	65527
@@ -688,11 +687,12 @@ static int quic_msg_info(struct msghdr *msg, struct quic_send_info *si)
 #define quic_wait_for(sk, timeo, cond)					\
 	({								\
 		DEFINE_WAIT_FUNC(__wait, woken_wake_function);		\
+		struct sock *__sk = (sk);				\
 		int __rc;						\
 									\
-		add_wait_queue(sk_sleep(sk), &__wait);			\
-		__rc = sk_wait_event(sk, timeo, cond, &__wait);		\
-		remove_wait_queue(sk_sleep(sk), &__wait);		\
+		add_wait_queue(sk_sleep(__sk), &__wait);		\
+		__rc = sk_wait_event(__sk, timeo, cond, &__wait);	\
+		remove_wait_queue(sk_sleep(__sk), &__wait);		\
 		__rc;							\
 	})
 
@@ -1134,8 +1134,8 @@ static int quic_param_check(const struct quic_transport_param *p)
 	    p->max_stream_data_bidi_local > QUIC_VARINT_MAX ||
 	    p->max_stream_data_bidi_remote > QUIC_VARINT_MAX ||
 	    p->max_stream_data_uni > QUIC_VARINT_MAX ||
-	    p->max_streams_bidi > QUIC_STREAMS_MAX ||
-	    p->max_streams_uni > QUIC_STREAMS_MAX)
+	    p->max_streams_bidi > QUIC_MAX_STREAMS_LIMIT ||
+	    p->max_streams_uni > QUIC_MAX_STREAMS_LIMIT)
 		return -EINVAL;
 	/* max_idle_timeout travels in milliseconds: any u64 of usec fits. */
 	if (p->remote)

@@ -18,7 +18,7 @@
 /* Stream types by initiator and direction: the low two bits of an ID. */
 #define QUIC_STREAM_DIRS	2	/* index: 0 bidirectional, 1 uni */
 /* RFC 9000 section 4.6: at most 2^60 streams of each type. */
-#define QUIC_MAX_STREAMS_LIMIT	(1ULL << 60)
+#define QUIC_MAX_STREAMS_LIMIT	BIT_ULL(60)
 
 struct quic_conn;
 
