@@ -800,7 +800,7 @@ static int quic_send_stream_data(struct sock *sk, struct msghdr *msg,
 	bool fin = si->flags & MSG_STREAM_FIN;
 	struct quic_conn *c = quic_sk(sk)->conn;
 	struct quic_stream *st;
-	size_t copied = 0;
+	size_t copied = 0, chunk;
 	int err, n;
 	u32 room;
 	s64 id;
@@ -817,9 +817,10 @@ static int quic_send_stream_data(struct sock *sk, struct msghdr *msg,
 		if (quic_sndbuf_room(sk))
 			room = sk->sk_sndbuf - sk->sk_wmem_queued;
 		if (room || (copied == len && fin)) {
-			n = quic_stream_send(c, st, &msg->msg_iter,
-					     min_t(size_t, len - copied, room),
-					     fin);
+			chunk = min_t(size_t, len - copied, room);
+			/* The FIN goes with the last byte of the call. */
+			n = quic_stream_send(c, st, &msg->msg_iter, chunk,
+					     fin && copied + chunk == len);
 			if (n < 0) {
 				err = n;
 				break;

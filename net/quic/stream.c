@@ -653,9 +653,11 @@ int quic_stream_frame_rcv(struct quic_conn *c, const struct quic_frame *f)
 	case QUIC_FRAME_MAX_STREAMS_UNI:
 		dir = f->type == QUIC_FRAME_MAX_STREAMS_UNI;
 		if (f->max_streams > ss->local_max[dir]) {
-			u64 max = f->max_streams;
+			/* The event gives the largest ID we may now open. */
+			u64 max = quic_stream_id(c, true, dir,
+						 f->max_streams - 1);
 
-			ss->local_max[dir] = max;
+			ss->local_max[dir] = f->max_streams;
 			quic_sk_event(c->sk, QUIC_EVENT_STREAM_MAX_STREAM, &max,
 				      sizeof(max));
 			c->sk->sk_state_change(c->sk);
