@@ -23,8 +23,11 @@ CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include/uapi
 
 VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*.c))
-# In-VM tests named tls_*.c run real handshakes through libquic.
-VM_TLS_TESTS := $(filter $(BUILD)/tests/vm/tls_%,$(VM_TESTS))
+# In-VM tests that run real handshakes through libquic link it and GnuTLS:
+# every tls_*.c, and the ones named in VM_LIBQUIC_NAMES.
+VM_LIBQUIC_NAMES := stream
+VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
+	$(addprefix $(BUILD)/tests/vm/,$(VM_LIBQUIC_NAMES)),$(VM_TESTS))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -80,7 +83,7 @@ $(BUILD)/tests/host/libquic_handshake: tests/libquic/handshake.c $(LIBQUIC_DEPS)
 		-lgnutls -lpthread \
 		-Wl,--wrap=sendmsg,--wrap=recvmsg,--wrap=setsockopt,--wrap=getsockopt
 
-$(VM_TLS_TESTS): $(BUILD)/tests/vm/tls_%: tests/vm/tls_%.c $(LIBQUIC_DEPS) tests/vm/certs.sh
+$(VM_LIBQUIC_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c $(LIBQUIC_DEPS) tests/vm/certs.sh
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(TOP)/libquic -DCERTS_SH='"$(TOP)/tests/vm/certs.sh"' \
 		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread
