@@ -1161,10 +1161,16 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 	err = quic_param_check(&p);
 	if (err)
 		return err;
-	if (p.remote)
+	if (p.remote) {
 		qs->remote_param = p;
-	else
-		qs->local_param = p;
+		return 0;
+	}
+	qs->local_param = p;
+	/* The draft's section 9: the receive buffer follows max_data. */
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
+		WRITE_ONCE(sk->sk_rcvbuf,
+			   max_t(u64, sk->sk_rcvbuf,
+				 min_t(u64, 2 * p.max_data, INT_MAX / 2)));
 	return 0;
 }
 

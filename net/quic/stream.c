@@ -1276,21 +1276,54 @@ struct quic_stream *quic_stream_readable(struct quic_conn *c)
 					struct quic_stream, rcv_node);
 }
 
+/*
+ * A receive window doubles when the reader used it up within two round
+ * trips (the peer was held by it, not by the reader), up to this, and
+ * never beyond half the receive buffer.
+ */
+#define QUIC_RCV_WINDOW_MAX	(16U << 20)
+
+static u64 quic_window_grow(struct quic_conn *c, u64 *win, u64 *stamp)
+{
+	struct sock *sk = c->sk;
+	u64 now = ktime_to_us(ktime_get());
+	u64 rtt = c->rtt_sampled ? c->smoothed_rtt :
+		  quic_conn_qs(c)->config.initial_smoothed_rtt;
+	bool fast = *stamp && now - *stamp < 2 * rtt;
+
+	*stamp = now;
+	if (fast && *win < QUIC_RCV_WINDOW_MAX) {
+		*win = min_t(u64, 2 * *win, QUIC_RCV_WINDOW_MAX);
+		if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+		    READ_ONCE(sk->sk_rcvbuf) < 2 * *win)
+			WRITE_ONCE(sk->sk_rcvbuf, 2 * *win);
+	}
+	return min_t(u64, *win, max(READ_ONCE(sk->sk_rcvbuf) / 2, 1));
+}
+
 /* After a read: move the windows once half of them is used (4.2). */
 static void quic_stream_update_windows(struct quic_conn *c,
 				       struct quic_stream *st)
 {
 	struct quic_streams *ss = &c->streams;
-	u64 win = quic_stream_rcv_window(c, st);
+	u64 win;
 
-	if (!st->fin_known && st->rcv_max - st->rcv_read < win / 2) {
-		st->rcv_max = st->rcv_read + win;
-		st->max_pending = true;
-		quic_stream_queue_send(c, st);
+	if (!st->rcv_window)
+		st->rcv_window = quic_stream_rcv_window(c, st);
+	if (!st->fin_known && st->rcv_max - st->rcv_read < st->rcv_window / 2) {
+		win = quic_window_grow(c, &st->rcv_window, &st->rcv_stamp);
+		if (st->rcv_read + win > st->rcv_max) {
+			st->rcv_max = st->rcv_read + win;
+			st->max_pending = true;
+			quic_stream_queue_send(c, st);
+		}
 	}
 	if (ss->rcv_max - ss->rcv_read < ss->rcv_window / 2) {
-		ss->rcv_max = ss->rcv_read + ss->rcv_window;
-		ss->max_data_pending = true;
+		win = quic_window_grow(c, &ss->rcv_window, &ss->rcv_stamp);
+		if (ss->rcv_read + win > ss->rcv_max) {
+			ss->rcv_max = ss->rcv_read + win;
+			ss->max_data_pending = true;
+		}
 	}
 }
 

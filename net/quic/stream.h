@@ -63,6 +63,8 @@ struct quic_stream {
 	u64			rcv_off;	/* first byte not yet received */
 	u64			rcv_read;	/* read by the application */
 	u64			rcv_max;	/* our MAX_STREAM_DATA */
+	u64			rcv_window;	/* how far it moves ahead */
+	u64			rcv_stamp;	/* when it last moved, us */
 	u64			rcv_highest;	/* largest offset seen */
 	u64			final_size;
 	u32			stop_code;
@@ -98,6 +100,7 @@ struct quic_streams {
 	bool			data_blocked_pending;
 	u64			rcv_max;	/* our MAX_DATA */
 	u64			rcv_window;
+	u64			rcv_stamp;
 	u64			rcv_highest;	/* sum of the streams' highest */
 	u64			rcv_read;	/* sum of what was read */
 	bool			max_data_pending;

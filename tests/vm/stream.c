@@ -1682,6 +1682,47 @@ TEST(send_recv_plain)
 	CHECK(!strcmp(s4[0].data, "xyz"));
 }
 
+/*
+ * A signal ends a blocked sendmsg() with what it queued so far, and a
+ * blocked recvmsg() with EINTR.
+ */
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *kick_after_1s(void *arg)
+{
+	usleep(1000 * 1000);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+TEST(signal_interrupts)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	size_t len = 16 * MiB;
+	pthread_t self = pthread_self(), kicker;
+	struct pair p = quic_pair(AF_INET);
+	char *buf = calloc(1, len);
+	char small[16];
+	ssize_t n;
+
+	CHECK(buf);
+	CHECK_OK(sigaction(SIGUSR1, &sa, NULL));
+	CHECK(pthread_create(&kicker, NULL, kick_after_1s, &self) == 0);
+	n = quic_sendmsg(p.client, buf, len, 0, MSG_STREAM_NEW);
+	CHECK(pthread_join(kicker, NULL) == 0);
+	if (n <= 0 || (size_t)n >= len)
+		FAIL("interrupted send returned %zd (%s), want a short count",
+		     n, n < 0 ? strerror(errno) : "");
+
+	CHECK(pthread_create(&kicker, NULL, kick_after_1s, &self) == 0);
+	CHECK_ERRNO(recv(p.client, small, sizeof(small), 0), EINTR);
+	CHECK(pthread_join(kicker, NULL) == 0);
+	free(buf);
+}
+
 int main(void)
 {
 	/* EPIPE must come back as an error, not kill the test. */
@@ -1711,6 +1752,7 @@ int main(void)
 	RUN(epoll_server_50_clients);
 	RUN(nonblocking_and_timeouts);
 	RUN(send_recv_plain);
+	RUN(signal_interrupts);
 
 	unlink(psk_file);
 	rmdir(psk_dir);
