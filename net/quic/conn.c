@@ -538,6 +538,7 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 	u64 lo, hi, now = ktime_to_us(ktime_get());
 	struct quic_sent *p, *tmp;
 	struct quic_ack_iter it;
+	bool acked = false;
 
 	if (f->ack.largest >= space->next_pn)
 		return quic_conn_violation(c,
@@ -554,8 +555,7 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 			if (p->pn == f->ack.largest && p->ack_eliciting)
 				quic_conn_rtt_sample(c, now - p->time);
 			quic_conn_sent_acked(c, s, p);
-			if (space->discarded)
-				return 0;
+			acked = true;
 		}
 	}
 	if (!space->any_acked || f->ack.largest > space->largest_acked)
@@ -563,6 +563,8 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 	space->any_acked = true;
 	c->pto_count = 0;
 	quic_conn_detect_lost(c, s);
+	if (acked && c->handshake_complete)
+		quic_conn_timer_arm(c);
 	return 0;
 }
 

@@ -181,6 +181,7 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 /* output.c */
 void quic_conn_flush(struct quic_conn *c);
 void quic_conn_timer_init(struct quic_conn *c);
+void quic_conn_timer_arm(struct quic_conn *c);
 void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s);
 
 #endif /* __NET_QUIC_CONN_H */

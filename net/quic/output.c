@@ -358,7 +358,14 @@ static bool quic_flush_one(struct quic_conn *c)
 	return true;
 }
 
-static void quic_timer_arm(struct quic_conn *c)
+/**
+ * quic_conn_timer_arm - set the probe timeout from now
+ * @c: the connection
+ *
+ * Called after sending, and when an ACK acknowledged something: the
+ * timeout runs from the latest sign of life (RFC 9002 section 6.2.1).
+ */
+void quic_conn_timer_arm(struct quic_conn *c)
 {
 	const struct quic_config *cfg = &quic_sk(c->sk)->config;
 	unsigned long when;
@@ -397,7 +404,7 @@ void quic_conn_flush(struct quic_conn *c)
 		if (!quic_flush_one(c))
 			break;
 	if (!c->closed && !timer_pending(&c->timer))
-		quic_timer_arm(c);
+		quic_conn_timer_arm(c);
 }
 
 /* The probe timeout: send again what is not acknowledged, or a PING. */
@@ -446,7 +453,7 @@ static void quic_conn_timeout(struct quic_conn *c)
 		}
 	}
 	quic_conn_flush(c);
-	quic_timer_arm(c);
+	quic_conn_timer_arm(c);
 }
 
 static void quic_conn_timer(struct timer_list *t)

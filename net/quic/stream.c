@@ -513,6 +513,8 @@ static int quic_stream_rcv_data(struct quic_conn *c, const struct quic_frame *f)
 	return 0;
 }
 
+static void quic_conn_update_window(struct quic_conn *c);
+
 static int quic_stream_rcv_reset(struct quic_conn *c,
 				 const struct quic_frame *f)
 {
@@ -543,6 +545,7 @@ static int quic_stream_rcv_reset(struct quic_conn *c,
 	/* The unread bytes are dropped and their credit given back. */
 	ss->rcv_read += size - st->rcv_read;
 	st->rcv_read = size;
+	quic_conn_update_window(c);
 	quic_stream_drop_recv(c, st);
 	st->recv_state = QUIC_STREAM_RECV_STATE_RESET_RECVD;
 	st->reset_error = true;
@@ -1301,6 +1304,21 @@ static u64 quic_window_grow(struct quic_conn *c, u64 *win, u64 *stamp)
 	return min_t(u64, *win, max(READ_ONCE(sk->sk_rcvbuf) / 2, 1));
 }
 
+/* Move the connection's window once half of it is used (4.2). */
+static void quic_conn_update_window(struct quic_conn *c)
+{
+	struct quic_streams *ss = &c->streams;
+	u64 win;
+
+	if (ss->rcv_max - ss->rcv_read < ss->rcv_window / 2) {
+		win = quic_window_grow(c, &ss->rcv_window, &ss->rcv_stamp);
+		if (ss->rcv_read + win > ss->rcv_max) {
+			ss->rcv_max = ss->rcv_read + win;
+			ss->max_data_pending = true;
+		}
+	}
+}
+
 /* After a read: move the windows once half of them is used (4.2). */
 static void quic_stream_update_windows(struct quic_conn *c,
 				       struct quic_stream *st)
@@ -1318,13 +1336,7 @@ static void quic_stream_update_windows(struct quic_conn *c,
 			quic_stream_queue_send(c, st);
 		}
 	}
-	if (ss->rcv_max - ss->rcv_read < ss->rcv_window / 2) {
-		win = quic_window_grow(c, &ss->rcv_window, &ss->rcv_stamp);
-		if (ss->rcv_read + win > ss->rcv_max) {
-			ss->rcv_max = ss->rcv_read + win;
-			ss->max_data_pending = true;
-		}
-	}
+	quic_conn_update_window(c);
 }
 
 /**
