@@ -22,12 +22,20 @@ endif
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include/uapi
 
-VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*.c))
+# tests/vm/rawpeer.c is not a test: the raw QUIC client some tests link.
+VM_HELPERS := tests/vm/rawpeer.c
+VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,\
+	$(filter-out $(VM_HELPERS),$(wildcard tests/vm/*.c)))
 # In-VM tests that run real handshakes through libquic link it and GnuTLS:
 # every tls_*.c, and the ones named in VM_LIBQUIC_NAMES.
 VM_LIBQUIC_NAMES := stream
 VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
 	$(addprefix $(BUILD)/tests/vm/,$(VM_LIBQUIC_NAMES)),$(VM_TESTS))
+# In-VM tests that talk to the kernel through the raw peer, named in
+# VM_RAW_NAMES: the wire layer, through tests/shim/, encodes their frames
+# and GnuTLS protects their packets.
+VM_RAW_NAMES := violation
+VM_RAW_TESTS := $(addprefix $(BUILD)/tests/vm/,$(VM_RAW_NAMES))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -87,6 +95,11 @@ $(VM_LIBQUIC_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c $(LIBQUIC_DEPS) tests/vm/
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(TOP)/libquic -DCERTS_SH='"$(TOP)/tests/vm/certs.sh"' \
 		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread
+
+$(VM_RAW_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c tests/vm/rawpeer.c tests/vm/rawpeer.h \
+		tests/lib/test.h $(WIRE_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WIRE_CFLAGS) $(USER_CFLAGS) -o $@ $< tests/vm/rawpeer.c $(WIRE_SRCS) -lgnutls
 
 $(BUILD)/tests/vm/%: tests/vm/%.c tests/lib/test.h include/uapi/linux/quic.h
 	@mkdir -p $(dir $@)

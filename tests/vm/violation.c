@@ -1,0 +1,953 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A peer that breaks the rules: the kernel server must close the
+ * connection with the transport error RFC 9000 (and RFC 9221) names, and
+ * its socket must then report EPROTO.
+ *
+ * The client is the raw peer (rawpeer.c): a UDP socket that holds every key.
+ * The test plays TLS for the kernel server, installing made-up secrets and
+ * the raw peer's transport parameters, and gives the raw peer the same
+ * secrets; the raw peer then sends whatever 1-RTT frames a test wants and
+ * reads the server's CONNECTION_CLOSE off the wire.
+ */
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <linux/quic.h>
+#include <linux/tls.h>
+
+#include "rawpeer.h"
+#include "wire_param.h"
+
+#define TEST_SUITE "violation"
+#include "../lib/test.h"
+
+/* How long the raw peer waits for an answer. */
+#define WAIT_MS		5000
+
+/* The server's limits in these tests: small, to be easy to exceed. */
+#define SMALL_MAX_DATA		(64 * 1024)
+#define SMALL_STREAM_DATA	(16 * 1024)
+#define SMALL_STREAMS		4
+
+/* Secrets the test makes up, as TLS would have derived them. */
+enum {
+	SEED_HS_C2S = 0x11,	/* Handshake, client to server */
+	SEED_HS_S2C = 0x22,
+	SEED_APP_C2S = 0x33,	/* 1-RTT */
+	SEED_APP_S2C = 0x44,
+};
+
+struct conn {
+	int listener, server;
+	struct raw_peer rp;
+};
+
+/* A raw peer call that returns -1 on failure, with its reason. */
+#define RAW_OK(c, expr) do {						\
+	if ((int64_t)(expr) < 0)					\
+		FAIL("%s: %s", #expr, (c)->rp.err);			\
+} while (0)
+
+static void fill(uint8_t *buf, size_t len, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(seed + i * 13 + (i >> 7));
+}
+
+/* Up to @max bytes of hexadecimal, spaces allowed; returns the count. */
+static size_t unhex(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	unsigned int b;
+
+	for (; *s; s++) {
+		if (*s == ' ')
+			continue;
+		if (n == max || sscanf(s, "%2x", &b) != 1)
+			break;
+		out[n++] = (uint8_t)b;
+		s++;
+	}
+	return n;
+}
+
+static bool same_hex(const uint8_t *got, size_t len, const char *want)
+{
+	uint8_t buf[256];
+
+	return unhex(want, buf, sizeof(buf)) == len && !memcmp(got, buf, len);
+}
+
+/* ---- The kernel server's side ---- */
+
+static void set_timeout(int fd, int secs)
+{
+	struct timeval tv = { .tv_sec = secs };
+
+	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+}
+
+static void set_secret(int fd, uint8_t level, int send, uint8_t seed)
+{
+	struct quic_crypto_secret s = {
+		.send = (uint8_t)send, .level = level,
+		.type = TLS_CIPHER_AES_GCM_128,
+	};
+
+	fill(s.secret, RAW_SECRET_LEN, seed);
+	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CRYPTO_SECRET, &s,
+			    sizeof(s)));
+}
+
+/* Exactly @len bytes of handshake data at @level. */
+static void recv_level(int fd, uint8_t level, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))];
+		struct iovec iov = { (char *)buf + got, len - got };
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl, .msg_controllen = sizeof(ctl),
+		};
+		struct quic_handshake_info info;
+		struct cmsghdr *cmsg;
+		ssize_t n = recvmsg(fd, &msg, 0);
+
+		CHECK(n > 0);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		CHECK(cmsg && cmsg->cmsg_level == SOL_QUIC &&
+		      cmsg->cmsg_type == QUIC_HANDSHAKE_INFO);
+		memcpy(&info, CMSG_DATA(cmsg), sizeof(info));
+		CHECK(info.crypto_level == level);
+		got += n;
+	}
+}
+
+/* Stream bytes, with the stream and its flags from the cmsg. */
+static ssize_t recv_stream(int fd, void *buf, size_t len,
+			   struct quic_stream_info *info)
+{
+	char ctl[CMSG_SPACE(sizeof(*info))];
+	struct iovec iov = { buf, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n = recvmsg(fd, &msg, 0);
+
+	if (n < 0)
+		return n;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	CHECK(cmsg && cmsg->cmsg_level == SOL_QUIC &&
+	      cmsg->cmsg_type == QUIC_STREAM_INFO);
+	memcpy(info, CMSG_DATA(cmsg), sizeof(*info));
+	CHECK(!(info->stream_flags & MSG_STREAM_FIN) ==
+	      !(msg.msg_flags & MSG_STREAM_FIN));
+	return n;
+}
+
+/* The server's own transport parameters (set on the listener). */
+static void server_params(int fd, uint64_t max_data, uint64_t max_dgram)
+{
+	struct quic_transport_param tp = { 0 };
+	socklen_t len = sizeof(tp);
+
+	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			    &len));
+	tp.max_data = max_data;
+	tp.max_stream_data_bidi_local = SMALL_STREAM_DATA;
+	tp.max_stream_data_bidi_remote = SMALL_STREAM_DATA;
+	tp.max_stream_data_uni = SMALL_STREAM_DATA;
+	tp.max_streams_bidi = SMALL_STREAMS;
+	tp.max_streams_uni = SMALL_STREAMS;
+	tp.max_datagram_frame_size = max_dgram;
+	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			    sizeof(tp)));
+}
+
+/* The raw peer's transport parameters, encoded as TLS would carry them. */
+static uint32_t client_params(const struct raw_peer *rp, uint8_t *buf,
+			      uint32_t size)
+{
+	struct quic_tp tp;
+	uint32_t len;
+
+	quic_tp_init(&tp);
+	tp.present = BIT_ULL(QUIC_TP_MAX_IDLE_TIMEOUT) |
+		     BIT_ULL(QUIC_TP_INITIAL_MAX_DATA) |
+		     BIT_ULL(QUIC_TP_INITIAL_MAX_STREAM_DATA_BIDI_LOCAL) |
+		     BIT_ULL(QUIC_TP_INITIAL_MAX_STREAM_DATA_BIDI_REMOTE) |
+		     BIT_ULL(QUIC_TP_INITIAL_MAX_STREAM_DATA_UNI) |
+		     BIT_ULL(QUIC_TP_INITIAL_MAX_STREAMS_BIDI) |
+		     BIT_ULL(QUIC_TP_INITIAL_MAX_STREAMS_UNI) |
+		     BIT_ULL(QUIC_TP_INITIAL_SCID);
+	tp.max_idle_timeout = 30000;	/* ms */
+	tp.initial_max_data = 1 << 20;
+	tp.initial_max_stream_data_bidi_local = 1 << 18;
+	tp.initial_max_stream_data_bidi_remote = 1 << 18;
+	tp.initial_max_stream_data_uni = 1 << 18;
+	tp.initial_max_streams_bidi = 16;
+	tp.initial_max_streams_uni = 16;
+	/* RFC 9000 section 7.3: the server checks it against our SCID. */
+	tp.initial_source_connection_id.len = RAW_CID_LEN;
+	memcpy(tp.initial_source_connection_id.data, rp->scid, RAW_CID_LEN);
+	len = quic_tp_len(&tp, false);
+	CHECK(len && len <= size);
+	quic_tp_encode(buf, &tp, false);
+	return len;
+}
+
+/*
+ * A kernel listener on 127.0.0.1 with @max_data and @max_dgram, the raw
+ * peer's first Initial sent to it (a made-up ClientHello), and the accepted
+ * server socket, its CRYPTO data read: the handshake has begun.
+ */
+static void begin(struct conn *c, uint64_t max_data, uint64_t max_dgram)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	uint8_t hello[300], buf[300];
+	socklen_t sl = sizeof(sa);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c->listener = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	CHECK(c->listener >= 0);
+	server_params(c->listener, max_data, max_dgram);
+	CHECK_OK(bind(c->listener, (struct sockaddr *)&sa, sizeof(sa)));
+	CHECK_OK(getsockname(c->listener, (struct sockaddr *)&sa, &sl));
+	CHECK_OK(listen(c->listener, 8));
+	set_timeout(c->listener, 10);
+
+	RAW_OK(c, raw_open(&c->rp, (struct sockaddr *)&sa, sl));
+	fill(hello, sizeof(hello), 1);
+	RAW_OK(c, raw_initial(&c->rp, hello, sizeof(hello)));
+	c->server = accept(c->listener, NULL, NULL);
+	CHECK(c->server >= 0);
+	set_timeout(c->server, 10);
+	recv_level(c->server, QUIC_CRYPTO_INITIAL, buf, sizeof(hello));
+	CHECK(!memcmp(buf, hello, sizeof(hello)));
+}
+
+/*
+ * The rest of the handshake, TLS played by the test: both ends get the same
+ * secrets, the raw peer's Handshake packet carries a made-up Finished, and
+ * the server's 1-RTT receive secret, installed last, establishes it.  On
+ * return the raw peer has received HANDSHAKE_DONE and acknowledged it.
+ */
+static void establish(struct conn *c)
+{
+	uint8_t c2s[RAW_SECRET_LEN], s2c[RAW_SECRET_LEN];
+	uint8_t fin[36], buf[36], params[256];
+	uint32_t len;
+
+	set_secret(c->server, QUIC_CRYPTO_HANDSHAKE, 1, SEED_HS_S2C);
+	set_secret(c->server, QUIC_CRYPTO_HANDSHAKE, 0, SEED_HS_C2S);
+	set_secret(c->server, QUIC_CRYPTO_APP, 1, SEED_APP_S2C);
+	len = client_params(&c->rp, params, sizeof(params));
+	CHECK_OK(setsockopt(c->server, SOL_QUIC,
+			    QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, params, len));
+	fill(c2s, sizeof(c2s), SEED_HS_C2S);
+	fill(s2c, sizeof(s2c), SEED_HS_S2C);
+	RAW_OK(c, raw_set_secrets(&c->rp, RAW_HANDSHAKE, c2s, s2c));
+	fill(c2s, sizeof(c2s), SEED_APP_C2S);
+	fill(s2c, sizeof(s2c), SEED_APP_S2C);
+	RAW_OK(c, raw_set_secrets(&c->rp, RAW_APP, c2s, s2c));
+
+	/* The server's Initial (its ACK) names its connection ID. */
+	RAW_OK(c, raw_wait_server_cid(&c->rp, WAIT_MS));
+	fill(fin, sizeof(fin), 7);
+	RAW_OK(c, raw_send_crypto(&c->rp, RAW_HANDSHAKE, fin, sizeof(fin)));
+	recv_level(c->server, QUIC_CRYPTO_HANDSHAKE, buf, sizeof(fin));
+	CHECK(!memcmp(buf, fin, sizeof(fin)));
+	set_secret(c->server, QUIC_CRYPTO_APP, 0, SEED_APP_C2S);
+	RAW_OK(c, raw_wait_handshake_done(&c->rp, WAIT_MS));
+	RAW_OK(c, raw_send_ack(&c->rp, RAW_APP));
+}
+
+static void start(struct conn *c, uint64_t max_data, uint64_t max_dgram)
+{
+	begin(c, max_data, max_dgram);
+	establish(c);
+}
+
+static void start_small(struct conn *c)
+{
+	start(c, SMALL_MAX_DATA, 0);
+}
+
+/* ---- Frames ---- */
+
+static const uint8_t *data_bytes(void)
+{
+	static uint8_t data[1024];
+
+	fill(data, sizeof(data), 99);
+	return data;
+}
+
+static struct quic_frame stream(uint64_t id, uint64_t off, uint64_t len,
+				bool fin)
+{
+	struct quic_frame f = {
+		.type = QUIC_FRAME_STREAM | QUIC_STREAM_BIT_LEN |
+			(off ? QUIC_STREAM_BIT_OFF : 0) |
+			(fin ? QUIC_STREAM_BIT_FIN : 0),
+	};
+
+	f.stream.stream_id = id;
+	f.stream.offset = off;
+	f.stream.len = len;
+	f.stream.data = data_bytes();
+	return f;
+}
+
+static struct quic_frame reset_stream(uint64_t id, uint64_t final_size)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_RESET_STREAM };
+
+	f.reset_stream.stream_id = id;
+	f.reset_stream.errcode = 77;
+	f.reset_stream.final_size = final_size;
+	return f;
+}
+
+/* Send @f alone in a 1-RTT packet. */
+static void send_frame(struct conn *c, struct quic_frame f)
+{
+	RAW_OK(c, raw_send_frames(&c->rp, RAW_APP, &f, 1));
+}
+
+/* Send @f and wait until the server acknowledges it: it was accepted. */
+static void send_acked(struct conn *c, struct quic_frame f)
+{
+	int64_t pn = raw_send_frames(&c->rp, RAW_APP, &f, 1);
+
+	RAW_OK(c, pn);
+	RAW_OK(c, raw_wait_acked(&c->rp, RAW_APP, pn, WAIT_MS));
+}
+
+/* The server closed with a transport CONNECTION_CLOSE of one of @codes. */
+static void expect_close_any(struct conn *c, const uint64_t *codes, int n,
+			     uint64_t frame_type)
+{
+	const struct raw_close *cc = &c->rp.close;
+	int i;
+
+	RAW_OK(c, raw_wait_close(&c->rp, WAIT_MS));
+	for (i = 0; i < n; i++)
+		if (!cc->app && cc->errcode == codes[i] &&
+		    cc->frame_type == frame_type)
+			return;
+	FAIL("CONNECTION_CLOSE%s error 0x%llx frame 0x%llx \"%s\", want error 0x%llx frame 0x%llx",
+	     cc->app ? "(app)" : "", (unsigned long long)cc->errcode,
+	     (unsigned long long)cc->frame_type, cc->phrase,
+	     (unsigned long long)codes[0], (unsigned long long)frame_type);
+}
+
+static void expect_close(struct conn *c, uint64_t errcode,
+			 uint64_t frame_type)
+{
+	expect_close_any(c, &errcode, 1, frame_type);
+}
+
+/* The server socket, once @readable stream bytes are read, gives EPROTO. */
+static void expect_eproto(struct conn *c, size_t readable)
+{
+	size_t got = 0;
+	char buf[4096];
+	ssize_t n;
+
+	while (got < readable) {
+		n = recv(c->server, buf, sizeof(buf) < readable - got ?
+			 sizeof(buf) : readable - got, 0);
+		if (n <= 0)
+			FAIL("read %zu of the %zu bytes received before the error, then %zd (errno %d: %s)",
+			     got, readable, n, errno, strerror(errno));
+		got += n;
+	}
+	CHECK_ERRNO(recv(c->server, buf, sizeof(buf), 0), EPROTO);
+}
+
+/*
+ * The server closed with a transport CONNECTION_CLOSE of @errcode for a
+ * frame of @frame_type, and its socket, once the @readable stream bytes
+ * received before are read, fails with EPROTO.
+ */
+static void expect_violation(struct conn *c, uint64_t errcode,
+			     uint64_t frame_type, size_t readable)
+{
+	expect_close(c, errcode, frame_type);
+	expect_eproto(c, readable);
+}
+
+/* ---- The raw peer itself ---- */
+
+/* RFC 9001 appendix A.1: the Initial keys of DCID 0x8394c8f03e515708. */
+TEST(rfc9001_initial_keys)
+{
+	uint8_t dcid[8], client[RAW_SECRET_LEN], server[RAW_SECRET_LEN];
+	uint8_t sample[16], mask[5];
+	struct raw_keys k;
+
+	unhex("8394c8f03e515708", dcid, sizeof(dcid));
+	CHECK_OK(raw_initial_secrets(dcid, sizeof(dcid), client, server));
+	CHECK(same_hex(client, sizeof(client),
+		       "c00cf151ca5be075ed0ebfb5c80323c4"
+		       "2d6b7db67881289af4008f1f6c357aea"));
+	CHECK(same_hex(server, sizeof(server),
+		       "3c199828fd139efd216c155ad844cc81"
+		       "fb82fa8d7446fa7d78be803acdda951b"));
+
+	CHECK_OK(raw_keys_from_secret(&k, client));
+	CHECK(same_hex(k.key, RAW_KEY_LEN, "1f369613dd76d5467730efcbe3b1a22d"));
+	CHECK(same_hex(k.iv, RAW_IV_LEN, "fa044b2f42a3fd3b46fb255c"));
+	CHECK(same_hex(k.hp, RAW_KEY_LEN, "9f50449e04a0e810283a1e9933adedd2"));
+	/* Appendix A.2: the client Initial's header protection mask. */
+	unhex("d1b1c98dd7689fb8ec11d242b123dc9b", sample, sizeof(sample));
+	CHECK_OK(raw_hp_mask(k.hp, sample, mask));
+	CHECK(same_hex(mask, sizeof(mask), "437b9aec36"));
+
+	CHECK_OK(raw_keys_from_secret(&k, server));
+	CHECK(same_hex(k.key, RAW_KEY_LEN, "cf3a5331653c364c88f0f379b6067e37"));
+	CHECK(same_hex(k.iv, RAW_IV_LEN, "0ac1493ca1905853b0bba03e"));
+	CHECK(same_hex(k.hp, RAW_KEY_LEN, "c206b8d9b9f0f37644430b490eeaa314"));
+}
+
+/* RFC 9001 appendix A.3: seal the server Initial, then open it again. */
+TEST(rfc9001_server_initial)
+{
+	static const char hdr[] = "c1000000010008f067a5502a4262b50040750001";
+	static const char payload_hex[] =
+		"02000000000600405a020000560303eefce7f7b37ba1d1632e96677825ddf739"
+		"88cfc79825df566dc5430b9a045a1200130100002e00330024001d00209d3c94"
+		"0d89690b84d08a60993c144eca684d1081287c834d5311bcf32bb9da1a002b00"
+		"020304";
+	static const char packet_hex[] =
+		"cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a"
+		"5816b6394100f37a1c69797554780bb38cc5a99f5ede4cf73c3ec2493a1839b3"
+		"dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84"
+		"022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc4"
+		"2158407dd074ee";
+	uint8_t dcid[8], client[RAW_SECRET_LEN], server[RAW_SECRET_LEN];
+	uint8_t pkt[256], payload[128];
+	size_t hdr_len, plen, open_hdr;
+	struct raw_keys k;
+	uint64_t pn;
+	int n;
+
+	unhex("8394c8f03e515708", dcid, sizeof(dcid));
+	CHECK_OK(raw_initial_secrets(dcid, sizeof(dcid), client, server));
+	CHECK_OK(raw_keys_from_secret(&k, server));
+	hdr_len = unhex(hdr, pkt, sizeof(pkt));
+	plen = unhex(payload_hex, payload, sizeof(payload));
+	CHECK(hdr_len == 20 && plen == 99);
+
+	n = raw_seal_packet(&k, pkt, hdr_len, 1, payload, plen, sizeof(pkt));
+	CHECK(n == 135);
+	CHECK(same_hex(pkt, n, packet_hex));
+
+	/* The Packet Number starts after the two-byte Length, at 18. */
+	CHECK(raw_open_packet(&k, pkt, n, 18, -1, &pn, &open_hdr) == (int)plen);
+	CHECK(pn == 1 && open_hdr == hdr_len);
+	CHECK(!memcmp(pkt + open_hdr, payload, plen));
+}
+
+/* Valid data reaches the application; the server's ACK opens. */
+TEST(valid_stream_data_is_delivered)
+{
+	struct quic_frame f = stream(0, 0, 40, true);
+	struct quic_stream_info info;
+	struct conn c;
+	char buf[64];
+	int64_t pn;
+
+	start_small(&c);
+	pn = raw_send_frames(&c.rp, RAW_APP, &f, 1);
+	RAW_OK(&c, pn);
+	CHECK(recv_stream(c.server, buf, sizeof(buf), &info) == 40);
+	CHECK(!memcmp(buf, data_bytes(), 40));
+	CHECK(info.stream_id == 0 && (info.stream_flags & MSG_STREAM_FIN));
+	RAW_OK(&c, raw_wait_acked(&c.rp, RAW_APP, pn, WAIT_MS));
+	CHECK(!c.rp.close.seen);
+}
+
+/* ---- Stream limits (RFC 9000 sections 4.6 and 19.8) ---- */
+
+TEST(stream_beyond_stream_limit)
+{
+	struct conn c;
+
+	start_small(&c);
+	/* Client bidirectional stream 16 has index 4: the limit is 4. */
+	send_frame(&c, stream(4 * SMALL_STREAMS, 0, 10, false));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_STREAM_LIMIT, 0x0a, 0);
+}
+
+TEST(uni_stream_beyond_stream_limit)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_frame(&c, stream(4 * SMALL_STREAMS + 2, 0, 10, false));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_STREAM_LIMIT, 0x0a, 0);
+}
+
+TEST(last_stream_within_limit)
+{
+	struct conn c;
+
+	start_small(&c);
+	/* Index 3 opens streams 0, 4, 8 and 12: all within the limit. */
+	send_acked(&c, stream(4 * (SMALL_STREAMS - 1), 0, 10, false));
+	CHECK(!c.rp.close.seen);
+}
+
+/* RFC 9000 section 19.11: more than 2^60 streams. */
+TEST(max_streams_beyond_2_60)
+{
+	static const uint8_t payload[] = {
+		QUIC_FRAME_MAX_STREAMS_BIDI,
+		0xd0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,	/* 2^60+1 */
+	};
+	struct conn c;
+
+	start_small(&c);
+	RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload, sizeof(payload)));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FRAME_ENCODING,
+			 QUIC_FRAME_MAX_STREAMS_BIDI, 0);
+}
+
+/* ---- Flow control (RFC 9000 section 4) ---- */
+
+TEST(stream_data_beyond_stream_window)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_frame(&c, stream(0, SMALL_STREAM_DATA - 10, 20, false));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FLOW_CONTROL, 0x0e, 0);
+}
+
+TEST(data_beyond_connection_window)
+{
+	struct conn c;
+
+	/* Two streams' windows fill max_data; a third stream goes over. */
+	start(&c, 2 * SMALL_STREAM_DATA, 0);
+	/* The largest offset counts, not the bytes that arrived (4.1). */
+	send_acked(&c, stream(0, SMALL_STREAM_DATA - 1, 1, false));
+	send_acked(&c, stream(4, SMALL_STREAM_DATA - 1, 1, false));
+	send_frame(&c, stream(8, 0, 1, false));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FLOW_CONTROL, 0x0a, 0);
+}
+
+/* Data sent again is not counted again against the window. */
+TEST(data_sent_again_counts_once)
+{
+	struct conn c;
+
+	start(&c, 2 * SMALL_STREAM_DATA, 0);
+	send_acked(&c, stream(0, SMALL_STREAM_DATA - 1, 1, false));
+	send_acked(&c, stream(4, SMALL_STREAM_DATA - 1, 1, false));
+	send_acked(&c, stream(0, SMALL_STREAM_DATA - 1, 1, false));
+	send_acked(&c, stream(4, 0, 100, false));
+	CHECK(!c.rp.close.seen);
+}
+
+TEST(reset_beyond_stream_window)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_frame(&c, reset_stream(0, SMALL_STREAM_DATA + 1));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FLOW_CONTROL,
+			 QUIC_FRAME_RESET_STREAM, 0);
+}
+
+/* A final size counts against max_data like the data would have. */
+TEST(reset_beyond_connection_window)
+{
+	struct conn c;
+	char buf[16];
+
+	start(&c, 2 * SMALL_STREAM_DATA, 0);
+	send_acked(&c, reset_stream(0, SMALL_STREAM_DATA));
+	send_acked(&c, reset_stream(4, SMALL_STREAM_DATA));
+	send_frame(&c, reset_stream(8, 1));
+	expect_close(&c, QUIC_TRANSPORT_ERROR_FLOW_CONTROL,
+		     QUIC_FRAME_RESET_STREAM);
+	/* The two resets are read before the error. */
+	CHECK_ERRNO(recv(c.server, buf, sizeof(buf), 0), ECONNRESET);
+	CHECK_ERRNO(recv(c.server, buf, sizeof(buf), 0), ECONNRESET);
+	expect_eproto(&c, 0);
+}
+
+/* RFC 9000 section 19.8: offset and length above 2^62 - 1. */
+TEST(stream_offset_beyond_2_62)
+{
+	static const uint8_t payload[] = {
+		0x0e, 0x00,					/* stream 0 */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,	/* 2^62-1 */
+		0x01, 0xaa,					/* 1 byte */
+	};
+	static const uint64_t codes[] = {
+		QUIC_TRANSPORT_ERROR_FRAME_ENCODING,
+		QUIC_TRANSPORT_ERROR_FLOW_CONTROL,
+	};
+	struct conn c;
+
+	start_small(&c);
+	RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload, sizeof(payload)));
+	expect_close_any(&c, codes, 2, 0x0e);
+	expect_eproto(&c, 0);
+}
+
+/* ---- Final size (RFC 9000 section 4.5) ---- */
+
+TEST(data_after_fin)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_acked(&c, stream(0, 0, 10, true));
+	send_frame(&c, stream(0, 10, 5, false));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FINAL_SIZE, 0x0e, 10);
+}
+
+TEST(final_size_moved_up)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_acked(&c, stream(0, 0, 10, true));
+	send_frame(&c, stream(0, 10, 2, true));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FINAL_SIZE, 0x0f, 10);
+}
+
+TEST(final_size_moved_down)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_acked(&c, stream(0, 0, 10, true));
+	send_frame(&c, stream(0, 0, 8, true));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FINAL_SIZE, 0x0b, 10);
+}
+
+TEST(fin_below_received_data)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_acked(&c, stream(0, 0, 20, false));
+	send_frame(&c, stream(0, 0, 10, true));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FINAL_SIZE, 0x0b, 20);
+}
+
+TEST(reset_below_received)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_acked(&c, stream(0, 0, 100, false));
+	send_frame(&c, reset_stream(0, 50));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FINAL_SIZE,
+			 QUIC_FRAME_RESET_STREAM, 100);
+}
+
+TEST(reset_changes_final_size)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_acked(&c, stream(0, 0, 10, true));
+	send_frame(&c, reset_stream(0, 12));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FINAL_SIZE,
+			 QUIC_FRAME_RESET_STREAM, 10);
+}
+
+/* ---- Stream state (RFC 9000 sections 19.4 to 19.13) ---- */
+
+/* Stream 1: the server's first bidirectional stream, never opened. */
+TEST(stream_on_server_bidi_not_opened)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_frame(&c, stream(1, 0, 10, false));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0x0a, 0);
+}
+
+/* Stream 3: the server's unidirectional stream, send-only for it. */
+TEST(stream_on_server_uni)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_frame(&c, stream(3, 0, 10, false));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_STREAM_STATE, 0x0a, 0);
+}
+
+TEST(reset_stream_on_server_uni)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_frame(&c, reset_stream(3, 0));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_STREAM_STATE,
+			 QUIC_FRAME_RESET_STREAM, 0);
+}
+
+TEST(stream_data_blocked_on_server_uni)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_STREAM_DATA_BLOCKED };
+	struct conn c;
+
+	start_small(&c);
+	f.stream_data_blocked.stream_id = 3;
+	f.stream_data_blocked.limit = 100;
+	send_frame(&c, f);
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_STREAM_STATE,
+			 QUIC_FRAME_STREAM_DATA_BLOCKED, 0);
+}
+
+TEST(max_stream_data_on_server_uni_not_opened)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_MAX_STREAM_DATA };
+	struct conn c;
+
+	start_small(&c);
+	f.max_stream_data.stream_id = 3;
+	f.max_stream_data.max = 100000;
+	send_frame(&c, f);
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_STREAM_STATE,
+			 QUIC_FRAME_MAX_STREAM_DATA, 0);
+}
+
+/* Stream 2: the client's unidirectional stream, receive-only here. */
+TEST(max_stream_data_on_client_uni)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_MAX_STREAM_DATA };
+	struct conn c;
+
+	start_small(&c);
+	f.max_stream_data.stream_id = 2;
+	f.max_stream_data.max = 100000;
+	send_frame(&c, f);
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_STREAM_STATE,
+			 QUIC_FRAME_MAX_STREAM_DATA, 0);
+}
+
+TEST(stop_sending_on_client_uni)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_STOP_SENDING };
+	struct conn c;
+
+	start_small(&c);
+	f.stop_sending.stream_id = 2;
+	f.stop_sending.errcode = 5;
+	send_frame(&c, f);
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_STREAM_STATE,
+			 QUIC_FRAME_STOP_SENDING, 0);
+}
+
+/* ---- Datagrams (RFC 9221 section 3) ---- */
+
+TEST(datagram_not_negotiated)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_DATAGRAM_LEN };
+	struct conn c;
+
+	start_small(&c);
+	f.datagram.len = 10;
+	f.datagram.data = data_bytes();
+	send_frame(&c, f);
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+			 QUIC_FRAME_DATAGRAM_LEN, 0);
+}
+
+TEST(datagram_beyond_max_size)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_DATAGRAM_LEN };
+	struct iovec iov;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct conn c;
+	char buf[256];
+
+	/* At most 100 bytes per frame: type, length and data. */
+	start(&c, SMALL_MAX_DATA, 100);
+	f.datagram.data = data_bytes();
+	f.datagram.len = 97;		/* a two-byte length: 100 bytes */
+	CHECK(quic_frame_len(&f) == 100);
+	send_acked(&c, f);
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	CHECK(recvmsg(c.server, &msg, 0) == 97);
+	CHECK(msg.msg_flags & MSG_DATAGRAM);
+	CHECK(!memcmp(buf, data_bytes(), 97));
+
+	f.datagram.len = 98;
+	CHECK(quic_frame_len(&f) == 101);
+	send_frame(&c, f);
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+			 QUIC_FRAME_DATAGRAM_LEN, 0);
+}
+
+/* ---- Frames a client may not send, and malformed frames ---- */
+
+TEST(handshake_done_from_client)
+{
+	struct conn c;
+
+	start_small(&c);
+	send_frame(&c, (struct quic_frame){ .type = QUIC_FRAME_HANDSHAKE_DONE });
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+			 QUIC_FRAME_HANDSHAKE_DONE, 0);
+}
+
+TEST(new_token_from_client)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_NEW_TOKEN };
+	struct conn c;
+
+	start_small(&c);
+	f.new_token.token = data_bytes();
+	f.new_token.len = 16;
+	send_frame(&c, f);
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+			 QUIC_FRAME_NEW_TOKEN, 0);
+}
+
+/* RFC 9000 section 13.1: an ACK of a packet the server never sent. */
+TEST(ack_of_unsent_packet)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_ACK };
+	struct conn c;
+
+	start_small(&c);
+	f.ack.largest = 1000;
+	send_frame(&c, f);
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+			 QUIC_FRAME_ACK, 0);
+}
+
+/* RFC 9000 section 12.4: an unknown frame type. */
+TEST(unknown_frame_type)
+{
+	static const uint8_t payload[] = { 0x21 };
+	struct conn c;
+
+	start_small(&c);
+	RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload, sizeof(payload)));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_FRAME_ENCODING, 0x21, 0);
+}
+
+/* RFC 9000 section 12.4: a frame type on more bytes than it needs. */
+TEST(frame_type_not_minimal)
+{
+	static const uint8_t payload[] = { 0x40, 0x01 };	/* PING */
+	struct conn c;
+
+	start_small(&c);
+	RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload, sizeof(payload)));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+			 QUIC_FRAME_PING, 0);
+}
+
+/* RFC 9000 section 7.5: CRYPTO data far beyond what was received. */
+TEST(crypto_beyond_buffer)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_CRYPTO };
+	struct conn c;
+
+	start_small(&c);
+	f.crypto.offset = 1000000;
+	f.crypto.len = 10;
+	f.crypto.data = data_bytes();
+	send_frame(&c, f);
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED,
+			 QUIC_FRAME_CRYPTO, 0);
+}
+
+/* ---- Packets (RFC 9000 sections 12.4 and 17.3.1) ---- */
+
+TEST(packet_without_frames)
+{
+	struct conn c;
+
+	start_small(&c);
+	RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, NULL, 0));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0);
+}
+
+TEST(reserved_bits_set)
+{
+	struct conn c;
+
+	start_small(&c);
+	c.rp.short_bits = 0x18;
+	send_frame(&c, (struct quic_frame){ .type = QUIC_FRAME_PING });
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0, 0);
+}
+
+/* A STREAM frame in an Initial packet, during the handshake. */
+TEST(stream_frame_in_initial)
+{
+	struct quic_frame f = stream(0, 0, 10, false);
+	struct conn c;
+
+	begin(&c, SMALL_MAX_DATA, 0);
+	RAW_OK(&c, raw_send_frames(&c.rp, RAW_INITIAL, &f, 1));
+	expect_violation(&c, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0x0a, 0);
+}
+
+int main(void)
+{
+	RUN(rfc9001_initial_keys);
+	RUN(rfc9001_server_initial);
+	RUN(valid_stream_data_is_delivered);
+	RUN(stream_beyond_stream_limit);
+	RUN(uni_stream_beyond_stream_limit);
+	RUN(last_stream_within_limit);
+	RUN(max_streams_beyond_2_60);
+	RUN(stream_data_beyond_stream_window);
+	RUN(data_beyond_connection_window);
+	RUN(data_sent_again_counts_once);
+	RUN(reset_beyond_stream_window);
+	RUN(reset_beyond_connection_window);
+	RUN(stream_offset_beyond_2_62);
+	RUN(data_after_fin);
+	RUN(final_size_moved_up);
+	RUN(final_size_moved_down);
+	RUN(fin_below_received_data);
+	RUN(reset_below_received);
+	RUN(reset_changes_final_size);
+	RUN(stream_on_server_bidi_not_opened);
+	RUN(stream_on_server_uni);
+	RUN(reset_stream_on_server_uni);
+	RUN(stream_data_blocked_on_server_uni);
+	RUN(max_stream_data_on_server_uni_not_opened);
+	RUN(max_stream_data_on_client_uni);
+	RUN(stop_sending_on_client_uni);
+	RUN(datagram_not_negotiated);
+	RUN(datagram_beyond_max_size);
+	RUN(handshake_done_from_client);
+	RUN(new_token_from_client);
+	RUN(ack_of_unsent_packet);
+	RUN(unknown_frame_type);
+	RUN(frame_type_not_minimal);
+	RUN(crypto_beyond_buffer);
+	RUN(packet_without_frames);
+	RUN(reserved_bits_set);
+	RUN(stream_frame_in_initial);
+	return test_done();
+}
