@@ -1323,7 +1323,6 @@ static void quic_conn_update_window(struct quic_conn *c)
 static void quic_stream_update_windows(struct quic_conn *c,
 				       struct quic_stream *st)
 {
-	struct quic_streams *ss = &c->streams;
 	u64 win;
 
 	if (!st->rcv_window)
