@@ -476,6 +476,12 @@ static void raw_frame(struct raw_peer *rp, enum raw_level level,
 		raw_trace(rp, "%c:ack<=%llu", c,
 			  (unsigned long long)f->ack.largest);
 		break;
+	case QUIC_FRAME_MAX_DATA:
+		if (f->max_data > rp->max_data)
+			rp->max_data = f->max_data;
+		raw_trace(rp, "%c:max_data %llu", c,
+			  (unsigned long long)f->max_data);
+		break;
 	case QUIC_FRAME_HANDSHAKE_DONE:
 		rp->handshake_done = true;
 		raw_trace(rp, "%c:handshake_done", c);

@@ -89,6 +89,7 @@ struct raw_peer {
 	uint8_t			short_bits;
 	struct raw_space	sp[RAW_LEVELS];
 	bool			handshake_done;	/* HANDSHAKE_DONE received */
+	uint64_t		max_data;	/* the largest MAX_DATA seen */
 	struct raw_close	close;
 	/* What came from the server, for failure messages. */
 	char			trace[RAW_TRACE_LEN];

@@ -591,6 +591,29 @@ TEST(reset_beyond_connection_window)
 	expect_eproto(&c, 0);
 }
 
+/*
+ * Not a violation: streams the peer reset give their connection credit
+ * back, so a window used up by resets moves on (RFC 9000 section 4.2)
+ * without the application reading anything.
+ */
+static bool max_data_above(struct raw_peer *rp, const void *arg)
+{
+	return rp->max_data > *(const uint64_t *)arg || rp->close.seen;
+}
+
+TEST(resets_give_credit_back)
+{
+	uint64_t limit = 2 * SMALL_STREAM_DATA;
+	struct conn c;
+
+	start(&c, limit, 0);
+	send_acked(&c, reset_stream(0, SMALL_STREAM_DATA));
+	send_acked(&c, reset_stream(4, SMALL_STREAM_DATA));
+	RAW_OK(&c, raw_wait(&c.rp, max_data_above, &limit, WAIT_MS));
+	CHECK(!c.rp.close.seen);
+	CHECK(c.rp.max_data > limit);
+}
+
 /* RFC 9000 section 19.8: offset and length above 2^62 - 1. */
 TEST(stream_offset_beyond_2_62)
 {
@@ -924,6 +947,7 @@ int main(void)
 	RUN(data_sent_again_counts_once);
 	RUN(reset_beyond_stream_window);
 	RUN(reset_beyond_connection_window);
+	RUN(resets_give_credit_back);
 	RUN(stream_offset_beyond_2_62);
 	RUN(data_after_fin);
 	RUN(final_size_moved_up);
