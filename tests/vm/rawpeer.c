@@ -465,8 +465,16 @@ static void raw_frame(struct raw_peer *rp, enum raw_level level,
 	uint64_t lo, hi;
 	size_t n;
 
+	if (f->type < 64)
+		rp->seen |= 1ULL << f->type;
 	switch (f->type) {
 	case QUIC_FRAME_PADDING:
+		break;
+	case QUIC_FRAME_STREAMS_BLOCKED_BIDI:
+	case QUIC_FRAME_STREAMS_BLOCKED_UNI:
+		rp->streams_blocked = f->streams_blocked;
+		raw_trace(rp, "%c:streams_blocked %llu", c,
+			  (unsigned long long)f->streams_blocked);
 		break;
 	case QUIC_FRAME_ACK:
 	case QUIC_FRAME_ACK_ECN:

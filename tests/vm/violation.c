@@ -613,6 +613,43 @@ TEST(resets_give_credit_back)
 	CHECK(c.rp.max_data > limit);
 }
 
+/*
+ * Not a violation either: a server held by the client's stream limit says
+ * so with STREAMS_BLOCKED when asked to (MSG_STREAM_SNDBLOCK).
+ */
+static bool streams_blocked_seen(struct raw_peer *rp, const void *arg)
+{
+	(void)arg;
+	return (rp->seen & (1ULL << QUIC_FRAME_STREAMS_BLOCKED_BIDI)) ||
+	       rp->close.seen;
+}
+
+TEST(streams_blocked_when_asked)
+{
+	struct quic_stream_info si;
+	socklen_t len;
+	struct conn c;
+	int i;
+
+	start_small(&c);
+	for (i = 0; i < 16; i++) {	/* the raw peer allows 16 */
+		si.stream_id = -1;
+		si.stream_flags = 0;
+		len = sizeof(si);
+		CHECK_OK(getsockopt(c.server, SOL_QUIC,
+				    QUIC_SOCKOPT_STREAM_OPEN, &si, &len));
+		CHECK(si.stream_id == 4 * i + 1);
+	}
+	si.stream_id = -1;
+	si.stream_flags = MSG_STREAM_DONTWAIT | MSG_STREAM_SNDBLOCK;
+	len = sizeof(si);
+	CHECK_ERRNO(getsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_STREAM_OPEN,
+			       &si, &len), EAGAIN);
+	RAW_OK(&c, raw_wait(&c.rp, streams_blocked_seen, NULL, WAIT_MS));
+	CHECK(!c.rp.close.seen);
+	CHECK(c.rp.streams_blocked == 16);
+}
+
 /* RFC 9000 section 19.8: offset and length above 2^62 - 1. */
 TEST(stream_offset_beyond_2_62)
 {
@@ -947,6 +984,7 @@ int main(void)
 	RUN(reset_beyond_stream_window);
 	RUN(reset_beyond_connection_window);
 	RUN(resets_give_credit_back);
+	RUN(streams_blocked_when_asked);
 	RUN(stream_offset_beyond_2_62);
 	RUN(data_after_fin);
 	RUN(final_size_moved_up);
