@@ -87,6 +87,7 @@ void quic_conn_destroy(struct quic_conn *c)
 	/* The timer may be running: it sees @dead and does not re-arm. */
 	WRITE_ONCE(c->dead, true);
 	sk_stop_timer_sync(c->sk, &c->timer);
+	sk_stop_timer_sync(c->sk, &c->ack_timer);
 
 	if (c->scid_entry)
 		quic_cid_unregister(c->scid_entry);
@@ -246,6 +247,33 @@ int quic_conn_get_local_tp(struct quic_conn *c, u8 *buf, u32 size)
 	return len;
 }
 
+/* What QUIC_SOCKOPT_TRANSPORT_PARAM with remote = 1 reads back. */
+static void quic_conn_remote_param(struct quic_conn *c)
+{
+	struct quic_transport_param *p = &quic_sk(c->sk)->remote_param;
+	const struct quic_tp *tp = &c->peer_tp;
+
+	p->remote = 1;
+	p->disable_active_migration =
+		quic_tp_has(tp, QUIC_TP_DISABLE_ACTIVE_MIGRATION);
+	p->grease_quic_bit = quic_tp_has(tp, QUIC_TP_GREASE_QUIC_BIT);
+	p->disable_1rtt_encryption =
+		quic_tp_has(tp, QUIC_TP_DISABLE_1RTT_ENCRYPTION);
+	p->max_udp_payload_size = tp->max_udp_payload_size;
+	p->ack_delay_exponent = tp->ack_delay_exponent;
+	p->max_ack_delay = tp->max_ack_delay * USEC_PER_MSEC;
+	p->active_connection_id_limit = tp->active_connection_id_limit;
+	p->max_idle_timeout = tp->max_idle_timeout * USEC_PER_MSEC;
+	p->max_datagram_frame_size = tp->max_datagram_frame_size;
+	p->max_data = tp->initial_max_data;
+	p->max_stream_data_bidi_local = tp->initial_max_stream_data_bidi_local;
+	p->max_stream_data_bidi_remote =
+		tp->initial_max_stream_data_bidi_remote;
+	p->max_stream_data_uni = tp->initial_max_stream_data_uni;
+	p->max_streams_bidi = tp->initial_max_streams_bidi;
+	p->max_streams_uni = tp->initial_max_streams_uni;
+}
+
 /**
  * quic_conn_set_peer_tp - take the peer's transport parameters
  * @c: the connection
@@ -285,6 +313,7 @@ int quic_conn_set_peer_tp(struct quic_conn *c, const u8 *p, u32 len)
 	tp->version_info.available = NULL;
 	tp->version_info.count = 0;
 	c->peer_tp_set = true;
+	quic_conn_remote_param(c);
 	return 0;
 }
 
@@ -450,8 +479,16 @@ static int quic_cstream_rcv(struct quic_conn *c, u8 level,
 	return 0;
 }
 
-/* RFC 9002 section 5.3, without the ACK delay (we send none yet). */
-static void quic_conn_rtt_sample(struct quic_conn *c, u64 rtt)
+/* The ACK Delay field in microseconds (RFC 9000 section 19.3). */
+static u64 quic_conn_ack_delay(struct quic_conn *c, const struct quic_frame *f)
+{
+	u32 exp = min_t(u64, c->peer_tp.ack_delay_exponent, 20);
+
+	return min_t(u64, f->ack.delay, U64_MAX >> 21) << exp;
+}
+
+/* RFC 9002 section 5.3; @ack_delay is what the peer said, in us. */
+static void quic_conn_rtt_sample(struct quic_conn *c, u64 rtt, u64 ack_delay)
 {
 	u64 d;
 
@@ -464,6 +501,11 @@ static void quic_conn_rtt_sample(struct quic_conn *c, u64 rtt)
 		return;
 	}
 	c->min_rtt = min(c->min_rtt, rtt);
+	if (c->handshake_confirmed)
+		ack_delay = min_t(u64, ack_delay,
+				  c->peer_tp.max_ack_delay * USEC_PER_MSEC);
+	if (rtt >= c->min_rtt + ack_delay)
+		rtt -= ack_delay;
 	d = c->smoothed_rtt > rtt ? c->smoothed_rtt - rtt : rtt - c->smoothed_rtt;
 	c->rttvar = (3 * c->rttvar + d) / 4;
 	c->smoothed_rtt = (7 * c->smoothed_rtt + rtt) / 8;
@@ -553,7 +595,10 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 				continue;
 			/* RFC 9002 5.1: the largest, newly acknowledged. */
 			if (p->pn == f->ack.largest && p->ack_eliciting)
-				quic_conn_rtt_sample(c, now - p->time);
+				quic_conn_rtt_sample(c, now - p->time,
+						     s == QUIC_SPACE_APP ?
+						     quic_conn_ack_delay(c, f) :
+						     0);
 			quic_conn_sent_acked(c, s, p);
 			acked = true;
 		}
@@ -710,6 +755,33 @@ static void quic_conn_keep_pending(struct quic_conn *c, enum quic_space_id s,
 	__skb_queue_tail(q, skb);
 }
 
+/*
+ * RFC 9000 13.2.1: Initial and Handshake packets are acknowledged at once;
+ * 1-RTT ones every second ack-eliciting packet, at once when one arrives
+ * out of order, and else within our max_ack_delay.
+ */
+static void quic_conn_ack_later(struct quic_conn *c, enum quic_space_id s,
+				u64 pn, bool eliciting)
+{
+	const struct quic_transport_param *lp = &quic_sk(c->sk)->local_param;
+	struct quic_space *space = &c->space[s];
+	bool in_order = quic_ack_set_empty(&space->recvd) ||
+			pn == quic_ack_set_largest(&space->recvd) + 1;
+
+	if (in_order || pn > quic_ack_set_largest(&space->recvd))
+		space->largest_recv_time = ktime_to_us(ktime_get());
+	quic_ack_set_add(&space->recvd, pn);
+	if (!eliciting)
+		return;
+	if (s != QUIC_SPACE_APP || !in_order || ++space->ack_eliciting >= 2) {
+		space->ack_pending = true;
+		return;
+	}
+	if (!timer_pending(&c->ack_timer))
+		sk_reset_timer(c->sk, &c->ack_timer,
+			       jiffies + usecs_to_jiffies(lp->max_ack_delay));
+}
+
 /* Open and process one packet; false if it was dropped. */
 static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 				 const struct quic_packet_hdr *h)
@@ -778,11 +850,8 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	if (quic_conn_frames(c, s, level, quic_pkt_level(h->type),
 			     p + hdr_len, plen, &eliciting))
 		return true;
-	if (!space->discarded) {
-		quic_ack_set_add(&space->recvd, pn);
-		if (eliciting)
-			space->ack_pending = true;
-	}
+	if (!space->discarded)
+		quic_conn_ack_later(c, s, pn, eliciting);
 	return true;
 }
 

@@ -64,7 +64,9 @@ struct quic_cstream {
 struct quic_space {
 	u64			next_pn;
 	struct quic_ack_set	recvd;
-	bool			ack_pending;	/* ack-eliciting, not yet acked */
+	bool			ack_pending;	/* an ACK is due now */
+	u8			ack_eliciting;	/* received since our last ACK */
+	u64			largest_recv_time;	/* us */
 	u64			largest_acked;
 	bool			any_acked;
 	struct list_head	sent;		/* struct quic_sent, by pn */
@@ -130,6 +132,7 @@ struct quic_conn {
 	u32			inflight;	/* ack-eliciting 1-RTT bytes */
 
 	struct timer_list	timer;		/* probe timeout */
+	struct timer_list	ack_timer;	/* delayed ACK (RFC 9000 13.2.1) */
 	u32			pto_count;
 	bool			probe[QUIC_SPACE_MAX];	/* send a PING */
 	unsigned long		handshake_deadline;	/* jiffies */

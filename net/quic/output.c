@@ -94,6 +94,30 @@ static void quic_fill_close(struct quic_conn *c, enum quic_space_id s,
 	}
 }
 
+/* Whether space @s has frames to send besides an ACK. */
+static bool quic_has_frames(struct quic_conn *c, enum quic_space_id s)
+{
+	struct quic_cstream *cs = &c->space[s].cs;
+
+	if (cs->sent < cs->len || c->probe[s])
+		return true;
+	return s == QUIC_SPACE_APP &&
+	       (c->handshake_done_pending ||
+		(c->inflight < QUIC_INFLIGHT_MAX && quic_stream_has_data(c)));
+}
+
+/* Our ACK Delay field: the time since the largest arrived (19.3). */
+static u64 quic_ack_delay_field(struct quic_conn *c, enum quic_space_id s)
+{
+	const struct quic_transport_param *lp = &quic_sk(c->sk)->local_param;
+	u64 now = ktime_to_us(ktime_get());
+	u64 t = c->space[s].largest_recv_time;
+
+	if (s != QUIC_SPACE_APP || now < t)
+		return 0;
+	return (now - t) >> lp->ack_delay_exponent;
+}
+
 /* The frames of one packet in space @s, into @buf; returns their length. */
 static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 		     u32 room, struct quic_sent *sent)
@@ -109,11 +133,15 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 		quic_fill_close(c, s, &p, end);
 		return p - buf;
 	}
-	if (space->ack_pending && !quic_ack_set_empty(&space->recvd)) {
-		quic_ack_set_to_frame(&space->recvd, 0, &f, ranges,
-				      sizeof(ranges));
+	/* An ACK when one is due, or for free with other frames. */
+	if (!quic_ack_set_empty(&space->recvd) &&
+	    (space->ack_pending ||
+	     (space->ack_eliciting && quic_has_frames(c, s)))) {
+		quic_ack_set_to_frame(&space->recvd, quic_ack_delay_field(c, s),
+				      &f, ranges, sizeof(ranges));
 		if (quic_put_frame(&p, end, &f)) {
 			space->ack_pending = false;
+			space->ack_eliciting = 0;
 			sent->has_ack = true;
 			sent->ack_largest = f.ack.largest;
 		}
@@ -475,7 +503,30 @@ out:
 	sock_put(sk);
 }
 
+/* The delayed ACK is due. */
+static void quic_conn_ack_timer(struct timer_list *t)
+{
+	struct quic_conn *c = from_timer(c, t, ack_timer);
+	struct sock *sk = c->sk;
+
+	bh_lock_sock(sk);
+	if (READ_ONCE(c->dead))
+		goto out;
+	if (sock_owned_by_user(sk)) {
+		sk_reset_timer(sk, &c->ack_timer, jiffies + 1);
+		goto out;
+	}
+	if (!c->closed && c->space[QUIC_SPACE_APP].ack_eliciting) {
+		c->space[QUIC_SPACE_APP].ack_pending = true;
+		quic_conn_flush(c);
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
 void quic_conn_timer_init(struct quic_conn *c)
 {
 	timer_setup(&c->timer, quic_conn_timer, 0);
+	timer_setup(&c->ack_timer, quic_conn_ack_timer, 0);
 }

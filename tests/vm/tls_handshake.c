@@ -210,6 +210,8 @@ TEST(certificate_v6)
 
 static void psk_handshake(int family)
 {
+	struct quic_transport_param tp;
+	socklen_t len = sizeof(tp);
 	struct server s;
 	int fd, err;
 
@@ -222,6 +224,13 @@ static void psk_handshake(int family)
 	CHECK(server_wait(&s) == 0);
 	established(fd);
 	established(s.fd);
+	/* The peer's transport parameters read back as it sent them. */
+	memset(&tp, 0, sizeof(tp));
+	tp.remote = 1;
+	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			    &len));
+	CHECK(tp.max_data == 65536 * 32 && tp.max_streams_bidi == 100);
+	CHECK(tp.max_idle_timeout == 30000000 && tp.max_ack_delay == 25000);
 	message_each_way(fd, s.fd);
 }
 
