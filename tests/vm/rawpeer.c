@@ -656,6 +656,7 @@ int raw_wait(struct raw_peer *rp, bool (*done)(struct raw_peer *rp,
 			return raw_fail(rp, "recv: %s; the server sent: %s",
 					strerror(errno), rp->trace);
 		}
+		rp->rx_bytes += n;
 		if (n > (ssize_t)sizeof(buf)) {
 			raw_trace(rp, "(datagram of %zd bytes)", n);
 			continue;

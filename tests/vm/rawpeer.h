@@ -90,6 +90,7 @@ struct raw_peer {
 	struct raw_space	sp[RAW_LEVELS];
 	bool			handshake_done;	/* HANDSHAKE_DONE received */
 	uint64_t		max_data;	/* the largest MAX_DATA seen */
+	uint64_t		rx_bytes;	/* UDP payload bytes received */
 	uint64_t		seen;		/* BIT(type) of frames < 64 */
 	uint64_t		streams_blocked; /* the last STREAMS_BLOCKED */
 	struct raw_close	close;

@@ -650,6 +650,72 @@ TEST(streams_blocked_when_asked)
 	CHECK(c.rp.streams_blocked == 16);
 }
 
+/*
+ * RFC 9000 section 8.1: before the client's address is validated (by its
+ * first Handshake packet), the server sends at most three times what it
+ * received, in whole datagrams; then the rest of its flight follows.
+ */
+static bool never(struct raw_peer *rp, const void *arg)
+{
+	(void)rp;
+	(void)arg;
+	return false;
+}
+
+static void send_level(int fd, uint8_t level, const void *data, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))] = { 0 };
+	struct iovec iov = { (void *)data, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	struct quic_handshake_info info = { .crypto_level = level };
+
+	cmsg->cmsg_level = SOL_QUIC;
+	cmsg->cmsg_type = QUIC_HANDSHAKE_INFO;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
+	CHECK(sendmsg(fd, &msg, 0) == (ssize_t)len);
+}
+
+static bool received_over(struct raw_peer *rp, const void *arg)
+{
+	return rp->rx_bytes > *(const uint64_t *)arg;
+}
+
+TEST(amplification_limit)
+{
+	static uint8_t flight[12000];
+	uint8_t c2s[RAW_SECRET_LEN], s2c[RAW_SECRET_LEN], fin[36];
+	uint64_t limit = 3 * 1200;
+	struct conn c;
+
+	begin(&c, SMALL_MAX_DATA, 0);
+	set_secret(c.server, QUIC_CRYPTO_HANDSHAKE, 1, SEED_HS_S2C);
+	set_secret(c.server, QUIC_CRYPTO_HANDSHAKE, 0, SEED_HS_C2S);
+	fill(c2s, sizeof(c2s), SEED_HS_C2S);
+	fill(s2c, sizeof(s2c), SEED_HS_S2C);
+	RAW_OK(&c, raw_set_secrets(&c.rp, RAW_HANDSHAKE, c2s, s2c));
+	fill(flight, sizeof(flight), 3);
+	send_level(c.server, QUIC_CRYPTO_HANDSHAKE, flight, sizeof(flight));
+
+	/* Two seconds of silence from the client: probes stay within 3x. */
+	raw_wait(&c.rp, never, NULL, 2000);
+	CHECK(c.rp.dcid_learned);
+	if (c.rp.rx_bytes > limit || c.rp.rx_bytes < 1200)
+		FAIL("server sent %llu bytes before validation, limit %llu",
+		     (unsigned long long)c.rp.rx_bytes,
+		     (unsigned long long)limit);
+
+	/* A Handshake packet validates us: the flight comes. */
+	fill(fin, sizeof(fin), 7);
+	RAW_OK(&c, raw_send_crypto(&c.rp, RAW_HANDSHAKE, fin, sizeof(fin)));
+	RAW_OK(&c, raw_wait(&c.rp, received_over, &(uint64_t){ sizeof(flight) },
+			    WAIT_MS));
+}
+
 /* RFC 9000 section 19.8: offset and length above 2^62 - 1. */
 TEST(stream_offset_beyond_2_62)
 {
@@ -985,6 +1051,7 @@ int main(void)
 	RUN(reset_beyond_connection_window);
 	RUN(resets_give_credit_back);
 	RUN(streams_blocked_when_asked);
+	RUN(amplification_limit);
 	RUN(stream_offset_beyond_2_62);
 	RUN(data_after_fin);
 	RUN(final_size_moved_up);
