@@ -41,6 +41,7 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 	}
 	quic_tp_init(&c->peer_tp);
 	quic_streams_init(&c->streams);
+	quic_cong_init(&c->cong, QUIC_MAX_DATAGRAM);
 	quic_conn_timer_init(c);
 	return c;
 }
@@ -529,6 +530,8 @@ static void quic_conn_sent_acked(struct quic_conn *c, enum quic_space_id s,
 		cs->acked = p->crypto_off + p->crypto_len;
 	for (i = 0; i < p->nframes; i++)
 		quic_stream_frame_acked(c, &p->frames[i]);
+	if (p->bytes)
+		quic_cong_on_ack(&c->cong, QUIC_MAX_DATAGRAM, p->bytes, p->time);
 	quic_sent_free(c, p);
 }
 
@@ -537,14 +540,20 @@ static void quic_conn_sent_acked(struct quic_conn *c, enum quic_space_id s,
  * @c: the connection
  * @s: its space
  * @p: the packet; freed
+ * @congestion: a loss the congestion controller should react to (not a
+ *	probe timeout's retransmission)
  *
  * What it carried goes back to be sent in new packets (RFC 9000 13.3).
  */
 void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
-			 struct quic_sent *p)
+			 struct quic_sent *p, bool congestion)
 {
 	struct quic_cstream *cs = &c->space[s].cs;
 	u32 i;
+
+	if (congestion && p->bytes)
+		quic_cong_on_loss(&c->cong, QUIC_MAX_DATAGRAM, p->time,
+				  ktime_to_us(ktime_get()));
 
 	if (p->crypto_len && p->crypto_off < cs->sent)
 		cs->sent = max_t(u64, cs->acked, p->crypto_off);
@@ -569,7 +578,7 @@ static void quic_conn_detect_lost(struct quic_conn *c, enum quic_space_id s)
 		if (p->pn >= space->largest_acked)
 			break;
 		if (space->largest_acked - p->pn >= 3 || p->time + delay <= now)
-			quic_conn_sent_lost(c, s, p);
+			quic_conn_sent_lost(c, s, p, true);
 	}
 }
 
@@ -608,6 +617,7 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 	space->any_acked = true;
 	c->pto_count = 0;
 	quic_conn_detect_lost(c, s);
+	c->cong.limited = false;
 	if (acked && c->handshake_complete)
 		quic_conn_timer_arm(c);
 	return 0;

@@ -12,6 +12,7 @@
 #include <linux/timer.h>
 
 #include "conn_id.h"
+#include "cong.h"
 #include "crypto.h"
 #include "stream.h"
 #include "wire_ack.h"
@@ -130,6 +131,7 @@ struct quic_conn {
 	u64			min_rtt;
 	bool			rtt_sampled;
 	u32			inflight;	/* ack-eliciting 1-RTT bytes */
+	struct quic_cong	cong;
 
 	struct timer_list	timer;		/* probe timeout */
 	struct timer_list	ack_timer;	/* delayed ACK (RFC 9000 13.2.1) */
@@ -179,7 +181,7 @@ void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
 int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type);
 void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
-			 struct quic_sent *p);
+			 struct quic_sent *p, bool congestion);
 
 /* output.c */
 void quic_conn_flush(struct quic_conn *c);

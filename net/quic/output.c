@@ -22,11 +22,6 @@
 #include "wire_packet.h"
 
 #define QUIC_FLUSH_MAX_DATAGRAMS	16
-/*
- * Ack-eliciting 1-RTT bytes in flight before stream data waits for ACKs.
- * A fixed window until congestion control exists.
- */
-#define QUIC_INFLIGHT_MAX		(256 * 1024)
 /* Room below which a packet is not worth starting. */
 #define QUIC_MIN_PAYLOAD		24
 
@@ -94,6 +89,12 @@ static void quic_fill_close(struct quic_conn *c, enum quic_space_id s,
 	}
 }
 
+/* Whether the congestion window lets more data go. */
+static bool quic_cwnd_open(struct quic_conn *c)
+{
+	return c->inflight < c->cong.window;
+}
+
 /* Whether space @s has frames to send besides an ACK. */
 static bool quic_has_frames(struct quic_conn *c, enum quic_space_id s)
 {
@@ -103,7 +104,7 @@ static bool quic_has_frames(struct quic_conn *c, enum quic_space_id s)
 		return true;
 	return s == QUIC_SPACE_APP &&
 	       (c->handshake_done_pending ||
-		(c->inflight < QUIC_INFLIGHT_MAX && quic_stream_has_data(c)));
+		(quic_cwnd_open(c) && quic_stream_has_data(c)));
 }
 
 /* Our ACK Delay field: the time since the largest arrived (19.3). */
@@ -171,9 +172,14 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 			}
 		}
 	}
-	if (s == QUIC_SPACE_APP && c->inflight < QUIC_INFLIGHT_MAX)
-		p = quic_stream_fill(c, p, end, sent->frames, &sent->nframes,
-				     &sent->ack_eliciting);
+	if (s == QUIC_SPACE_APP) {
+		if (quic_cwnd_open(c))
+			p = quic_stream_fill(c, p, end, sent->frames,
+					     &sent->nframes,
+					     &sent->ack_eliciting);
+		else if (quic_stream_has_data(c))
+			c->cong.limited = true;
+	}
 	if (c->probe[s] && !sent->ack_eliciting) {
 		f.type = QUIC_FRAME_PING;
 		if (quic_put_frame(&p, end, &f))
@@ -477,7 +483,7 @@ static void quic_conn_timeout(struct quic_conn *c)
 			c->probe[s] = true;
 			if (s != QUIC_SPACE_APP || n++ == 2)
 				break;
-			quic_conn_sent_lost(c, s, p);
+			quic_conn_sent_lost(c, s, p, false);
 		}
 	}
 	quic_conn_flush(c);
