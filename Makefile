@@ -2,7 +2,8 @@
 #
 # QUIC in the Linux kernel: top-level build.
 #
-#   make              quic.ko for every target kernel, libquic, test programs
+#   make              quic.ko and modules/*/ for every target kernel, libquic,
+#                     test programs
 #   make check        host tests, then one VM boot per target kernel
 #   make lint         sparse and checkpatch --strict over the kernel code
 #   make deps         the set-up command (scripts/setup.sh)
@@ -64,7 +65,11 @@ libquic:
 	@$(MAKE) -s -C libquic O=$(BUILD)/libquic
 
 # External modules build in place, so each kernel gets its own tree of
-# symbolic links to the sources under build/<version>/.
+# symbolic links to the sources under build/<version>/.  Each modules/<dir>
+# with a Kbuild is a module of its own, built after quic.ko and able to use
+# its exported symbols.
+MODULE_DIRS := $(patsubst %/Kbuild,%,$(wildcard modules/*/Kbuild))
+
 modules:
 	@test -n "$(KVERS)" || { echo "no target kernel headers: run scripts/setup.sh" >&2; exit 1; }
 	@set -e; for k in $(KVERS); do \
@@ -74,6 +79,11 @@ modules:
 		echo "  MODULES $$k"; \
 		$(MAKE) -s -C $$kdir M=$(BUILD)/$$k/net/quic QUIC_TOP=$(TOP) \
 			W=1 KCFLAGS=-Werror modules; \
+		for m in $(MODULE_DIRS); do \
+			$(MAKE) -s -C $$kdir M=$(BUILD)/$$k/$$m QUIC_TOP=$(TOP) \
+				KBUILD_EXTRA_SYMBOLS=$(BUILD)/$$k/net/quic/Module.symvers \
+				W=1 KCFLAGS=-Werror modules; \
+		done; \
 	done
 
 userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS) \
@@ -149,8 +159,14 @@ lint:
 	@set -e; for k in $(KVERS); do \
 		mkdir -p $(BUILD)/$$k; cp -rsf $(TOP)/net $(TOP)/modules $(BUILD)/$$k/; \
 		echo "  SPARSE $$k"; \
-		$(MAKE) -s -C /lib/modules/$$k/build M=$(BUILD)/$$k/net/quic \
-			QUIC_TOP=$(TOP) C=2 W=1 modules 2>&1 | tee $(BUILD)/$$k/sparse.log; \
+		: > $(BUILD)/$$k/sparse.log; \
+		for m in net/quic $(MODULE_DIRS); do \
+			extra=; [ $$m = net/quic ] || \
+				extra=KBUILD_EXTRA_SYMBOLS=$(BUILD)/$$k/net/quic/Module.symvers; \
+			$(MAKE) -s -C /lib/modules/$$k/build M=$(BUILD)/$$k/$$m $$extra \
+				QUIC_TOP=$(TOP) C=2 W=1 modules 2>&1 | \
+				tee -a $(BUILD)/$$k/sparse.log; \
+		done; \
 		! grep -E 'warning|error' $(BUILD)/$$k/sparse.log; \
 	done
 	@echo "lint: clean"

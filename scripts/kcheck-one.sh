@@ -1,12 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Compile single net/quic/*.c files against every target kernel with W=1,
+# Compile single kernel source files against every target kernel with W=1,
 # -Werror and sparse, and run checkpatch --strict on them, without building
 # the module: for working on one file while others are in flux.
 #
 # usage: scripts/kcheck-one.sh wire_frame.c [wire_frame.h ...]
-# (.c files are compiled; all named files are checkpatched)
+#        scripts/kcheck-one.sh modules/ktest/quic_ktest.c
+# (a bare name is a net/quic file, a path is taken as it is; .c files are
+# compiled, all named files are checkpatched)
 
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,11 +18,26 @@ trap 'rm -rf "$d"' EXIT
 
 ln -s "$top"/net/quic/*.h "$d"/
 objs=""
+files=()
 for f in "$@"; do
 	case "$f" in
+	*/*)
+		src=$(cd "$(dirname "$f")" && pwd)/${f##*/}
+		# Its own directory's headers, as its Kbuild would see them.
+		for h in "${src%/*}"/*.h; do
+			[ -e "$h" ] && ln -sf "$h" "$d"/
+		done
+		;;
+	*)
+		src=$top/net/quic/$f
+		;;
+	esac
+	files+=("$src")
+	case "$f" in
 	*.c)
-		ln -s "$top/net/quic/$f" "$d/$f"
-		objs="$objs ${f%.c}.o"
+		name=${src##*/}
+		ln -s "$src" "$d/$name"
+		objs="$objs ${name%.c}.o"
 		;;
 	esac
 done
@@ -36,5 +53,5 @@ done
 echo "== checkpatch --strict"
 cd "$top/net/quic"
 "$checkpatch" --strict --no-tree --quiet --show-types \
-	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f "$@"
+	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f "${files[@]}"
 echo "kcheck-one: done"
