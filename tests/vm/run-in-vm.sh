@@ -66,6 +66,59 @@ for t in "$bin"/*; do
 	[ $rc -eq 0 ] || [ $rc -eq 1 ] || fail "$name" "exited with $rc"
 done
 
+# The kernel-socket tests (modules/ktest): loading quic_ktest.ko runs them
+# on sock_create_kern() sockets, each logging "quic_ktest: PASS <name>" or
+# "quic_ktest: FAIL <name>: <why>", then "quic_ktest: N passed, M failed".
+# The module runs only the tests TEST_FILTER names ("ktest.<name>").
+ktest_ko=$top/build/$kver/modules/ktest/quic_ktest.ko
+# quic.ko's reference count, once the programs' sockets are freed (after an
+# RCU grace period), to tell whether the kernel sockets all went.
+quic_refcnt() { cat /sys/module/quic/refcnt 2>/dev/null || echo 0; }
+for _ in $(seq 20); do
+	[ "$(quic_refcnt)" -eq 0 ] && break
+	sleep 0.1
+done
+refcnt=$(quic_refcnt)
+# Its waits are bounded, and a signal ends them: timeout(1) cannot hang.
+if out=$(timeout -k 10 "${KTEST_TIMEOUT:-300}" insmod "$ktest_ko" \
+		${TEST_FILTER:+"filter=$TEST_FILTER"} 2>&1); then
+	want ktest_load && pass vm.ktest_load
+	npass=0 nfail=0 summary=""
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) npass=$((npass + 1)); echo "PASS: ktest.${line#PASS }" ;;
+		"FAIL "*) nfail=$((nfail + 1)); echo "FAIL: ktest.${line#FAIL }" ;;
+		*" passed, "*" failed") summary=$line ;;
+		esac
+	done < <(dmesg | sed -n 's/^.*quic_ktest: //p')
+	if [ -z "$summary" ]; then
+		fail vm.ktest_summary "no summary line in the kernel log"
+	elif [ "$summary" != "$npass passed, $nfail failed" ]; then
+		fail vm.ktest_summary "the module says \"$summary\", the log shows $npass PASS and $nfail FAIL lines"
+	else
+		want ktest_summary && pass vm.ktest_summary
+	fi
+	if out=$(rmmod quic_ktest 2>&1); then
+		want ktest_unload && pass vm.ktest_unload
+	else
+		fail vm.ktest_unload "$out"
+	fi
+	# Every kernel socket gone: quic.ko's count is back where it was.
+	for _ in $(seq 50); do
+		now=$(quic_refcnt)
+		[ "$now" -le "$refcnt" ] && break
+		sleep 0.1
+	done
+	if [ "$now" -le "$refcnt" ]; then
+		want ktest_sockets_freed && pass vm.ktest_sockets_freed
+	else
+		fail vm.ktest_sockets_freed "quic refcnt $now, was $refcnt before the tests"
+	fi
+else
+	fail vm.ktest_load "$out"
+	dmesg | grep quic_ktest | sed 's/^/dmesg: /'
+fi
+
 if out=$(rmmod quic 2>&1); then
 	want unload_module && pass vm.unload_module
 else
