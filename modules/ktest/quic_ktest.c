@@ -9,7 +9,8 @@
  * with a kernel cmsg buffer, setsockopt() through KERNEL_SOCKPTR(),
  * kernel_sock_shutdown() and sock_release().  The handshake test does what
  * tests/vm/handshake_raw.c does from userspace: CRYPTO data at each level
- * with QUIC_HANDSHAKE_INFO, keys from made-up secrets, no TLS.
+ * with QUIC_HANDSHAKE_INFO, keys from made-up secrets, no TLS; the stream
+ * test then moves data with QUIC_STREAM_INFO and MSG_DATAGRAM.
  *
  * Each test logs one line, "quic_ktest: PASS <name>" or
  * "quic_ktest: FAIL <name>: <reason>", and the run ends with
@@ -76,11 +77,17 @@ struct kt_pair {
 	struct socket	*server;
 };
 
-/* Room for one QUIC_HANDSHAKE_INFO cmsg, aligned as a cmsghdr. */
+/* Room for one SOL_QUIC cmsg (the larger is a stream's), aligned. */
 union kt_cmsg {
 	struct cmsghdr	hdr;
-	u8		buf[CMSG_SPACE(sizeof(struct quic_handshake_info))];
+	u8		buf[CMSG_SPACE(sizeof(struct quic_stream_info))];
 };
+
+/* CMSG_DATA(), through the whole buffer for FORTIFY_SOURCE to see. */
+static void *kt_cmsg_data(union kt_cmsg *ctl)
+{
+	return ctl->buf + CMSG_LEN(0);
+}
 
 /* A page of the loading process, for getsockopt(). */
 static unsigned long kt_ubuf;
@@ -251,32 +258,63 @@ static int kt_set_secret(struct socket *sock, u8 level, u8 send, u8 seed)
 	return kt_setsockopt(sock, QUIC_SOCKOPT_CRYPTO_SECRET, &s, sizeof(s));
 }
 
-/* sendmsg() of CRYPTO data at @level, the level in a kernel cmsg. */
-static int kt_send_level(struct socket *sock, u8 level, const void *data,
-			 size_t len)
+/*
+ * sendmsg() of @len bytes with @msg_flags and, unless @type is -1, one
+ * SOL_QUIC cmsg of @type carrying @info, built in kernel memory.
+ */
+static int kt_send(struct socket *sock, int type, const void *info,
+		   size_t info_len, const void *data, size_t len,
+		   int msg_flags)
 {
 	struct kvec iov = { .iov_base = (void *)data, .iov_len = len };
 	union kt_cmsg ctl = {};
-	struct msghdr msg = {
-		.msg_control = &ctl,
-		.msg_controllen = sizeof(ctl),
-	};
-	struct quic_handshake_info *info;
+	struct msghdr msg = { .msg_flags = msg_flags };
 
-	ctl.hdr.cmsg_level = SOL_QUIC;
-	ctl.hdr.cmsg_type = QUIC_HANDSHAKE_INFO;
-	ctl.hdr.cmsg_len = CMSG_LEN(sizeof(*info));
-	info = CMSG_DATA(&ctl.hdr);
-	info->crypto_level = level;
+	if (type >= 0) {
+		ctl.hdr.cmsg_level = SOL_QUIC;
+		ctl.hdr.cmsg_type = type;
+		ctl.hdr.cmsg_len = CMSG_LEN(info_len);
+		memcpy(kt_cmsg_data(&ctl), info, info_len);
+		msg.msg_control = &ctl;
+		msg.msg_controllen = CMSG_SPACE(info_len);
+	}
 	return kernel_sendmsg(sock, &msg, &iov, 1, len);
 }
 
-/*
- * One recvmsg() into @buf with room for one cmsg.  Returns what it returned;
- * *@level is the level of a QUIC_HANDSHAKE_INFO cmsg, or -1 without one.
- */
+/* CRYPTO data at @level, the level in a QUIC_HANDSHAKE_INFO cmsg. */
+static int kt_send_level(struct socket *sock, u8 level, const void *data,
+			 size_t len)
+{
+	struct quic_handshake_info info = { .crypto_level = level };
+
+	return kt_send(sock, QUIC_HANDSHAKE_INFO, &info, sizeof(info), data,
+		       len, 0);
+}
+
+/* Stream data, the stream in a QUIC_STREAM_INFO cmsg. */
+static int kt_send_stream(struct socket *sock, s64 id, u32 stream_flags,
+			  const void *data, size_t len)
+{
+	struct quic_stream_info info = {
+		.stream_id = id,
+		.stream_flags = stream_flags,
+	};
+
+	return kt_send(sock, QUIC_STREAM_INFO, &info, sizeof(info), data, len,
+		       0);
+}
+
+/* What one recvmsg() said besides its bytes. */
+struct kt_rcv {
+	int				flags;	/* msg_flags */
+	int				cmsg;	/* SOL_QUIC cmsg type, or -1 */
+	struct quic_handshake_info	hs;	/* QUIC_HANDSHAKE_INFO */
+	struct quic_stream_info		st;	/* QUIC_STREAM_INFO */
+};
+
+/* One recvmsg() into @buf with room for one cmsg; returns what it did. */
 static int kt_recv_once(struct socket *sock, void *buf, size_t len, int flags,
-			int *level, int *msg_flags)
+			struct kt_rcv *r)
 {
 	struct kvec iov = { .iov_base = buf, .iov_len = len };
 	union kt_cmsg ctl = {};
@@ -284,25 +322,29 @@ static int kt_recv_once(struct socket *sock, void *buf, size_t len, int flags,
 		.msg_control = &ctl,
 		.msg_controllen = sizeof(ctl),
 	};
-	struct quic_handshake_info *info;
-	size_t used;
+	size_t used, dlen;
 	int n;
 
-	*level = -1;
+	memset(r, 0, sizeof(*r));
+	r->cmsg = -1;
 	n = kernel_recvmsg(sock, &msg, &iov, 1, len, flags);
-	if (msg_flags)
-		*msg_flags = msg.msg_flags;
+	r->flags = msg.msg_flags;
 	if (n < 0)
 		return n;
 	/* put_cmsg() moves msg_control on and shrinks msg_controllen. */
 	used = sizeof(ctl) - msg.msg_controllen;
-	if (used >= CMSG_LEN(sizeof(*info)) &&
-	    ctl.hdr.cmsg_len == CMSG_LEN(sizeof(*info)) &&
-	    ctl.hdr.cmsg_level == SOL_QUIC &&
-	    ctl.hdr.cmsg_type == QUIC_HANDSHAKE_INFO) {
-		info = CMSG_DATA(&ctl.hdr);
-		*level = info->crypto_level;
-	}
+	if (used < sizeof(ctl.hdr) || ctl.hdr.cmsg_level != SOL_QUIC)
+		return n;
+	dlen = ctl.hdr.cmsg_len - CMSG_LEN(0);
+	if (ctl.hdr.cmsg_type == QUIC_HANDSHAKE_INFO &&
+	    dlen == sizeof(r->hs))
+		memcpy(&r->hs, kt_cmsg_data(&ctl), sizeof(r->hs));
+	else if (ctl.hdr.cmsg_type == QUIC_STREAM_INFO &&
+		 dlen == sizeof(r->st))
+		memcpy(&r->st, kt_cmsg_data(&ctl), sizeof(r->st));
+	else
+		return n;
+	r->cmsg = ctl.hdr.cmsg_type;
 	return n;
 }
 
@@ -319,19 +361,20 @@ static int kt_recv_nocmsg(struct socket *sock, void *buf, size_t len)
 static bool kt_recv_level(struct kt *t, int line, struct socket *sock,
 			  u8 level, void *buf, size_t len)
 {
+	struct kt_rcv r;
 	size_t got = 0;
-	int n, lvl;
+	int n;
 
 	while (got < len) {
-		n = kt_recv_once(sock, buf + got, len - got, 0, &lvl, NULL);
+		n = kt_recv_once(sock, buf + got, len - got, 0, &r);
 		if (n <= 0) {
 			kt_fail(t, line, "recvmsg at level %u: %d after %zu of %zu bytes",
 				level, n, got, len);
 			return false;
 		}
-		if (lvl != level) {
-			kt_fail(t, line, "recvmsg: cmsg level %d, want %u",
-				lvl, level);
+		if (r.cmsg != QUIC_HANDSHAKE_INFO || r.hs.crypto_level != level) {
+			kt_fail(t, line, "recvmsg: cmsg %d level %u, want level %u",
+				r.cmsg, r.hs.crypto_level, level);
 			return false;
 		}
 		got += n;
@@ -382,13 +425,29 @@ static u64 kt_tp_ids(const u8 *buf, int len, u64 *idle)
 	return ids;
 }
 
+#define KT_DGRAM_MAX		1200
+
+/* Announce max_datagram_frame_size in the transport parameters. */
+static int kt_allow_dgram(struct socket *sock)
+{
+	struct quic_transport_param tp = {};
+	int len = sizeof(tp), err;
+
+	err = kt_getsockopt(sock, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp, &len);
+	if (err)
+		return err;
+	tp.max_datagram_frame_size = KT_DGRAM_MAX;
+	return kt_setsockopt(sock, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			     sizeof(tp));
+}
+
 /*
  * A listener on loopback, a client connected to it that sent @hello at the
  * Initial level, and the server socket kernel_accept() made of it, which
  * has read @hello.
  */
 static bool kt_start(struct kt *t, int family, struct kt_pair *p,
-		     const u8 *hello, size_t len, u8 *buf)
+		     const u8 *hello, size_t len, u8 *buf, bool dgram)
 {
 	struct sockaddr_storage ss;
 	int alen;
@@ -396,6 +455,10 @@ static bool kt_start(struct kt *t, int family, struct kt_pair *p,
 	memset(p, 0, sizeof(*p));
 	if (!KT_EQ(t, kt_socket(family, &p->listener), 0) ||
 	    !KT_EQ(t, kt_socket(family, &p->client), 0))
+		return false;
+	/* Both ends take DATAGRAM frames (the accepted socket inherits). */
+	if (dgram && (!KT_EQ(t, kt_allow_dgram(p->listener), 0) ||
+		      !KT_EQ(t, kt_allow_dgram(p->client), 0)))
 		return false;
 	alen = kt_loopback(family, 0, &ss);
 	if (!KT_EQ(t, kernel_bind(p->listener, (struct sockaddr *)&ss, alen),
@@ -467,7 +530,8 @@ static void kt_connect(struct kt *t, int family)
 	struct sockaddr_storage ss, peer;
 	struct socket *listener = NULL, *client = NULL, *child = NULL;
 	u64 ids, idle = 0;
-	int alen, len, lvl;
+	struct kt_rcv r;
+	int alen, len;
 	u8 *buf;
 
 	buf = kmalloc(KT_TP_EXT_MAX, GFP_KERNEL);
@@ -515,7 +579,7 @@ static void kt_connect(struct kt *t, int family)
 		goto out;
 	/* Nothing came back either. */
 	if (!KT_EQ(t, kt_recv_once(client, buf, KT_TP_EXT_MAX, MSG_DONTWAIT,
-				   &lvl, NULL), -EAGAIN))
+				   &r), -EAGAIN))
 		goto out;
 
 	len = KT_TP_EXT_MAX;
@@ -665,7 +729,8 @@ static bool kt_close(struct kt *t, struct kt_pair *p, struct kt_hs_bufs *b,
 		.on = 1,
 	};
 	struct quic_connection_close *cc = (void *)b->buf;
-	int n, lvl, flags, len;
+	struct kt_rcv r;
+	int n, len;
 
 	if (!KT_EQ(t, kt_setsockopt(p->server, QUIC_SOCKOPT_EVENT, &ev,
 				    sizeof(ev)), 0))
@@ -683,18 +748,18 @@ static bool kt_close(struct kt *t, struct kt_pair *p, struct kt_hs_bufs *b,
 	kt_release(&p->client);
 
 	memset(b->buf, 0, KT_TP_EXT_MAX);
-	n = kt_recv_once(p->server, b->buf, KT_TP_EXT_MAX, 0, &lvl, &flags);
+	n = kt_recv_once(p->server, b->buf, KT_TP_EXT_MAX, 0, &r);
 	if (!KT_EQ(t, n, 1 + hdr + plen) ||
-	    !KT_TRUE(t, flags & MSG_NOTIFICATION) ||
-	    !KT_EQ(t, lvl, -1) ||
+	    !KT_TRUE(t, r.flags & MSG_NOTIFICATION) ||
+	    !KT_EQ(t, r.cmsg, -1) ||
 	    !KT_EQ(t, b->buf[0], QUIC_EVENT_CONNECTION_CLOSE))
 		return false;
 	cc = (void *)(b->buf + 1);
 	if (!KT_EQ(t, cc->errcode, KT_CLOSE_CODE) ||
 	    !KT_TRUE(t, !memcmp(cc->phrase, KT_CLOSE_PHRASE, plen)))
 		return false;
-	if (!KT_EQ(t, kt_recv_once(p->server, b->buf, KT_TP_EXT_MAX, 0, &lvl,
-				   NULL), -ECONNRESET))
+	if (!KT_EQ(t, kt_recv_once(p->server, b->buf, KT_TP_EXT_MAX, 0, &r),
+		   -ECONNRESET))
 		return false;
 
 	memset(b->buf, 0, KT_TP_EXT_MAX);
@@ -721,7 +786,8 @@ static void kt_handshake(struct kt *t, int family, bool by_shutdown)
 	kt_fill(b->flight, sizeof(b->flight), 42);
 	kt_fill(b->fin, sizeof(b->fin), 77);
 
-	if (!kt_start(t, family, &p, b->hello, sizeof(b->hello), b->buf) ||
+	if (!kt_start(t, family, &p, b->hello, sizeof(b->hello), b->buf,
+		      false) ||
 	    !kt_exchange_tp(t, &p, b) ||
 	    !kt_finish(t, &p, b) ||
 	    !kt_check_peers(t, &p))
@@ -746,6 +812,107 @@ static void kt_handshake_shutdown(struct kt *t, int family)
 	kt_handshake(t, family, true);
 }
 
+#define KT_STREAM_LEN		(64 * 1024)	/* within the stream window */
+#define KT_PONG			"pong from a kernel server"
+#define KT_DGRAM		"a kernel datagram"
+
+/* Read stream @id to its FIN into @buf; returns the bytes, or -1. */
+static long kt_recv_stream(struct kt *t, int line, struct socket *sock,
+			   s64 id, u8 *buf, size_t len)
+{
+	struct kt_rcv r;
+	size_t got = 0;
+	int n;
+
+	for (;;) {
+		n = kt_recv_once(sock, buf + got, len - got, 0, &r);
+		if (n < 0 || r.cmsg != QUIC_STREAM_INFO || r.st.stream_id != id) {
+			kt_fail(t, line, "recvmsg: %d, cmsg %d, stream %lld after %zu bytes",
+				n, r.cmsg, r.st.stream_id, got);
+			return -1;
+		}
+		got += n;
+		if (r.st.stream_flags & MSG_STREAM_FIN)
+			break;
+		if (!n || got == len) {
+			kt_fail(t, line, "no FIN after %zu bytes", got);
+			return -1;
+		}
+	}
+	if (!(r.flags & MSG_STREAM_FIN) || !(r.flags & MSG_EOR)) {
+		kt_fail(t, line, "msg_flags %#x at the FIN", r.flags);
+		return -1;
+	}
+	return got;
+}
+
+/*
+ * Data after the handshake: a stream opened with getsockopt(STREAM_OPEN),
+ * 64 KiB on it in one sendmsg() with a QUIC_STREAM_INFO cmsg and FIN, the
+ * answer sent without a cmsg (msg_flags carry MSG_STREAM_FIN) to the last
+ * stream opened, and a DATAGRAM frame.
+ */
+static void kt_streams(struct kt *t, int family)
+{
+	struct quic_stream_info si = { .stream_id = -1 };
+	u8 *data = NULL, *got = NULL;
+	struct kt_hs_bufs *b;
+	struct kt_pair p;
+	struct kt_rcv r;
+	int len;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!KT_TRUE(t, b))
+		return;
+	memset(&p, 0, sizeof(p));
+	data = kvmalloc(KT_STREAM_LEN, GFP_KERNEL);
+	got = kvmalloc(KT_STREAM_LEN, GFP_KERNEL);
+	if (!KT_TRUE(t, data && got))
+		goto out;
+	kt_fill(data, KT_STREAM_LEN, 23);
+	kt_fill(b->hello, sizeof(b->hello), 3);
+	if (!kt_start(t, family, &p, b->hello, sizeof(b->hello), b->buf,
+		      true) ||
+	    !kt_exchange_tp(t, &p, b) ||
+	    !kt_finish(t, &p, b))
+		goto out;
+
+	len = sizeof(si);
+	if (!KT_EQ(t, kt_getsockopt(p.client, QUIC_SOCKOPT_STREAM_OPEN, &si,
+				    &len), 0) ||
+	    !KT_EQ(t, si.stream_id, 0) ||
+	    !KT_EQ(t, kt_send_stream(p.client, si.stream_id, MSG_STREAM_FIN,
+				     data, KT_STREAM_LEN), KT_STREAM_LEN))
+		goto out;
+	/* Our side of the stream is over, the server's is not. */
+	if (!KT_EQ(t, kt_send_stream(p.client, 0, 0, data, 1), -EPIPE) ||
+	    !KT_EQ(t, kt_recv_stream(t, __LINE__, p.server, 0, got,
+				     KT_STREAM_LEN), KT_STREAM_LEN) ||
+	    !KT_TRUE(t, !memcmp(got, data, KT_STREAM_LEN)))
+		goto out;
+
+	if (!KT_EQ(t, kt_send(p.server, -1, NULL, 0, KT_PONG, sizeof(KT_PONG),
+			      MSG_STREAM_FIN), sizeof(KT_PONG)) ||
+	    !KT_EQ(t, kt_recv_stream(t, __LINE__, p.client, 0, got,
+				     KT_STREAM_LEN), sizeof(KT_PONG)) ||
+	    !KT_TRUE(t, !memcmp(got, KT_PONG, sizeof(KT_PONG))))
+		goto out;
+
+	if (!KT_EQ(t, kt_send(p.client, -1, NULL, 0, KT_DGRAM, sizeof(KT_DGRAM),
+			      MSG_DATAGRAM), sizeof(KT_DGRAM)) ||
+	    !KT_EQ(t, kt_recv_once(p.server, got, KT_STREAM_LEN, 0, &r),
+		   sizeof(KT_DGRAM)) ||
+	    !KT_TRUE(t, r.flags & MSG_DATAGRAM) ||
+	    !KT_EQ(t, r.cmsg, -1))
+		goto out;
+	KT_TRUE(t, !memcmp(got, KT_DGRAM, sizeof(KT_DGRAM)));
+out:
+	kt_pair_release(&p);
+	kvfree(got);
+	kvfree(data);
+	kfree(b);
+}
+
 /*
  * The client closes before 1-RTT keys: its application close goes out as
  * a transport APPLICATION_ERROR without the phrase (RFC 9000 10.2.3), and
@@ -757,13 +924,15 @@ static void kt_close_in_handshake(struct kt *t, int family)
 	struct quic_connection_close *cc;
 	struct kt_hs_bufs *b;
 	struct kt_pair p;
-	int len, lvl;
+	struct kt_rcv r;
+	int len;
 
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!KT_TRUE(t, b))
 		return;
 	kt_fill(b->hello, sizeof(b->hello), 9);
-	if (!kt_start(t, family, &p, b->hello, sizeof(b->hello), b->buf))
+	if (!kt_start(t, family, &p, b->hello, sizeof(b->hello), b->buf,
+		      false))
 		goto out;
 	cc = (void *)b->buf;
 	memset(b->buf, 0, hdr);
@@ -774,8 +943,8 @@ static void kt_close_in_handshake(struct kt *t, int family)
 		goto out;
 	kt_release(&p.client);
 
-	if (!KT_EQ(t, kt_recv_once(p.server, b->buf, KT_TP_EXT_MAX, 0, &lvl,
-				   NULL), -ECONNREFUSED))
+	if (!KT_EQ(t, kt_recv_once(p.server, b->buf, KT_TP_EXT_MAX, 0, &r),
+		   -ECONNREFUSED))
 		goto out;
 	memset(b->buf, 0xff, KT_TP_EXT_MAX);
 	len = KT_TP_EXT_MAX;
@@ -863,16 +1032,17 @@ static void kt_errors(struct kt *t, int family)
 	struct socket *sock = NULL;
 	struct sockaddr_storage ss;
 	u8 buf[16] = {}, *big = NULL;
-	int alen, len, lvl;
+	struct kt_rcv r;
+	int alen, len;
 
 	if (!KT_EQ(t, kt_socket(family, &sock), 0))
 		return;
 
 	/* Nothing to receive from or send on before connect(). */
-	if (!KT_EQ(t, kt_recv_once(sock, buf, sizeof(buf), 0, &lvl, NULL),
+	if (!KT_EQ(t, kt_recv_once(sock, buf, sizeof(buf), 0, &r),
 		   -ENOTCONN) ||
-	    !KT_EQ(t, kt_recv_once(sock, buf, sizeof(buf), MSG_DONTWAIT, &lvl,
-				   NULL), -ENOTCONN) ||
+	    !KT_EQ(t, kt_recv_once(sock, buf, sizeof(buf), MSG_DONTWAIT, &r),
+		   -ENOTCONN) ||
 	    !KT_EQ(t, kt_send_level(sock, QUIC_CRYPTO_INITIAL, buf, 1),
 		   -ENOTCONN) ||
 	    !KT_EQ(t, kt_set_secret(sock, QUIC_CRYPTO_HANDSHAKE, 1, 1),
@@ -1028,6 +1198,8 @@ static const struct kt_case kt_cases[] = {
 	{ "handshake_v4",		kt_handshake_close,	AF_INET },
 	{ "handshake_v6",		kt_handshake_close,	AF_INET6 },
 	{ "handshake_shutdown_v4",	kt_handshake_shutdown,	AF_INET },
+	{ "stream_data_v4",		kt_streams,		AF_INET },
+	{ "stream_data_v6",		kt_streams,		AF_INET6 },
 	{ "close_in_handshake_v4",	kt_close_in_handshake,	AF_INET },
 	{ "accept_shutdown_v4",		kt_accept_shutdown,	AF_INET },
 	{ "errors_v4",			kt_errors,		AF_INET },
