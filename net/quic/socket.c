@@ -453,6 +453,32 @@ int quic_inet_connect(struct socket *sock, struct sockaddr *addr, int len,
 	return sock->sk->sk_prot->connect(sock->sk, addr, len);
 }
 
+/* getpeername() names the peer once the handshake is complete. */
+static int quic_peer_known(struct sock *sk)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	int ok;
+
+	lock_sock(sk);
+	ok = c && c->handshake_complete;
+	release_sock(sk);
+	return ok ? 0 : -ENOTCONN;
+}
+
+int quic_inet_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	int err = peer ? quic_peer_known(sock->sk) : 0;
+
+	return err ? err : inet_getname(sock, uaddr, peer);
+}
+
+int quic_inet6_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	int err = peer ? quic_peer_known(sock->sk) : 0;
+
+	return err ? err : inet6_getname(sock, uaddr, peer);
+}
+
 int quic_inet_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;

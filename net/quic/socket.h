@@ -87,6 +87,8 @@ void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len);
 int quic_inet_connect(struct socket *sock, struct sockaddr *addr, int len,
 		      int flags);
 int quic_inet_listen(struct socket *sock, int backlog);
+int quic_inet_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
+int quic_inet6_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
 __poll_t quic_inet_poll(struct file *file, struct socket *sock,
 			poll_table *wait);
 int quic_inet_shutdown(struct socket *sock, int how);

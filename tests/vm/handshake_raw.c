@@ -135,6 +135,13 @@ static struct pair start(int family, const uint8_t *hello, size_t len)
 	set_timeout(p.server, 10);
 	recv_level(p.server, QUIC_CRYPTO_INITIAL, buf, len);
 	CHECK(!memcmp(buf, hello, len));
+	/* No peer to name on either side until the handshake is complete. */
+	sl = sizeof(ss);
+	CHECK_ERRNO(getpeername(p.server, (struct sockaddr *)&ss, &sl),
+		    ENOTCONN);
+	sl = sizeof(ss);
+	CHECK_ERRNO(getpeername(p.client, (struct sockaddr *)&ss, &sl),
+		    ENOTCONN);
 	return p;
 }
 
