@@ -765,6 +765,11 @@ static int quic_send_stream(struct sock *sk, struct quic_send_info *si,
 		*out = st;
 		return 0;
 	}
+	/* A stream that ended both ways is over, like one after our FIN. */
+	if (!(id & QUIC_STREAM_TYPE_UNI_MASK &&
+	      (id & QUIC_STREAM_TYPE_SERVER_MASK) != c->is_server) &&
+	    quic_stream_was_open(c, id))
+		return -EPIPE;
 	if (!(si->flags & MSG_STREAM_NEW))
 		return -EINVAL;
 	for (;;) {

@@ -1145,7 +1145,7 @@ bool quic_stream_has_data(const struct quic_conn *c)
  * Streams below @id of the same type are opened too (RFC 9000 3.2).
  *
  * Return: 0; -EAGAIN if the peer's stream limit is reached; -EINVAL for
- * an ID that is not ours or is over; -ENOMEM.
+ * an ID that is not ours; -EPIPE for one that is over; -ENOMEM.
  */
 int quic_stream_open(struct quic_conn *c, s64 *id, u32 flags)
 {
@@ -1164,7 +1164,7 @@ int quic_stream_open(struct quic_conn *c, s64 *id, u32 flags)
 	dir = quic_stream_dir(*id);
 	idx = (u64)*id >> 2;
 	if (idx < ss->local_next[dir])
-		return quic_stream_find(c, *id) ? 0 : -EINVAL;
+		return quic_stream_find(c, *id) ? 0 : -EPIPE;
 	if (idx >= ss->local_max[dir])
 		return -EAGAIN;
 	while (ss->local_next[dir] <= idx) {
@@ -1177,6 +1177,25 @@ int quic_stream_open(struct quic_conn *c, s64 *id, u32 flags)
 	}
 	ss->last_id = *id;
 	return 0;
+}
+
+/**
+ * quic_stream_was_open - whether a stream that is not found is over
+ * @c: the connection
+ * @id: its ID
+ *
+ * Return: true if either side opened it before and it is gone since.
+ */
+bool quic_stream_was_open(struct quic_conn *c, s64 id)
+{
+	struct quic_streams *ss = &c->streams;
+	int dir = quic_stream_dir(id);
+	u64 idx = (u64)id >> 2;
+
+	if (id < 0 || quic_stream_find(c, id))
+		return false;
+	return quic_stream_is_local(c, id) ? idx < ss->local_next[dir] :
+					     idx < ss->peer_next[dir];
 }
 
 /**

@@ -1155,6 +1155,13 @@ TEST(stream_errors)
 	send_str(p.client, 0, "end", MSG_STREAM_NEW | MSG_STREAM_FIN);
 	CHECK_ERRNO(quic_sendmsg(p.client, "x", 1, 0, 0), EPIPE);
 	CHECK(read_stream(p.server, 0, buf, sizeof(buf)) == 3);
+
+	/* After both ends are over (and the stream forgotten): still EPIPE. */
+	send_str(p.server, 0, "bye", MSG_STREAM_FIN);
+	CHECK(read_stream(p.client, 0, buf, sizeof(buf)) == 3);
+	usleep(300 * 1000);
+	CHECK_ERRNO(quic_sendmsg(p.client, "x", 1, 0, 0), EPIPE);
+	CHECK_ERRNO(quic_sendmsg(p.client, "x", 1, 0, MSG_STREAM_NEW), EPIPE);
 }
 
 /* ---- 6. RESET_STREAM ---- */
