@@ -107,11 +107,11 @@ $(VM_LIBQUIC_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c $(LIBQUIC_DEPS) tests/vm/
 		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread
 
 $(VM_RAW_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c tests/vm/rawpeer.c tests/vm/rawpeer.h \
-		tests/lib/test.h $(WIRE_DEPS)
+		tests/lib/test.h tests/lib/handshake_msg.h $(WIRE_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WIRE_CFLAGS) $(USER_CFLAGS) -o $@ $< tests/vm/rawpeer.c $(WIRE_SRCS) -lgnutls
 
-$(BUILD)/tests/vm/%: tests/vm/%.c tests/lib/test.h include/uapi/linux/quic.h
+$(BUILD)/tests/vm/%: tests/vm/%.c tests/lib/test.h tests/lib/handshake_msg.h include/uapi/linux/quic.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $<
 

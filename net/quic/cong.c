@@ -11,6 +11,7 @@
  */
 
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 
 #include "cong.h"
 
@@ -44,11 +45,11 @@ void quic_cong_on_ack(struct quic_cong *cc, u32 mss, u32 bytes, u64 sent)
 	}
 }
 
-void quic_cong_on_loss(struct quic_cong *cc, u32 mss, u64 sent, u64 now)
+void quic_cong_on_loss(struct quic_cong *cc, u32 mss, u64 sent)
 {
 	if (sent <= cc->recovery_start)
 		return;		/* one reduction per recovery period */
-	cc->recovery_start = now;
+	cc->recovery_start = ktime_to_us(ktime_get());
 	cc->ssthresh = max(cc->window / 2, QUIC_CONG_MIN_DATAGRAMS * mss);
 	cc->window = cc->ssthresh;
 	cc->acked = 0;

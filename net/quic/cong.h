@@ -18,6 +18,6 @@ struct quic_cong {
 
 void quic_cong_init(struct quic_cong *cc, u32 mss);
 void quic_cong_on_ack(struct quic_cong *cc, u32 mss, u32 bytes, u64 sent);
-void quic_cong_on_loss(struct quic_cong *cc, u32 mss, u64 sent, u64 now);
+void quic_cong_on_loss(struct quic_cong *cc, u32 mss, u64 sent);
 
 #endif /* __NET_QUIC_CONG_H */

@@ -552,8 +552,7 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 	u32 i;
 
 	if (congestion && p->bytes)
-		quic_cong_on_loss(&c->cong, QUIC_MAX_DATAGRAM, p->time,
-				  ktime_to_us(ktime_get()));
+		quic_cong_on_loss(&c->cong, QUIC_MAX_DATAGRAM, p->time);
 
 	if (p->crypto_len && p->crypto_off < cs->sent)
 		cs->sent = max_t(u64, cs->acked, p->crypto_off);

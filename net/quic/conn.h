@@ -143,6 +143,12 @@ struct quic_conn {
 	u8			txbuf[QUIC_SPACE_MAX][QUIC_MAX_DATAGRAM];
 };
 
+/* Whether stream @id is one this endpoint opens (RFC 9000 section 2.1). */
+static inline bool quic_stream_is_local(const struct quic_conn *c, s64 id)
+{
+	return (id & QUIC_STREAM_TYPE_SERVER_MASK) == c->is_server;
+}
+
 static inline enum quic_space_id quic_level_space(u8 level)
 {
 	switch (level) {

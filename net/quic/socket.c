@@ -593,16 +593,18 @@ err:
 	return NULL;
 }
 
-/* Sleep, the socket released, until @ready(sk) or a signal or timeout. */
-static void quic_wait(struct sock *sk, long *timeo,
-		      bool (*ready)(struct sock *sk))
-{
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-
-	add_wait_queue(sk_sleep(sk), &wait);
-	sk_wait_event(sk, timeo, ready(sk), &wait);
-	remove_wait_queue(sk_sleep(sk), &wait);
-}
+/* Sleep, the socket released, until @cond or a signal or the timeout. */
+#define quic_wait_for(sk, timeo, cond)					\
+	({								\
+		DEFINE_WAIT_FUNC(__wait, woken_wake_function);		\
+		struct sock *__sk = (sk);				\
+		int __rc;						\
+									\
+		add_wait_queue(sk_sleep(__sk), &__wait);		\
+		__rc = sk_wait_event(__sk, timeo, cond, &__wait);	\
+		remove_wait_queue(sk_sleep(__sk), &__wait);		\
+		__rc;							\
+	})
 
 static bool quic_accept_ready(struct sock *sk)
 {
@@ -633,7 +635,7 @@ static struct sock *quic_accept(struct sock *sk, int flags, int *errp)
 			err = sock_intr_errno(timeo);
 			if (signal_pending(current))
 				break;
-			quic_wait(sk, &timeo, quic_accept_ready);
+			quic_wait_for(sk, &timeo, quic_accept_ready(sk));
 			continue;
 		}
 		newsk = quic_accept_child(sk, skb, &err);
@@ -709,19 +711,6 @@ static int quic_msg_info(struct msghdr *msg, struct quic_send_info *si)
 	return 0;
 }
 
-/* Sleep, the socket released, until @cond or a signal or the timeout. */
-#define quic_wait_for(sk, timeo, cond)					\
-	({								\
-		DEFINE_WAIT_FUNC(__wait, woken_wake_function);		\
-		struct sock *__sk = (sk);				\
-		int __rc;						\
-									\
-		add_wait_queue(sk_sleep(__sk), &__wait);		\
-		__rc = sk_wait_event(__sk, timeo, cond, &__wait);	\
-		remove_wait_queue(sk_sleep(__sk), &__wait);		\
-		__rc;							\
-	})
-
 /* The connection is usable for data, else the error to give. */
 static int quic_data_check(struct sock *sk)
 {
@@ -766,9 +755,7 @@ static int quic_send_stream(struct sock *sk, struct quic_send_info *si,
 		return 0;
 	}
 	/* A stream that ended both ways is over, like one after our FIN. */
-	if (!(id & QUIC_STREAM_TYPE_UNI_MASK &&
-	      (id & QUIC_STREAM_TYPE_SERVER_MASK) != c->is_server) &&
-	    quic_stream_was_open(c, id))
+	if (quic_stream_ended(c, id))
 		return -EPIPE;
 	if (!(si->flags & MSG_STREAM_NEW))
 		return -EINVAL;
@@ -776,7 +763,7 @@ static int quic_send_stream(struct sock *sk, struct quic_send_info *si,
 		err = quic_stream_open(c, &id, si->flags);
 		if (err != -EAGAIN)
 			break;
-		dir = !!(id & QUIC_STREAM_TYPE_UNI_MASK);
+		dir = quic_stream_dir(id);
 		if (si->flags & MSG_STREAM_SNDBLOCK) {
 			c->streams.blocked_pending[dir] = true;
 			quic_conn_flush(c);
@@ -1033,7 +1020,7 @@ static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		err = sock_intr_errno(timeo);
 		if (signal_pending(current))
 			goto out;
-		quic_wait(sk, &timeo, quic_rcv_ready);
+		quic_wait_for(sk, &timeo, quic_rcv_ready(sk));
 	}
 	if (skb)
 		err = quic_recv_queued(sk, skb, msg, len, flags);
@@ -1198,10 +1185,7 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 	}
 	qs->local_param = p;
 	/* The draft's section 9: the receive buffer follows max_data. */
-	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
-		WRITE_ONCE(sk->sk_rcvbuf,
-			   max_t(u64, sk->sk_rcvbuf,
-				 min_t(u64, 2 * p.max_data, INT_MAX / 2)));
+	quic_sk_rcvbuf_follow(sk, 2 * p.max_data);
 	return 0;
 }
 

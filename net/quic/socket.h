@@ -77,6 +77,24 @@ static inline struct quic6_sock *quic6_sk(const struct sock *sk)
 	return (struct quic6_sock *)sk;
 }
 
+/*
+ * The draft's section 9: a buffer follows the flow-control window it
+ * holds, growing to @bytes unless the user set its size.
+ */
+static inline void quic_sk_rcvbuf_follow(struct sock *sk, u64 bytes)
+{
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    READ_ONCE(sk->sk_rcvbuf) < bytes)
+		WRITE_ONCE(sk->sk_rcvbuf, min_t(u64, bytes, INT_MAX / 2));
+}
+
+static inline void quic_sk_sndbuf_follow(struct sock *sk, u64 bytes)
+{
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK) &&
+	    READ_ONCE(sk->sk_sndbuf) < bytes)
+		WRITE_ONCE(sk->sk_sndbuf, min_t(u64, bytes, INT_MAX / 2));
+}
+
 extern struct proto quic_prot;
 extern struct proto quicv6_prot;
 

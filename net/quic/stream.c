@@ -30,16 +30,6 @@ struct quic_snd_cb {
 
 #define QUIC_SND_CB(skb)	((struct quic_snd_cb *)&((skb)->cb[0]))
 
-static bool quic_stream_is_local(const struct quic_conn *c, s64 id)
-{
-	return (id & QUIC_STREAM_TYPE_SERVER_MASK) == c->is_server;
-}
-
-static int quic_stream_dir(s64 id)
-{
-	return !!(id & QUIC_STREAM_TYPE_UNI_MASK);
-}
-
 static s64 quic_stream_id(const struct quic_conn *c, bool local, int dir,
 			  u64 idx)
 {
@@ -101,14 +91,8 @@ void quic_streams_start(struct quic_conn *c)
 	ss->rcv_window = lp->max_data;
 	ss->ready = true;
 
-	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
-		WRITE_ONCE(sk->sk_rcvbuf,
-			   max_t(u64, sk->sk_rcvbuf,
-				 min_t(u64, 2 * lp->max_data, INT_MAX / 2)));
-	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
-		WRITE_ONCE(sk->sk_sndbuf,
-			   max_t(u64, sk->sk_sndbuf,
-				 min_t(u64, 2 * ss->snd_max, INT_MAX / 2)));
+	quic_sk_rcvbuf_follow(sk, 2 * lp->max_data);
+	quic_sk_sndbuf_follow(sk, 2 * ss->snd_max);
 }
 
 static void quic_stream_uncharge(struct sock *sk, struct sk_buff *skb)
@@ -301,6 +285,31 @@ static int quic_stream_error(struct quic_conn *c, u64 errcode, u64 type)
 	return quic_conn_violation(c, errcode, type);
 }
 
+/*
+ * Open the streams of one type, ours (@local) or the peer's, up to index
+ * @idx: lower IDs open with a higher one (RFC 9000 section 3.2).  The
+ * application hears of each stream the peer opens.
+ */
+static int quic_streams_open_upto(struct quic_conn *c, bool local, int dir,
+				  u64 idx, gfp_t gfp)
+{
+	struct quic_streams *ss = &c->streams;
+	u64 *next = local ? &ss->local_next[dir] : &ss->peer_next[dir];
+	struct quic_stream *st;
+
+	while (*next <= idx) {
+		st = quic_stream_create(c, quic_stream_id(c, local, dir, *next),
+					gfp);
+		if (!st)
+			return -ENOMEM;
+		(*next)++;
+		if (!local)
+			quic_stream_event(c, st, QUIC_STREAM_RECV_STATE_RECV,
+					  0, 0);
+	}
+	return 0;
+}
+
 /**
  * quic_stream_get_rx - the stream a peer's frame is about
  * @c: the connection
@@ -322,7 +331,6 @@ static int quic_stream_get_rx(struct quic_conn *c, s64 id, bool peer_sends,
 	bool local = quic_stream_is_local(c, id);
 	int dir = quic_stream_dir(id);
 	u64 idx = (u64)id >> 2;
-	struct quic_stream *st;
 
 	*out = NULL;
 	/* Our unidirectional streams only send; the peer's only receive. */
@@ -339,15 +347,8 @@ static int quic_stream_get_rx(struct quic_conn *c, s64 id, bool peer_sends,
 	if (idx >= ss->peer_max[dir])
 		return quic_stream_error(c, QUIC_TRANSPORT_ERROR_STREAM_LIMIT,
 					 type);
-	while (ss->peer_next[dir] <= idx) {
-		st = quic_stream_create(c, quic_stream_id(c, false, dir,
-							  ss->peer_next[dir]),
-					GFP_ATOMIC);
-		if (!st)
-			return -ENOMEM;
-		ss->peer_next[dir]++;
-		quic_stream_event(c, st, QUIC_STREAM_RECV_STATE_RECV, 0, 0);
-	}
+	if (quic_streams_open_upto(c, false, dir, idx, GFP_ATOMIC))
+		return -ENOMEM;
 	*out = quic_stream_find(c, id);
 	return 0;
 }
@@ -1150,7 +1151,6 @@ bool quic_stream_has_data(const struct quic_conn *c)
 int quic_stream_open(struct quic_conn *c, s64 *id, u32 flags)
 {
 	struct quic_streams *ss = &c->streams;
-	struct quic_stream *st;
 	int dir;
 	u64 idx;
 
@@ -1167,35 +1167,30 @@ int quic_stream_open(struct quic_conn *c, s64 *id, u32 flags)
 		return quic_stream_find(c, *id) ? 0 : -EPIPE;
 	if (idx >= ss->local_max[dir])
 		return -EAGAIN;
-	while (ss->local_next[dir] <= idx) {
-		st = quic_stream_create(c, quic_stream_id(c, true, dir,
-							  ss->local_next[dir]),
-					GFP_KERNEL);
-		if (!st)
-			return -ENOMEM;
-		ss->local_next[dir]++;
-	}
+	if (quic_streams_open_upto(c, true, dir, idx, GFP_KERNEL))
+		return -ENOMEM;
 	ss->last_id = *id;
 	return 0;
 }
 
 /**
- * quic_stream_was_open - whether a stream that is not found is over
+ * quic_stream_ended - whether a stream we could send on is over
  * @c: the connection
  * @id: its ID
  *
- * Return: true if either side opened it before and it is gone since.
+ * Return: true if the stream has a sending part here, was opened by
+ * either side, and is gone since (both directions ended).
  */
-bool quic_stream_was_open(struct quic_conn *c, s64 id)
+bool quic_stream_ended(struct quic_conn *c, s64 id)
 {
 	struct quic_streams *ss = &c->streams;
+	bool local = quic_stream_is_local(c, id);
 	int dir = quic_stream_dir(id);
 	u64 idx = (u64)id >> 2;
 
-	if (id < 0 || quic_stream_find(c, id))
+	if (id < 0 || (dir && !local) || quic_stream_find(c, id))
 		return false;
-	return quic_stream_is_local(c, id) ? idx < ss->local_next[dir] :
-					     idx < ss->peer_next[dir];
+	return idx < (local ? ss->local_next[dir] : ss->peer_next[dir]);
 }
 
 /**
@@ -1316,9 +1311,7 @@ static u64 quic_window_grow(struct quic_conn *c, u64 *win, u64 *stamp)
 	*stamp = now;
 	if (fast && *win < QUIC_RCV_WINDOW_MAX) {
 		*win = min_t(u64, 2 * *win, QUIC_RCV_WINDOW_MAX);
-		if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
-		    READ_ONCE(sk->sk_rcvbuf) < 2 * *win)
-			WRITE_ONCE(sk->sk_rcvbuf, 2 * *win);
+		quic_sk_rcvbuf_follow(sk, 2 * *win);
 	}
 	return min_t(u64, *win, max(READ_ONCE(sk->sk_rcvbuf) / 2, 1));
 }

@@ -22,6 +22,12 @@
 
 struct quic_conn;
 
+/* 0 for a bidirectional stream, 1 for a unidirectional one. */
+static inline int quic_stream_dir(s64 id)
+{
+	return !!(id & QUIC_STREAM_TYPE_UNI_MASK);
+}
+
 /* A range of stream data to send again (RFC 9000 section 13.3). */
 struct quic_lost {
 	struct list_head	list;
@@ -149,7 +155,7 @@ struct quic_stream *quic_stream_find(struct quic_conn *c, s64 id);
 int quic_stream_send(struct quic_conn *c, struct quic_stream *st,
 		     struct iov_iter *from, u32 len, bool fin);
 int quic_stream_send_check(struct quic_conn *c, struct quic_stream *st);
-bool quic_stream_was_open(struct quic_conn *c, s64 id);
+bool quic_stream_ended(struct quic_conn *c, s64 id);
 int quic_stream_reset(struct quic_conn *c, s64 id, u32 code);
 int quic_stream_stop_sending(struct quic_conn *c, s64 id, u32 code);
 struct quic_stream *quic_stream_readable(struct quic_conn *c);

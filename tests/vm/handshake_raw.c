@@ -21,6 +21,7 @@
 
 #define TEST_SUITE "handshake_raw"
 #include "../lib/test.h"
+#include "../lib/handshake_msg.h"
 
 struct pair {
 	int listener, client, server;
@@ -33,56 +34,6 @@ static void set_nonblock(int fd, int on)
 
 	CHECK(fl >= 0);
 	CHECK_OK(fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK));
-}
-
-static void set_timeout(int fd, int secs)
-{
-	struct timeval tv = { .tv_sec = secs };
-
-	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-}
-
-static ssize_t send_level(int fd, uint8_t level, const void *data, size_t len)
-{
-	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))] = { 0 };
-	struct iovec iov = { (void *)data, len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl, .msg_controllen = sizeof(ctl),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	struct quic_handshake_info info = { .crypto_level = level };
-
-	cmsg->cmsg_level = SOL_QUIC;
-	cmsg->cmsg_type = QUIC_HANDSHAKE_INFO;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(info));
-	memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
-	return sendmsg(fd, &msg, 0);
-}
-
-/* Read exactly @len bytes of level @level, in as many reads as it takes. */
-static void recv_level(int fd, uint8_t level, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))];
-		struct iovec iov = { (char *)buf + got, len - got };
-		struct msghdr msg = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl, .msg_controllen = sizeof(ctl),
-		};
-		struct cmsghdr *cmsg;
-		ssize_t n = recvmsg(fd, &msg, 0);
-
-		CHECK(n > 0);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		CHECK(cmsg && cmsg->cmsg_level == SOL_QUIC &&
-		      cmsg->cmsg_type == QUIC_HANDSHAKE_INFO);
-		CHECK(((struct quic_handshake_info *)CMSG_DATA(cmsg))->crypto_level
-		      == level);
-		got += n;
-	}
 }
 
 static void fill(uint8_t *buf, size_t len, uint8_t seed)

@@ -25,6 +25,7 @@
 
 #define TEST_SUITE "violation"
 #include "../lib/test.h"
+#include "../lib/handshake_msg.h"
 
 /* How long the raw peer waits for an answer. */
 #define WAIT_MS		5000
@@ -87,13 +88,6 @@ static bool same_hex(const uint8_t *got, size_t len, const char *want)
 
 /* ---- The kernel server's side ---- */
 
-static void set_timeout(int fd, int secs)
-{
-	struct timeval tv = { .tv_sec = secs };
-
-	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-}
-
 static void set_secret(int fd, uint8_t level, int send, uint8_t seed)
 {
 	struct quic_crypto_secret s = {
@@ -104,32 +98,6 @@ static void set_secret(int fd, uint8_t level, int send, uint8_t seed)
 	fill(s.secret, RAW_SECRET_LEN, seed);
 	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CRYPTO_SECRET, &s,
 			    sizeof(s)));
-}
-
-/* Exactly @len bytes of handshake data at @level. */
-static void recv_level(int fd, uint8_t level, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))];
-		struct iovec iov = { (char *)buf + got, len - got };
-		struct msghdr msg = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl, .msg_controllen = sizeof(ctl),
-		};
-		struct quic_handshake_info info;
-		struct cmsghdr *cmsg;
-		ssize_t n = recvmsg(fd, &msg, 0);
-
-		CHECK(n > 0);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		CHECK(cmsg && cmsg->cmsg_level == SOL_QUIC &&
-		      cmsg->cmsg_type == QUIC_HANDSHAKE_INFO);
-		memcpy(&info, CMSG_DATA(cmsg), sizeof(info));
-		CHECK(info.crypto_level == level);
-		got += n;
-	}
 }
 
 /* Stream bytes, with the stream and its flags from the cmsg. */
@@ -662,24 +630,6 @@ static bool never(struct raw_peer *rp, const void *arg)
 	return false;
 }
 
-static void send_level(int fd, uint8_t level, const void *data, size_t len)
-{
-	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))] = { 0 };
-	struct iovec iov = { (void *)data, len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl, .msg_controllen = sizeof(ctl),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	struct quic_handshake_info info = { .crypto_level = level };
-
-	cmsg->cmsg_level = SOL_QUIC;
-	cmsg->cmsg_type = QUIC_HANDSHAKE_INFO;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(info));
-	memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
-	CHECK(sendmsg(fd, &msg, 0) == (ssize_t)len);
-}
-
 static bool received_over(struct raw_peer *rp, const void *arg)
 {
 	return rp->rx_bytes > *(const uint64_t *)arg;
@@ -699,7 +649,8 @@ TEST(amplification_limit)
 	fill(s2c, sizeof(s2c), SEED_HS_S2C);
 	RAW_OK(&c, raw_set_secrets(&c.rp, RAW_HANDSHAKE, c2s, s2c));
 	fill(flight, sizeof(flight), 3);
-	send_level(c.server, QUIC_CRYPTO_HANDSHAKE, flight, sizeof(flight));
+	CHECK(send_level(c.server, QUIC_CRYPTO_HANDSHAKE, flight,
+			 sizeof(flight)) == sizeof(flight));
 
 	/* Two seconds of silence from the client: probes stay within 3x. */
 	raw_wait(&c.rp, never, NULL, 2000);
