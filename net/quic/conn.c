@@ -89,6 +89,7 @@ void quic_conn_destroy(struct quic_conn *c)
 	WRITE_ONCE(c->dead, true);
 	sk_stop_timer_sync(c->sk, &c->timer);
 	sk_stop_timer_sync(c->sk, &c->ack_timer);
+	sk_stop_timer_sync(c->sk, &c->idle_timer);
 
 	if (c->scid_entry)
 		quic_cid_unregister(c->scid_entry);
@@ -120,6 +121,7 @@ static void quic_conn_established(struct quic_conn *c)
 	c->handshake_complete = true;
 	quic_streams_start(c);
 	inet_sk_set_state(sk, TCP_ESTABLISHED);
+	quic_conn_idle_start(c);
 	if (c->is_server) {
 		/* RFC 9001 4.1.2: complete is confirmed for a server. */
 		c->handshake_confirmed = true;
@@ -128,6 +130,18 @@ static void quic_conn_established(struct quic_conn *c)
 		quic_conn_discard_space(c, QUIC_SPACE_HANDSHAKE);
 	}
 	quic_conn_wake(c);
+}
+
+/*
+ * 1-RTT packets go without protection only when both ends asked for it
+ * with disable_1rtt_encryption (a private transport parameter).
+ */
+static void quic_conn_update_plaintext(struct quic_conn *c)
+{
+	c->crypto[QUIC_CRYPTO_APP].plaintext =
+		c->peer_tp_set &&
+		quic_tp_has(&c->peer_tp, QUIC_TP_DISABLE_1RTT_ENCRYPTION) &&
+		quic_sk(c->sk)->local_param.disable_1rtt_encryption;
 }
 
 /* Process the packets that waited for the keys of @s. */
@@ -168,6 +182,7 @@ int quic_conn_set_secret(struct quic_conn *c,
 				     s->type, s->send, s->secret, secret_len);
 	if (err)
 		return err;
+	quic_conn_update_plaintext(c);
 
 	if (s->level == QUIC_CRYPTO_APP && !s->send) {
 		if (!c->crypto[QUIC_CRYPTO_APP].tx.ready)
@@ -315,6 +330,7 @@ int quic_conn_set_peer_tp(struct quic_conn *c, const u8 *p, u32 len)
 	tp->version_info.count = 0;
 	c->peer_tp_set = true;
 	quic_conn_remote_param(c);
+	quic_conn_update_plaintext(c);
 	return 0;
 }
 
@@ -641,9 +657,18 @@ static void quic_conn_peer_close(struct quic_conn *c,
 		if (c->peer_phrase)
 			c->peer_phrase_len = len;
 	}
-	/* Draining (RFC 9000 section 10.2.2): send nothing more. */
+	/* Draining (RFC 9000 section 10.2.2): send nothing more.  Before the
+	 * handshake completes any close is a refusal; after, a close by the
+	 * application (or a transport close without error) is a reset, and a
+	 * transport error an abort.
+	 */
 	c->closed = true;
-	sk->sk_err = c->handshake_complete ? ECONNRESET : ECONNREFUSED;
+	if (!c->handshake_complete)
+		sk->sk_err = ECONNREFUSED;
+	else if (c->peer_app_close || !c->peer_errcode)
+		sk->sk_err = ECONNRESET;
+	else
+		sk->sk_err = ECONNABORTED;
 	inet_sk_set_state(sk, TCP_CLOSE);
 	sk_stop_timer(sk, &c->timer);
 	quic_sk_event_close(sk);
@@ -855,6 +880,10 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 		quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
 		c->addr_validated = true;
 	}
+
+	/* RFC 9000 10.1: a packet that opens restarts the idle timer. */
+	c->last_activity = jiffies;
+	c->idle_rearm = true;
 
 	if (quic_conn_frames(c, s, level, quic_pkt_level(h->type),
 			     p + hdr_len, plen, &eliciting))

@@ -135,6 +135,11 @@ struct quic_conn {
 
 	struct timer_list	timer;		/* probe timeout */
 	struct timer_list	ack_timer;	/* delayed ACK (RFC 9000 13.2.1) */
+	/* RFC 9000 10.1: idle timeout, and keep-alive under SO_KEEPALIVE. */
+	struct timer_list	idle_timer;
+	u64			idle_timeout;	/* us; 0: none */
+	unsigned long		last_activity;	/* jiffies */
+	bool			idle_rearm;	/* next ack-eliciting send counts */
 	u32			pto_count;
 	bool			probe[QUIC_SPACE_MAX];	/* send a PING */
 	unsigned long		handshake_deadline;	/* jiffies */
@@ -194,5 +199,6 @@ void quic_conn_flush(struct quic_conn *c);
 void quic_conn_timer_init(struct quic_conn *c);
 void quic_conn_timer_arm(struct quic_conn *c);
 void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s);
+void quic_conn_idle_start(struct quic_conn *c);
 
 #endif /* __NET_QUIC_CONN_H */

@@ -484,6 +484,8 @@ int quic_crypto_encrypt(struct quic_crypto *c, u8 *pkt, u32 pn_offset,
 	if (!k->ready || pn_len < 1 || pn_len > QUIC_PN_MAX_LEN ||
 	    pn_len + payload_len < QUIC_PN_MAX_LEN)
 		return -EINVAL;
+	if (c->plaintext)
+		return 0;
 	phase = (pkt[0] & 0x80) ? 0 : c->key_phase;
 	err = quic_aead_crypt(k->aead[phase], k->iv[phase], pn, pkt, hdr_len,
 			      payload_len, true);
@@ -511,6 +513,10 @@ int quic_crypto_hp_remove(struct quic_crypto *c, u8 *pkt, u32 len,
 	u8 mask[QUIC_HP_MASK_LEN];
 	u32 pn_len;
 
+	if (c->rx.ready && c->plaintext) {
+		pn_len = (pkt[0] & 0x03) + 1;
+		return len >= pn_offset + pn_len ? pn_len : -EINVAL;
+	}
 	if (!c->rx.ready ||
 	    len < pn_offset + QUIC_PN_MAX_LEN + QUIC_HP_SAMPLE_LEN)
 		return -EINVAL;
@@ -542,6 +548,8 @@ int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hdr_len,
 	struct quic_crypto_keys *k = &c->rx;
 	int err;
 
+	if (k->ready && c->plaintext)
+		return len >= hdr_len ? len - hdr_len : -EINVAL;
 	if (!k->ready || key_phase > 1 || !k->aead[key_phase] ||
 	    len < hdr_len + QUIC_TAG_LEN)
 		return -EINVAL;

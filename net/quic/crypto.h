@@ -42,7 +42,17 @@ struct quic_crypto {
 	struct quic_crypto_keys		tx;
 	struct quic_crypto_keys		rx;
 	u8				key_phase;	/* 1-RTT tx phase */
+	/* 1-RTT only: both ends sent disable_1rtt_encryption, so packets
+	 * carry neither header protection nor an AEAD tag.
+	 */
+	bool				plaintext;
 };
+
+/* Bytes a protected packet adds after its payload. */
+static inline u32 quic_crypto_tag_len(const struct quic_crypto *c)
+{
+	return c->plaintext ? 0 : QUIC_TAG_LEN;
+}
 
 int quic_crypto_set_secret(struct quic_crypto *c, u32 version,
 			   u32 cipher_type, bool send, const u8 *secret,

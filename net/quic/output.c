@@ -29,6 +29,7 @@ struct quic_txpkt {
 	enum quic_space_id	space;
 	u32			len;		/* payload bytes in txbuf */
 	u32			pn_len;
+	u32			tag_len;
 	struct quic_sent	*sent;
 };
 
@@ -263,7 +264,7 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 		l.scid_len = c->scid.len;
 		l.pn = pn;
 		l.pn_len = t->pn_len;
-		l.payload_len = t->len + QUIC_TAG_LEN;
+		l.payload_len = t->len + t->tag_len;
 		p = quic_packet_put_long(p, &l);
 	}
 	if (!p)
@@ -274,12 +275,19 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 				  t->len, pn);
 	if (err)
 		return err;
-	*written = p - start + t->len + QUIC_TAG_LEN;
+	*written = p - start + t->len + t->tag_len;
 	t->sent->pn = pn;
 	t->sent->time = ktime_to_us(ktime_get());
 	if (t->space == QUIC_SPACE_APP && t->sent->ack_eliciting) {
 		t->sent->bytes = *written;
 		c->inflight += *written;
+	}
+	/* RFC 9000 10.1: the first ack-eliciting packet sent after one was
+	 * received restarts the idle timer.
+	 */
+	if (t->sent->ack_eliciting && c->idle_rearm) {
+		c->last_activity = jiffies;
+		c->idle_rearm = false;
 	}
 	space->next_pn++;
 	list_add_tail(&t->sent->list, &space->sent);
@@ -322,11 +330,12 @@ static bool quic_flush_one(struct quic_conn *c)
 		pkts[n].pn_len = quic_packet_pn_encode_len(space->next_pn,
 							   space->largest_acked,
 							   space->any_acked);
-		hdr = quic_hdr_len(c, s, pkts[n].pn_len);
-		if (total + hdr + QUIC_TAG_LEN + QUIC_MIN_PAYLOAD >
-		    QUIC_MAX_DATAGRAM)
+		pkts[n].tag_len =
+			quic_crypto_tag_len(&c->crypto[quic_space_level(s)]);
+		hdr = quic_hdr_len(c, s, pkts[n].pn_len) + pkts[n].tag_len;
+		if (total + hdr + QUIC_MIN_PAYLOAD > QUIC_MAX_DATAGRAM)
 			break;
-		room = QUIC_MAX_DATAGRAM - total - hdr - QUIC_TAG_LEN;
+		room = QUIC_MAX_DATAGRAM - total - hdr;
 		pkts[n].sent = kzalloc(sizeof(*pkts[n].sent), GFP_ATOMIC);
 		if (!pkts[n].sent)
 			break;
@@ -344,7 +353,7 @@ static bool quic_flush_one(struct quic_conn *c)
 		pkts[n].len = len;
 		initial |= s == QUIC_SPACE_INITIAL;
 		eliciting |= pkts[n].sent->ack_eliciting;
-		total += hdr + len + QUIC_TAG_LEN;
+		total += hdr + len;
 		n++;
 	}
 	if (!n)
@@ -392,6 +401,19 @@ static bool quic_flush_one(struct quic_conn *c)
 	return true;
 }
 
+/* The probe timeout without backoff, in us (RFC 9002 section 6.2.1). */
+static u64 quic_conn_pto(struct quic_conn *c)
+{
+	const struct quic_config *cfg = &quic_sk(c->sk)->config;
+	u64 pto;
+
+	if (c->rtt_sampled)
+		pto = c->smoothed_rtt + max_t(u64, 4 * c->rttvar, 1000);
+	else
+		pto = 3 * cfg->initial_smoothed_rtt;
+	return pto + quic_sk(c->sk)->remote_param.max_ack_delay;
+}
+
 /**
  * quic_conn_timer_arm - set the probe timeout from now
  * @c: the connection
@@ -401,19 +423,13 @@ static bool quic_flush_one(struct quic_conn *c)
  */
 void quic_conn_timer_arm(struct quic_conn *c)
 {
-	const struct quic_config *cfg = &quic_sk(c->sk)->config;
 	unsigned long when;
 	u64 pto;
 
 	if (c->closed)
 		return;
 	/* RFC 9002 6.2.1; before any RTT sample, 3 initial RTTs. */
-	if (c->rtt_sampled)
-		pto = c->smoothed_rtt + max_t(u64, 4 * c->rttvar, 1000);
-	else
-		pto = 3 * cfg->initial_smoothed_rtt;
-	pto += quic_sk(c->sk)->remote_param.max_ack_delay;
-	pto <<= min_t(u32, c->pto_count, 6);
+	pto = quic_conn_pto(c) << min_t(u32, c->pto_count, 6);
 	when = jiffies + usecs_to_jiffies(min_t(u64, pto, 60 * USEC_PER_SEC));
 	if (!c->handshake_complete)
 		when = min(when, c->handshake_deadline);
@@ -531,8 +547,84 @@ out:
 	sock_put(sk);
 }
 
+/*
+ * RFC 9000 10.1: the connection closes silently once nothing was heard
+ * for the idle timeout, and never sooner than three probe timeouts.  With
+ * SO_KEEPALIVE, a PING goes out when half of it has passed quietly.
+ */
+static void quic_conn_idle(struct quic_conn *c)
+{
+	struct sock *sk = c->sk;
+	unsigned long deadline, half;
+	u64 t;
+
+	t = max(c->idle_timeout, 3 * quic_conn_pto(c));
+	deadline = c->last_activity + usecs_to_jiffies(t);
+	half = c->last_activity + usecs_to_jiffies(t / 2);
+	if (time_after_eq(jiffies, deadline)) {
+		sk->sk_err = ETIME;
+		c->closed = true;
+		inet_sk_set_state(sk, TCP_CLOSE);
+		sk_stop_timer(sk, &c->timer);
+		sk->sk_state_change(sk);
+		sk->sk_data_ready(sk);
+		return;
+	}
+	/* A PING only if nothing ack-eliciting went out since we heard. */
+	if (sock_flag(sk, SOCK_KEEPOPEN) && c->idle_rearm) {
+		if (time_after_eq(jiffies, half)) {
+			c->probe[QUIC_SPACE_APP] = true;
+			quic_conn_flush(c);
+			deadline = c->last_activity + usecs_to_jiffies(t);
+		} else {
+			deadline = half;
+		}
+	}
+	sk_reset_timer(sk, &c->idle_timer, deadline);
+}
+
+static void quic_conn_idle_timer(struct timer_list *t)
+{
+	struct quic_conn *c = from_timer(c, t, idle_timer);
+	struct sock *sk = c->sk;
+
+	bh_lock_sock(sk);
+	if (READ_ONCE(c->dead))
+		goto out;
+	if (sock_owned_by_user(sk)) {
+		sk_reset_timer(sk, &c->idle_timer, jiffies + HZ / 20);
+		goto out;
+	}
+	if (!c->closed && c->idle_timeout)
+		quic_conn_idle(c);
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/**
+ * quic_conn_idle_start - start the idle timer, once the handshake is over
+ * @c: the connection
+ *
+ * The timeout is the smaller of both ends' max_idle_timeout, where both
+ * set one (RFC 9000 10.1); zero on both sides means none.  Also called
+ * when SO_KEEPALIVE changes, to take it into account at once.
+ */
+void quic_conn_idle_start(struct quic_conn *c)
+{
+	u64 local = quic_sk(c->sk)->local_param.max_idle_timeout;
+	u64 peer = c->peer_tp.max_idle_timeout * USEC_PER_MSEC;
+
+	c->idle_timeout = local && peer ? min(local, peer) : local ?: peer;
+	if (!c->last_activity)
+		c->last_activity = jiffies;
+	if (c->idle_timeout && !c->closed)
+		sk_reset_timer(c->sk, &c->idle_timer, jiffies);
+}
+
 void quic_conn_timer_init(struct quic_conn *c)
 {
 	timer_setup(&c->timer, quic_conn_timer, 0);
 	timer_setup(&c->ack_timer, quic_conn_ack_timer, 0);
+	timer_setup(&c->idle_timer, quic_conn_idle_timer, 0);
 }

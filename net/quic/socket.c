@@ -1694,6 +1694,15 @@ static struct sock *quic_prot_accept(struct sock *sk, int flags, int *err,
 }
 #endif
 
+/* SO_KEEPALIVE: the idle timer looks at the flag; let it look now. */
+static void quic_keepalive(struct sock *sk, int valbool)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+
+	if (c && c->handshake_complete)
+		quic_conn_idle_start(c);
+}
+
 struct proto quic_prot = {
 	.name		= "QUIC",
 	.owner		= THIS_MODULE,
@@ -1709,6 +1718,7 @@ struct proto quic_prot = {
 	.unhash		= quic_unhash,
 	.setsockopt	= quic_setsockopt,
 	.getsockopt	= quic_getsockopt,
+	.keepalive	= quic_keepalive,
 	.no_autobind	= true,
 	.obj_size	= sizeof(struct quic_sock),
 };
