@@ -8,6 +8,7 @@
 # usage: tests/run.sh [--host-only | --vm-only] [kernel release ...]
 #   TEST_FILTER=glob   run only the tests whose "suite.name" matches
 #   VM_TIMEOUT=secs    limit for one VM boot (default 1500)
+#   VM_KVM=1           boot under KVM instead of emulation
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,11 +61,11 @@ if [ $host = 1 ]; then
 	fi
 fi
 
-# KVM is used when it works; on these machines it usually does not.
+# KVM only when asked for (VM_KVM=1): on the project's machines /dev/kvm
+# can open and even start an empty machine, yet a kernel booted under it
+# stops with a KVM internal error, so emulation is the default.
 kvm_flag() {
-	if [ -w /dev/kvm ] &&
-	   echo q | timeout 20 qemu-system-x86_64 -accel kvm -machine q35 \
-		-cpu host -nographic -nodefaults -monitor stdio >/dev/null 2>&1; then
+	if [ "${VM_KVM:-0}" = 1 ]; then
 		echo ""
 	else
 		echo "--disable-kvm"

@@ -41,7 +41,8 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 	}
 	quic_tp_init(&c->peer_tp);
 	quic_streams_init(&c->streams);
-	quic_cong_init(&c->cong, QUIC_MAX_DATAGRAM);
+	quic_cong_init(&c->cong, quic_sk(sk)->config.congestion_control_algo,
+		       QUIC_MAX_DATAGRAM);
 	quic_conn_timer_init(c);
 	return c;
 }
@@ -512,6 +513,7 @@ static void quic_conn_rtt_sample(struct quic_conn *c, u64 rtt, u64 ack_delay)
 	c->latest_rtt = rtt;
 	if (!c->rtt_sampled) {
 		c->rtt_sampled = true;
+		c->first_rtt_time = ktime_to_us(ktime_get());
 		c->min_rtt = rtt;
 		c->smoothed_rtt = rtt;
 		c->rttvar = rtt / 2;
@@ -547,7 +549,7 @@ static void quic_conn_sent_acked(struct quic_conn *c, enum quic_space_id s,
 	for (i = 0; i < p->nframes; i++)
 		quic_stream_frame_acked(c, &p->frames[i]);
 	if (p->bytes)
-		quic_cong_on_ack(&c->cong, QUIC_MAX_DATAGRAM, p->bytes, p->time);
+		quic_cong_on_ack(&c->cong, p->bytes, p->time, c->smoothed_rtt);
 	quic_sent_free(c, p);
 }
 
@@ -568,7 +570,7 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 	u32 i;
 
 	if (congestion && p->bytes)
-		quic_cong_on_loss(&c->cong, QUIC_MAX_DATAGRAM, p->time);
+		quic_cong_on_loss(&c->cong, p->time);
 
 	if (p->crypto_len && p->crypto_off < cs->sent)
 		cs->sent = max_t(u64, cs->acked, p->crypto_off);
@@ -579,11 +581,50 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 	quic_sent_free(c, p);
 }
 
+/*
+ * RFC 9002 7.6: persistent congestion, when the ack-eliciting packets lost
+ * in one go span more than three PTOs (with no backoff) and none sent
+ * between them was acknowledged: a run of consecutive packet numbers, all
+ * sent after the first RTT sample.
+ */
+struct quic_lost_run {
+	u64	first_time, last_time;
+	u64	next_pn;
+	bool	any, broken;
+};
+
+static void quic_lost_run_add(struct quic_lost_run *r, const struct quic_sent *p)
+{
+	if (r->next_pn && p->pn != r->next_pn)
+		r->broken = true;
+	r->next_pn = p->pn + 1;
+	if (!p->ack_eliciting)
+		return;
+	if (!r->any)
+		r->first_time = p->time;
+	r->any = true;
+	r->last_time = p->time;
+}
+
+static void quic_conn_persistent(struct quic_conn *c,
+				 const struct quic_lost_run *r)
+{
+	u64 pto = c->smoothed_rtt + max_t(u64, 4 * c->rttvar, 1000) +
+		  quic_sk(c->sk)->remote_param.max_ack_delay;
+
+	if (!r->any || r->broken || !c->rtt_sampled ||
+	    r->first_time < c->first_rtt_time ||
+	    r->last_time - r->first_time <= 3 * pto)
+		return;
+	quic_cong_persistent(&c->cong);
+}
+
 /* RFC 9002 section 6.1: by packet and by time threshold. */
 static void quic_conn_detect_lost(struct quic_conn *c, enum quic_space_id s)
 {
 	struct quic_space *space = &c->space[s];
 	u64 now = ktime_to_us(ktime_get());
+	struct quic_lost_run run = {};
 	struct quic_sent *p, *tmp;
 	u64 delay;
 
@@ -592,9 +633,13 @@ static void quic_conn_detect_lost(struct quic_conn *c, enum quic_space_id s)
 	list_for_each_entry_safe(p, tmp, &space->sent, list) {
 		if (p->pn >= space->largest_acked)
 			break;
-		if (space->largest_acked - p->pn >= 3 || p->time + delay <= now)
-			quic_conn_sent_lost(c, s, p, true);
+		if (space->largest_acked - p->pn < 3 && p->time + delay > now)
+			continue;
+		quic_lost_run_add(&run, p);
+		quic_conn_sent_lost(c, s, p, true);
 	}
+	if (s == QUIC_SPACE_APP)
+		quic_conn_persistent(c, &run);
 }
 
 static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,

@@ -130,6 +130,7 @@ struct quic_conn {
 	u64			rttvar;
 	u64			min_rtt;
 	bool			rtt_sampled;
+	u64			first_rtt_time;	/* us */
 	u32			inflight;	/* ack-eliciting 1-RTT bytes */
 	struct quic_cong	cong;
 
