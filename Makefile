@@ -42,8 +42,10 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests
 
 # The wire layer builds in userspace too, through tests/shim/, for unit
 # tests under ASan and UBSan and for libFuzzer.
-WIRE_SRCS := $(wildcard net/quic/wire_*.c)
-WIRE_DEPS := $(WIRE_SRCS) $(wildcard net/quic/wire*.h) include/uapi/linux/quic.h \
+# pmtu.c, the path MTU search, is as pure and builds with them.
+WIRE_SRCS := $(wildcard net/quic/wire_*.c) net/quic/pmtu.c
+WIRE_DEPS := $(WIRE_SRCS) $(wildcard net/quic/wire*.h) net/quic/pmtu.h \
+	include/uapi/linux/quic.h \
 	$(wildcard tests/shim/linux/*.h)
 WIRE_CFLAGS := -I$(TOP)/tests/shim -I$(TOP)/include/uapi -I$(TOP)/net/quic
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \

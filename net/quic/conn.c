@@ -41,6 +41,7 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 	}
 	quic_tp_init(&c->peer_tp);
 	quic_streams_init(&c->streams);
+	quic_pmtu_init(&c->pmtu);
 	quic_cong_init(&c->cong, quic_sk(sk)->config.congestion_control_algo,
 		       QUIC_MAX_DATAGRAM);
 	quic_conn_timer_init(c);
@@ -91,6 +92,8 @@ void quic_conn_destroy(struct quic_conn *c)
 	sk_stop_timer_sync(c->sk, &c->timer);
 	sk_stop_timer_sync(c->sk, &c->ack_timer);
 	sk_stop_timer_sync(c->sk, &c->idle_timer);
+	if (hrtimer_cancel(&c->pace_timer))
+		__sock_put(c->sk);
 
 	if (c->scid_entry)
 		quic_cid_unregister(c->scid_entry);
@@ -548,6 +551,8 @@ static void quic_conn_sent_acked(struct quic_conn *c, enum quic_space_id s,
 		cs->acked = p->crypto_off + p->crypto_len;
 	for (i = 0; i < p->nframes; i++)
 		quic_stream_frame_acked(c, &p->frames[i]);
+	if (p->probe && quic_pmtu_acked(&c->pmtu, p->pn))
+		quic_conn_pmtu_update(c);
 	if (p->bytes)
 		quic_cong_on_ack(&c->cong, p->bytes, p->time, c->smoothed_rtt);
 	quic_sent_free(c, p);
@@ -569,8 +574,13 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 	struct quic_cstream *cs = &c->space[s].cs;
 	u32 i;
 
-	if (congestion && p->bytes)
+	/* RFC 9000 14.4: a lost PMTU probe says nothing of congestion. */
+	if (p->probe) {
+		quic_pmtu_lost(&c->pmtu, p->pn);
+		quic_conn_pmtu_update(c);
+	} else if (congestion && p->bytes) {
 		quic_cong_on_loss(&c->cong, p->time);
+	}
 
 	if (p->crypto_len && p->crypto_off < cs->sent)
 		cs->sent = max_t(u64, cs->acked, p->crypto_off);
@@ -617,6 +627,11 @@ static void quic_conn_persistent(struct quic_conn *c,
 	    r->last_time - r->first_time <= 3 * pto)
 		return;
 	quic_cong_persistent(&c->cong);
+	/* RFC 8899 4.3: full-sized packets may be what the path drops. */
+	if (c->pmtu.mtu > QUIC_PMTU_BASE) {
+		quic_pmtu_black_hole(&c->pmtu);
+		quic_conn_pmtu_update(c);
+	}
 }
 
 /* RFC 9002 section 6.1: by packet and by time threshold. */

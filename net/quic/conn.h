@@ -8,18 +8,23 @@
 #ifndef __NET_QUIC_CONN_H
 #define __NET_QUIC_CONN_H
 
+#include <linux/hrtimer.h>
 #include <linux/skbuff.h>
 #include <linux/timer.h>
 
 #include "conn_id.h"
 #include "cong.h"
 #include "crypto.h"
+#include "pmtu.h"
 #include "stream.h"
 #include "wire_ack.h"
 #include "wire_param.h"
 
-/* Datagrams stay at the size every path carries until PMTUD exists. */
-#define QUIC_MAX_DATAGRAM	1200
+/* Datagrams with long header packets stay at the size every path carries;
+ * 1-RTT ones grow to what DPLPMTUD confirms, up to QUIC_PMTU_MAX.
+ */
+#define QUIC_MAX_DATAGRAM	QUIC_PMTU_BASE
+#define QUIC_PMTU_MAX		9216
 
 /* Longest reason phrase kept or sent in a CONNECTION_CLOSE. */
 #define QUIC_CLOSE_PHRASE_MAX_LEN	256
@@ -40,10 +45,11 @@ struct quic_sent {
 	u32			crypto_len;
 	bool			ack_eliciting;
 	bool			handshake_done;
+	bool			probe;		/* a PMTU probe */
 	u64			ack_largest;	/* the ACK it carried, if any */
 	bool			has_ack;
 	u8			nframes;
-	u16			bytes;		/* counted in flight */
+	u32			bytes;		/* counted in flight */
 	u64			time;		/* sent, in us */
 	struct quic_sent_frame	frames[QUIC_SENT_FRAMES];
 };
@@ -145,8 +151,21 @@ struct quic_conn {
 	bool			probe[QUIC_SPACE_MAX];	/* send a PING */
 	unsigned long		handshake_deadline;	/* jiffies */
 
-	/* Payloads of the packets of the datagram being built. */
-	u8			txbuf[QUIC_SPACE_MAX][QUIC_MAX_DATAGRAM];
+	/* Path MTU (DPLPMTUD), and what the route said of the device. */
+	struct quic_pmtu	pmtu;
+	u32			dev_mtu;
+	u32			ip_overhead;	/* IP and UDP headers */
+	bool			pmtu_started;
+	unsigned long		pmtu_raise;	/* jiffies: search again */
+
+	/* Pacing (RFC 9002 7.7): no data before @pace_next, in ns. */
+	struct hrtimer		pace_timer;
+	u64			pace_next;
+
+	/* Payloads of the long header packets of the datagram being built
+	 * (1-RTT payloads are written in place).
+	 */
+	u8			txbuf[QUIC_SPACE_APP][QUIC_MAX_DATAGRAM];
 };
 
 /* Whether stream @id is one this endpoint opens (RFC 9000 section 2.1). */
@@ -201,5 +220,6 @@ void quic_conn_timer_init(struct quic_conn *c);
 void quic_conn_timer_arm(struct quic_conn *c);
 void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s);
 void quic_conn_idle_start(struct quic_conn *c);
+void quic_conn_pmtu_update(struct quic_conn *c);
 
 #endif /* __NET_QUIC_CONN_H */

@@ -21,13 +21,17 @@
 #include "socket.h"
 #include "wire_packet.h"
 
-#define QUIC_FLUSH_MAX_DATAGRAMS	16
+#define QUIC_FLUSH_MAX_DATAGRAMS	64
+/* A GSO train: at most this many datagrams, in at most this many bytes. */
+#define QUIC_GSO_MAX_SEGS		16
+#define QUIC_GSO_MAX_BYTES		(64 * 1024)
 /* Room below which a packet is not worth starting. */
 #define QUIC_MIN_PAYLOAD		24
 
 struct quic_txpkt {
 	enum quic_space_id	space;
-	u32			len;		/* payload bytes in txbuf */
+	u8			*payload;
+	u32			len;		/* payload bytes */
 	u32			pn_len;
 	u32			tag_len;
 	struct quic_sent	*sent;
@@ -90,10 +94,12 @@ static void quic_fill_close(struct quic_conn *c, enum quic_space_id s,
 	}
 }
 
-/* Whether the congestion window lets more data go. */
+static bool quic_pace_ok(struct quic_conn *c);
+
+/* Whether the congestion window, and pacing, let more data go. */
 static bool quic_cwnd_open(struct quic_conn *c)
 {
-	return c->inflight < c->cong.window;
+	return c->inflight < c->cong.window && quic_pace_ok(c);
 }
 
 /* Whether space @s has frames to send besides an ACK. */
@@ -190,7 +196,13 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 	return p - buf;
 }
 
-static int quic_xmit(struct quic_conn *c, struct sk_buff *skb)
+/*
+ * Hand a datagram, or with @segs > 1 a train of @seg-byte datagrams (the
+ * last may be shorter) for UDP GSO, to the tunnel socket.  The device's
+ * MTU is noted on the way: it bounds the path MTU search.
+ */
+static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
+		     u32 segs)
 {
 	struct quic_sock *qs = quic_sk(c->sk);
 	struct sock *usk = qs->udp->sock->sk;
@@ -198,6 +210,17 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb)
 	union quic_addr *la = &qs->local, *ra = &qs->peer;
 
 	skb->ignore_df = 0;
+	if (segs > 1) {
+		/* The UDP header goes in front of skb->data: checksum from
+		 * there, as UDP GSO wants (udp_set_csum() seeds it).
+		 */
+		skb_shinfo(skb)->gso_size = seg;
+		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
+		skb_shinfo(skb)->gso_segs = segs;
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_headroom(skb) - sizeof(struct udphdr);
+		skb->csum_offset = offsetof(struct udphdr, check);
+	}
 	if (ra->sa.sa_family == AF_INET) {
 		struct flowi4 fl4;
 		struct rtable *rt;
@@ -212,6 +235,8 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb)
 			kfree_skb(skb);
 			return PTR_ERR(rt);
 		}
+		c->dev_mtu = READ_ONCE(rt->dst.dev->mtu);
+		c->ip_overhead = sizeof(struct iphdr) + sizeof(struct udphdr);
 		udp_tunnel_xmit_skb(rt, usk, skb, fl4.saddr, fl4.daddr, 0,
 				    ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
 				    la->v4.sin_port, ra->v4.sin_port, false,
@@ -233,6 +258,8 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb)
 			kfree_skb(skb);
 			return PTR_ERR(dst);
 		}
+		c->dev_mtu = READ_ONCE(dst->dev->mtu);
+		c->ip_overhead = sizeof(struct ipv6hdr) + sizeof(struct udphdr);
 		udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &fl6.saddr,
 				     &fl6.daddr, 0, ip6_dst_hoplimit(dst), 0,
 				     la->v6.sin6_port, ra->v6.sin6_port, false);
@@ -240,7 +267,11 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb)
 	return 0;
 }
 
-/* Write the header, copy the payload and seal one packet at @p. */
+/*
+ * Write the header of one packet at @p and seal it.  The payload is at
+ * t->payload: in txbuf for a long header packet, copied in behind the
+ * header; already in place for a short one.
+ */
 static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 		     u32 *written)
 {
@@ -270,7 +301,8 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 	if (!p)
 		return -EINVAL;
 	pn_at = p - t->pn_len;
-	memcpy(p, c->txbuf[t->space], t->len);
+	if (p != t->payload)
+		memmove(p, t->payload, t->len);
 	err = quic_crypto_encrypt(crypto, start, pn_at - start, p - start,
 				  t->len, pn);
 	if (err)
@@ -289,6 +321,8 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 		c->last_activity = jiffies;
 		c->idle_rearm = false;
 	}
+	if (t->sent->probe)
+		quic_pmtu_sent(&c->pmtu, *written, pn);
 	space->next_pn++;
 	list_add_tail(&t->sent->list, &space->sent);
 	t->sent = NULL;
@@ -307,98 +341,218 @@ static bool quic_in_flight(struct quic_conn *c)
 	return false;
 }
 
-/* One datagram: gather, pad, seal, send.  Returns false if none was due. */
-static bool quic_flush_one(struct quic_conn *c)
+/* Whether a packet with a long header may still go out. */
+static bool quic_long_headers(struct quic_conn *c)
+{
+	return quic_space_can_send(c, QUIC_SPACE_INITIAL) ||
+	       quic_space_can_send(c, QUIC_SPACE_HANDSHAKE);
+}
+
+/* A PMTU probe: PING, then PADDING up to the size being tried. */
+static u32 quic_fill_probe(struct quic_conn *c, u8 *buf, u32 room,
+			   struct quic_sent *sent)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_PING };
+	u8 *p = buf;
+
+	quic_put_frame(&p, buf + room, &f);
+	memset(p, 0, buf + room - p);
+	sent->ack_eliciting = true;
+	sent->probe = true;
+	return room;
+}
+
+/*
+ * One datagram of at most @size bytes at @d: gather the packets of every
+ * space that has something to say, pad, seal.  With @probe, a PMTU probe
+ * of exactly @size bytes instead; with @full, a datagram that is to be
+ * followed by others of a GSO train is padded to @size.  Returns its
+ * length, 0 if nothing was due, or a negative errno.
+ */
+static int quic_datagram(struct quic_conn *c, u8 *d, u32 size, bool probe,
+			 bool full)
 {
 	struct quic_txpkt pkts[QUIC_SPACE_MAX];
-	struct quic_space *space;
 	u32 total = 0, hdr, room, n = 0, i, len;
 	bool initial = false, eliciting = false;
-	struct sk_buff *skb;
-	int s, err;
-
-	/* Before address validation, only whole datagrams within 3x. */
-	if (c->is_server && !c->addr_validated &&
-	    c->bytes_sent + QUIC_MAX_DATAGRAM > 3 * c->bytes_recvd)
-		return false;
+	struct quic_txpkt *t;
+	struct quic_space *space;
+	int s, err = 0;
 
 	for (s = 0; s < QUIC_SPACE_MAX; s++) {
-		if (!quic_space_can_send(c, s))
+		if (!quic_space_can_send(c, s) || (probe && s != QUIC_SPACE_APP))
 			continue;
 		space = &c->space[s];
-		pkts[n].space = s;
-		pkts[n].pn_len = quic_packet_pn_encode_len(space->next_pn,
-							   space->largest_acked,
-							   space->any_acked);
-		pkts[n].tag_len =
+		t = &pkts[n];
+		t->space = s;
+		t->pn_len = quic_packet_pn_encode_len(space->next_pn,
+						      space->largest_acked,
+						      space->any_acked);
+		t->tag_len =
 			quic_crypto_tag_len(&c->crypto[quic_space_level(s)]);
-		hdr = quic_hdr_len(c, s, pkts[n].pn_len) + pkts[n].tag_len;
-		if (total + hdr + QUIC_MIN_PAYLOAD > QUIC_MAX_DATAGRAM)
+		hdr = quic_hdr_len(c, s, t->pn_len);
+		if (total + hdr + t->tag_len + QUIC_MIN_PAYLOAD > size)
 			break;
-		room = QUIC_MAX_DATAGRAM - total - hdr;
-		pkts[n].sent = kzalloc(sizeof(*pkts[n].sent), GFP_ATOMIC);
-		if (!pkts[n].sent)
+		room = size - total - hdr - t->tag_len;
+		t->sent = kzalloc(sizeof(*t->sent), GFP_ATOMIC);
+		if (!t->sent)
 			break;
-		len = quic_fill(c, s, c->txbuf[s], room, pkts[n].sent);
+		/* 1-RTT payloads go in place; the others wait in txbuf. */
+		t->payload = s == QUIC_SPACE_APP ? d + total + hdr :
+						   c->txbuf[s];
+		if (probe)
+			len = quic_fill_probe(c, t->payload, room, t->sent);
+		else
+			len = quic_fill(c, s, t->payload, room, t->sent);
 		if (!len) {
-			kfree(pkts[n].sent);
+			kfree(t->sent);
 			continue;
 		}
-		/* The header protection sample needs 4 bytes after the pn. */
-		if (len + pkts[n].pn_len < QUIC_PN_MAX_LEN) {
-			memset(c->txbuf[s] + len, 0,
-			       QUIC_PN_MAX_LEN - pkts[n].pn_len - len);
-			len = QUIC_PN_MAX_LEN - pkts[n].pn_len;
+		if (full && s == QUIC_SPACE_APP && len < room) {
+			memset(t->payload + len, 0, room - len);
+			len = room;
 		}
-		pkts[n].len = len;
+		/* The header protection sample needs 4 bytes after the pn. */
+		if (len + t->pn_len < QUIC_PN_MAX_LEN) {
+			memset(t->payload + len, 0,
+			       QUIC_PN_MAX_LEN - t->pn_len - len);
+			len = QUIC_PN_MAX_LEN - t->pn_len;
+		}
+		t->len = len;
 		initial |= s == QUIC_SPACE_INITIAL;
-		eliciting |= pkts[n].sent->ack_eliciting;
-		total += hdr + len;
+		eliciting |= t->sent->ack_eliciting;
+		total += hdr + len + t->tag_len;
 		n++;
 	}
 	if (!n)
-		return false;
+		return 0;
 
 	/* RFC 9000 14.1: PADDING in the last packet brings it to 1200. */
 	if (initial && (!c->is_server || eliciting) &&
 	    total < QUIC_MAX_DATAGRAM) {
-		s = pkts[n - 1].space;
-		memset(c->txbuf[s] + pkts[n - 1].len, 0,
-		       QUIC_MAX_DATAGRAM - total);
-		pkts[n - 1].len += QUIC_MAX_DATAGRAM - total;
+		t = &pkts[n - 1];
+		memset(t->payload + t->len, 0, QUIC_MAX_DATAGRAM - total);
+		t->len += QUIC_MAX_DATAGRAM - total;
 		total = QUIC_MAX_DATAGRAM;
 	}
 
-	skb = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
-			sizeof(struct udphdr) + total, GFP_ATOMIC);
-	err = skb ? 0 : -ENOMEM;
-	if (skb)
-		skb_reserve(skb, MAX_HEADER + sizeof(struct ipv6hdr) +
-			    sizeof(struct udphdr));
+	total = 0;
 	for (i = 0; i < n; i++) {
 		if (!err) {
-			err = quic_seal(c, &pkts[i], skb_tail_pointer(skb),
-					&len);
+			err = quic_seal(c, &pkts[i], d + total, &len);
 			if (!err)
-				skb_put(skb, len);
+				total += len;
 		}
 		kfree(pkts[i].sent);
 	}
-	if (err) {
-		kfree_skb(skb);
-		return false;
-	}
+	if (err)
+		return err;
 	if (c->close_pending)
 		c->close_pending = false;
-	c->bytes_sent += skb->len;
-	skb_set_owner_w(skb, c->sk);
-	quic_xmit(c, skb);
 
 	/* RFC 9001 4.9.1: a client drops Initial keys once it sends Handshake. */
 	for (i = 0; i < n; i++)
 		if (!c->is_server && pkts[i].space == QUIC_SPACE_HANDSHAKE)
 			quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
-	return true;
+	return total;
+}
+
+/* RFC 9002 7.7: pacing at 5/4 of cwnd per smoothed RTT. */
+static u64 quic_pace_ns(struct quic_conn *c, u64 bytes)
+{
+	return div64_u64(bytes * c->smoothed_rtt * NSEC_PER_USEC * 4,
+			 5 * (u64)max(c->cong.window, 1U));
+}
+
+/* Whether pacing lets ack-eliciting data go now. */
+static bool quic_pace_ok(struct quic_conn *c)
+{
+	if (!c->rtt_sampled)
+		return true;
+	return c->pace_next <= ktime_get_ns();
+}
+
+static void quic_pace_sent(struct quic_conn *c, u32 bytes)
+{
+	u64 now = ktime_get_ns();
+	/* After a quiet spell, up to ten datagrams may go at once. */
+	u64 floor = now - min(now, quic_pace_ns(c, 10 * c->cong.mss));
+
+	if (!c->rtt_sampled)
+		return;
+	c->pace_next = max(c->pace_next, floor) + quic_pace_ns(c, bytes);
+}
+
+/* Pacing held data back: come back when it lets it go. */
+static void quic_pace_arm(struct quic_conn *c)
+{
+	if (hrtimer_is_queued(&c->pace_timer))
+		return;
+	sock_hold(c->sk);
+	hrtimer_start(&c->pace_timer, ns_to_ktime(c->pace_next),
+		      HRTIMER_MODE_ABS_PINNED_SOFT);
+}
+
+/*
+ * Send one datagram or, when 1-RTT data is waiting and the window allows
+ * several, a GSO train of them.  Returns how many went, 0 if none was due.
+ */
+static u32 quic_flush_batch(struct quic_conn *c)
+{
+	u32 size, segs = 1, n = 0, probe = 0, room;
+	bool app = !quic_long_headers(c);
+	struct sk_buff *skb;
+	int len;
+
+	/* Before address validation, only whole datagrams within 3x. */
+	if (c->is_server && !c->addr_validated &&
+	    c->bytes_sent + QUIC_MAX_DATAGRAM > 3 * c->bytes_recvd)
+		return 0;
+
+	size = app ? c->pmtu.mtu : QUIC_MAX_DATAGRAM;
+	if (app && !c->close_pending && quic_space_can_send(c, QUIC_SPACE_APP)) {
+		probe = quic_pmtu_next(&c->pmtu);
+		if (probe && (c->inflight + probe > c->cong.window ||
+			      !quic_pace_ok(c)))
+			probe = 0;
+		if (probe) {
+			size = probe;
+		} else if (quic_cwnd_open(c) && quic_stream_has_data(c)) {
+			room = c->cong.window - c->inflight;
+			segs = clamp_t(u32, DIV_ROUND_UP(room, size), 1,
+				       min_t(u32, QUIC_GSO_MAX_SEGS,
+					     QUIC_GSO_MAX_BYTES / size));
+		}
+	}
+
+	skb = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
+			sizeof(struct udphdr) + segs * size, GFP_ATOMIC);
+	if (!skb)
+		return 0;
+	skb_reserve(skb, MAX_HEADER + sizeof(struct ipv6hdr) +
+		    sizeof(struct udphdr));
+	while (n < segs) {
+		len = quic_datagram(c, skb_tail_pointer(skb), size, probe,
+				    n + 1 < segs);
+		if (len <= 0)
+			break;
+		skb_put(skb, len);
+		n++;
+		/* A short datagram ends the train; so does the window. */
+		if (len < size || !quic_cwnd_open(c) ||
+		    !quic_stream_has_data(c))
+			break;
+	}
+	if (!n) {
+		kfree_skb(skb);
+		return 0;
+	}
+	c->bytes_sent += skb->len;
+	if (app)
+		quic_pace_sent(c, skb->len);
+	skb_set_owner_w(skb, c->sk);
+	quic_xmit(c, skb, size, n);
+	return n;
 }
 
 /* The probe timeout without backoff, in us (RFC 9002 section 6.2.1). */
@@ -438,6 +592,46 @@ void quic_conn_timer_arm(struct quic_conn *c)
 	sk_reset_timer(c->sk, &c->timer, when);
 }
 
+/*
+ * DPLPMTUD (RFC 9000 14.3) runs once the handshake is confirmed, when
+ * plpmtud_probe_interval is set; a finished search starts again after
+ * that interval, to find a path that grew.
+ */
+static void quic_pmtu_maintain(struct quic_conn *c)
+{
+	const struct quic_sock *qs = quic_sk(c->sk);
+	u32 interval = qs->config.plpmtud_probe_interval;
+	u64 max;
+
+	if (!interval || !c->handshake_confirmed || !c->dev_mtu ||
+	    c->pmtu.searching)
+		return;
+	if (c->pmtu_started && time_before(jiffies, c->pmtu_raise))
+		return;
+	max = min3((u64)c->dev_mtu - c->ip_overhead,
+		   qs->local_param.max_udp_payload_size,
+		   c->peer_tp.max_udp_payload_size);
+	quic_pmtu_search(&c->pmtu, min_t(u64, max, QUIC_PMTU_MAX));
+	c->pmtu_started = true;
+	c->pmtu_raise = jiffies + usecs_to_jiffies(interval);
+}
+
+/**
+ * quic_conn_pmtu_update - the search moved: follow it
+ * @c: the connection
+ *
+ * The congestion window counts in the new datagram size.
+ */
+void quic_conn_pmtu_update(struct quic_conn *c)
+{
+	u32 interval = quic_sk(c->sk)->config.plpmtud_probe_interval;
+
+	if (c->cong.mss != c->pmtu.mtu)
+		quic_cong_set_mss(&c->cong, c->pmtu.mtu);
+	if (!c->pmtu.searching)
+		c->pmtu_raise = jiffies + usecs_to_jiffies(interval);
+}
+
 /**
  * quic_conn_flush - send what is pending
  * @c: the connection
@@ -446,13 +640,19 @@ void quic_conn_timer_arm(struct quic_conn *c)
  */
 void quic_conn_flush(struct quic_conn *c)
 {
-	int i;
+	u32 i, n;
 
 	if (c->closed || !quic_sk(c->sk)->udp)
 		return;
-	for (i = 0; i < QUIC_FLUSH_MAX_DATAGRAMS; i++)
-		if (!quic_flush_one(c))
+	quic_pmtu_maintain(c);
+	for (i = 0; i < QUIC_FLUSH_MAX_DATAGRAMS; i += n) {
+		n = quic_flush_batch(c);
+		if (!n)
 			break;
+	}
+	if (!c->closed && c->inflight < c->cong.window && !quic_pace_ok(c) &&
+	    quic_stream_has_data(c))
+		quic_pace_arm(c);
 	if (!c->closed && !timer_pending(&c->timer))
 		quic_conn_timer_arm(c);
 }
@@ -622,8 +822,34 @@ void quic_conn_idle_start(struct quic_conn *c)
 		sk_reset_timer(c->sk, &c->idle_timer, jiffies);
 }
 
+/* Pacing let data go: send it. */
+static enum hrtimer_restart quic_conn_pace_timer(struct hrtimer *t)
+{
+	struct quic_conn *c = container_of(t, struct quic_conn, pace_timer);
+	struct sock *sk = c->sk;
+
+	bh_lock_sock(sk);
+	if (READ_ONCE(c->dead))
+		goto out;
+	if (sock_owned_by_user(sk)) {
+		/* The owner's next flush sends it; check again soon. */
+		hrtimer_forward_now(t, ns_to_ktime(100 * NSEC_PER_USEC));
+		bh_unlock_sock(sk);
+		return HRTIMER_RESTART;
+	}
+	if (!c->closed)
+		quic_conn_flush(c);
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return HRTIMER_NORESTART;
+}
+
 void quic_conn_timer_init(struct quic_conn *c)
 {
+	hrtimer_init(&c->pace_timer, CLOCK_MONOTONIC,
+		     HRTIMER_MODE_ABS_PINNED_SOFT);
+	c->pace_timer.function = quic_conn_pace_timer;
 	timer_setup(&c->timer, quic_conn_timer, 0);
 	timer_setup(&c->ack_timer, quic_conn_ack_timer, 0);
 	timer_setup(&c->idle_timer, quic_conn_idle_timer, 0);

@@ -112,6 +112,11 @@ static int quic_init_sock(struct sock *sk)
 	/* Connection ID lookups find sockets under RCU alone. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	sk->sk_write_space = quic_write_space;
+	/* IPv6 output sizes a datagram by its owner's setting (see
+	 * quic_udp_sock_create()).
+	 */
+	if (sk->sk_family == AF_INET6)
+		inet6_sk(sk)->pmtudisc = IPV6_PMTUDISC_PROBE;
 	return 0;
 }
 
@@ -1625,11 +1630,41 @@ static int quic_sock_stream_open(struct sock *sk, int len,
 	return quic_put_opt(&info, sizeof(info), len, optval, optlen);
 }
 
+/*
+ * IP_MTU and IPV6_MTU: the path MTU that DPLPMTUD confirmed, in IP terms
+ * (the largest UDP payload plus the UDP and IP headers).
+ */
+static int quic_sock_get_mtu(struct sock *sk, char __user *optval,
+			     int __user *optlen)
+{
+	struct quic_conn *c;
+	int len, val = 0;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	lock_sock(sk);
+	c = quic_sk(sk)->conn;
+	if (c && !c->closed && c->ip_overhead)
+		val = c->pmtu.mtu + c->ip_overhead;
+	release_sock(sk);
+	if (!val)
+		return -ENOTCONN;
+	len = min_t(int, len, sizeof(val));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
 static int quic_getsockopt(struct sock *sk, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
 	int len, err;
 
+	if ((level == SOL_IP && optname == IP_MTU) ||
+	    (level == SOL_IPV6 && optname == IPV6_MTU))
+		return quic_sock_get_mtu(sk, optval, optlen);
 	if (level != SOL_QUIC) {
 		if (!quic_ip_option(sk, level, optname))
 			return -ENOPROTOOPT;

@@ -74,6 +74,13 @@ static struct quic_udp_sock *quic_udp_sock_create(struct sock *owner,
 	sk->sk_reuse = owner->sk_reuse;
 	sk->sk_reuseport = owner->sk_reuseport;
 	sk->sk_bound_dev_if = owner->sk_bound_dev_if;
+	/* DF on every datagram, sized against the device and not against
+	 * the route's learned path MTU: DPLPMTUD decides what fits, and an
+	 * ICMP message alone cannot shrink it.
+	 */
+	ip_sock_set_mtu_discover(sk, IP_PMTUDISC_PROBE);
+	if (addr->sa.sa_family == AF_INET6)
+		inet6_sk(sk)->pmtudisc = IPV6_PMTUDISC_PROBE;
 	if (addr->sa.sa_family == AF_INET6 && owner->sk_ipv6only) {
 		err = ip6_sock_set_v6only(sk);
 		if (err)
