@@ -8,7 +8,8 @@
  * largest size acknowledged and the smallest that failed, to the byte.  A
  * size fails when QUIC_PMTU_MAX_PROBES probes of it are lost.  An ICMP
  * "packet too big" only proposes the next size to probe (RFC 8899 4.6): it
- * changes nothing until a probe of that size is acknowledged.
+ * changes nothing until a probe of that size is acknowledged, and then
+ * one byte more is probed, so that a true hint ends the search at once.
  */
 
 #include "pmtu.h"
@@ -50,6 +51,7 @@ void quic_pmtu_search(struct quic_pmtu *p, u32 max)
 	p->probe = 0;
 	p->fails = 0;
 	p->hint = 0;
+	p->hint_above = false;
 	p->searching = true;
 	quic_pmtu_settle(p);
 }
@@ -87,9 +89,16 @@ void quic_pmtu_sent(struct quic_pmtu *p, u32 size, u64 pn)
  */
 bool quic_pmtu_acked(struct quic_pmtu *p, u64 pn)
 {
+	bool hinted = p->hint && p->probe == p->hint;
+
 	if (!p->probe || pn != p->probe_pn)
 		return false;
 	p->lo = p->probe;
+	/* The hint held: one byte more tells whether it was exact. */
+	if (hinted && !p->hint_above) {
+		p->hint = p->lo + 1;
+		p->hint_above = true;
+	}
 	p->mtu = p->probe;
 	p->probe = 0;
 	p->fails = 0;
@@ -121,7 +130,8 @@ void quic_pmtu_lost(struct quic_pmtu *p, u64 pn)
  */
 void quic_pmtu_hint(struct quic_pmtu *p, u32 size)
 {
-	if (p->searching && size > p->lo && size < p->hi && !p->fails)
+	if (p->searching && size > p->lo && size < p->hi && !p->fails &&
+	    !p->hint_above)
 		p->hint = size;
 }
 

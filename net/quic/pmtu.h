@@ -24,6 +24,7 @@ struct quic_pmtu {
 	u64	probe_pn;	/* its packet number */
 	u32	fails;		/* probes of this size lost so far */
 	u32	hint;		/* a size an ICMP message suggested, or 0 */
+	bool	hint_above;	/* the hint held; now probing one byte more */
 	bool	searching;
 };
 
