@@ -102,7 +102,7 @@ static u64 quic_cubic_window(const struct quic_cong *cc, u64 t)
 
 static void quic_cubic_on_ack(struct quic_cong *cc, u32 bytes, u64 rtt)
 {
-	u64 now = quic_cong_now(), t, target, cubic, est, inc;
+	u64 now = quic_cong_now(), t, rtt_t, target, cubic, est, inc;
 	u32 alpha_num = QUIC_CUBIC_ALPHA_NUM, alpha_den = QUIC_CUBIC_ALPHA_DEN;
 
 	if (!cc->epoch_start) {
@@ -120,13 +120,15 @@ static void quic_cubic_on_ack(struct quic_cong *cc, u32 bytes, u64 rtt)
 		    USEC_PER_SEC);
 	cubic = quic_cubic_window(cc, t);
 	/* 4.2: aim at where the curve will be one RTT from now. */
-	target = quic_cubic_window(cc, t + div_u64(rtt << QUIC_CUBIC_TIME_SHIFT,
-						 USEC_PER_SEC));
+	rtt_t = div_u64(rtt << QUIC_CUBIC_TIME_SHIFT, USEC_PER_SEC);
+	target = quic_cubic_window(cc, t + rtt_t);
 	target = clamp_t(u64, target, cc->window, cc->window * 3ULL / 2);
 
 	/* 4.3: Reno's growth, with alpha 1 once past the last W_max. */
-	if ((cc->w_est >> QUIC_CUBIC_FRAC_SHIFT) >= cc->w_max)
-		alpha_num = alpha_den = 1;
+	if ((cc->w_est >> QUIC_CUBIC_FRAC_SHIFT) >= cc->w_max) {
+		alpha_num = 1;
+		alpha_den = 1;
+	}
 	cc->w_est += div_u64(((u64)alpha_num * cc->mss * bytes) <<
 			     QUIC_CUBIC_FRAC_SHIFT,
 			     (u64)alpha_den * cc->window);

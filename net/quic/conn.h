@@ -154,6 +154,7 @@ struct quic_conn {
 	/* Path MTU (DPLPMTUD), and what the route said of the device. */
 	struct quic_pmtu	pmtu;
 	u32			dev_mtu;
+	u32			route_mtu;	/* lowered by ICMP: a hint */
 	u32			ip_overhead;	/* IP and UDP headers */
 	bool			pmtu_started;
 	unsigned long		pmtu_raise;	/* jiffies: search again */
@@ -161,6 +162,7 @@ struct quic_conn {
 	/* Pacing (RFC 9002 7.7): no data before @pace_next, in ns. */
 	struct hrtimer		pace_timer;
 	u64			pace_next;
+	bool			flush_deferred;	/* the timer found the socket owned */
 
 	/* Payloads of the long header packets of the datagram being built
 	 * (1-RTT payloads are written in place).
@@ -221,5 +223,6 @@ void quic_conn_timer_arm(struct quic_conn *c);
 void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s);
 void quic_conn_idle_start(struct quic_conn *c);
 void quic_conn_pmtu_update(struct quic_conn *c);
+void quic_conn_release_cb(struct quic_conn *c);
 
 #endif /* __NET_QUIC_CONN_H */

@@ -25,6 +25,8 @@
 /* A GSO train: at most this many datagrams, in at most this many bytes. */
 #define QUIC_GSO_MAX_SEGS		16
 #define QUIC_GSO_MAX_BYTES		(64 * 1024)
+#define QUIC_TX_HEADROOM	(MAX_HEADER + sizeof(struct ipv6hdr) + \
+				 sizeof(struct udphdr))
 /* Room below which a packet is not worth starting. */
 #define QUIC_MIN_PAYLOAD		24
 
@@ -33,6 +35,7 @@ struct quic_txpkt {
 	u8			*payload;
 	u32			len;		/* payload bytes */
 	u32			pn_len;
+	u32			hdr_len;
 	u32			tag_len;
 	struct quic_sent	*sent;
 };
@@ -54,6 +57,25 @@ static u32 quic_hdr_len(struct quic_conn *c, enum quic_space_id s,
 		return 1 + c->dcid.len + pn_len;
 	return 1 + 4 + 1 + c->dcid.len + 1 + c->scid.len +
 	       (s == QUIC_SPACE_INITIAL) + 2 + pn_len;
+}
+
+/* What quic_seal() will write for @t's header, exactly. */
+static u32 quic_exact_hdr_len(struct quic_conn *c, const struct quic_txpkt *t)
+{
+	struct quic_packet_long l = {
+		.type = t->space == QUIC_SPACE_INITIAL ? QUIC_PACKET_INITIAL :
+							  QUIC_PACKET_HANDSHAKE,
+		.version = c->version,
+		.dcid_len = c->dcid.len,
+		.scid_len = c->scid.len,
+		.pn = c->space[t->space].next_pn,
+		.pn_len = t->pn_len,
+		.payload_len = t->len + t->tag_len,
+	};
+
+	if (t->space == QUIC_SPACE_APP)
+		return quic_packet_short_len(c->dcid.len, t->pn_len);
+	return quic_packet_long_len(&l);
 }
 
 static bool quic_put_frame(u8 **p, u8 *end, const struct quic_frame *f)
@@ -199,7 +221,8 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 /*
  * Hand a datagram, or with @segs > 1 a train of @seg-byte datagrams (the
  * last may be shorter) for UDP GSO, to the tunnel socket.  The device's
- * MTU is noted on the way: it bounds the path MTU search.
+ * MTU is noted on the way: it bounds the path MTU search; so is the
+ * route's, which ICMP "too big" messages lower: a hint for the search.
  */
 static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
 		     u32 segs)
@@ -236,6 +259,7 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
 			return PTR_ERR(rt);
 		}
 		c->dev_mtu = READ_ONCE(rt->dst.dev->mtu);
+		c->route_mtu = dst_mtu(&rt->dst);
 		c->ip_overhead = sizeof(struct iphdr) + sizeof(struct udphdr);
 		udp_tunnel_xmit_skb(rt, usk, skb, fl4.saddr, fl4.daddr, 0,
 				    ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
@@ -259,6 +283,7 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
 			return PTR_ERR(dst);
 		}
 		c->dev_mtu = READ_ONCE(dst->dev->mtu);
+		c->route_mtu = dst_mtu(dst);
 		c->ip_overhead = sizeof(struct ipv6hdr) + sizeof(struct udphdr);
 		udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &fl6.saddr,
 				     &fl6.daddr, 0, ip6_dst_hoplimit(dst), 0,
@@ -419,21 +444,35 @@ static int quic_datagram(struct quic_conn *c, u8 *d, u32 size, bool probe,
 			len = QUIC_PN_MAX_LEN - t->pn_len;
 		}
 		t->len = len;
+		t->hdr_len = quic_exact_hdr_len(c, t);
 		initial |= s == QUIC_SPACE_INITIAL;
 		eliciting |= t->sent->ack_eliciting;
-		total += hdr + len + t->tag_len;
+		total += t->hdr_len + len + t->tag_len;
 		n++;
 	}
 	if (!n)
 		return 0;
 
-	/* RFC 9000 14.1: PADDING in the last packet brings it to 1200. */
+	/* RFC 9000 14.1: PADDING in the last packet brings it to 1200; its
+	 * Length field may take a byte more for it.
+	 */
 	if (initial && (!c->is_server || eliciting) &&
 	    total < QUIC_MAX_DATAGRAM) {
 		t = &pkts[n - 1];
-		memset(t->payload + t->len, 0, QUIC_MAX_DATAGRAM - total);
-		t->len += QUIC_MAX_DATAGRAM - total;
-		total = QUIC_MAX_DATAGRAM;
+		len = QUIC_MAX_DATAGRAM - total;
+		total -= t->hdr_len;
+		t->len += len;
+		hdr = quic_exact_hdr_len(c, t);
+		t->len -= hdr - t->hdr_len;
+		len -= hdr - t->hdr_len;
+		/* Shrunk back across the varint boundary: one byte more. */
+		if (quic_exact_hdr_len(c, t) < hdr) {
+			t->len++;
+			len++;
+		}
+		memset(t->payload + t->len - len, 0, len);
+		t->hdr_len = hdr;
+		total += hdr;
 	}
 
 	total = 0;
@@ -525,12 +564,15 @@ static u32 quic_flush_batch(struct quic_conn *c)
 		}
 	}
 
-	skb = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
-			sizeof(struct udphdr) + segs * size, GFP_ATOMIC);
+	skb = alloc_skb(QUIC_TX_HEADROOM + segs * size,
+			GFP_ATOMIC | (segs > 1 ? __GFP_NOWARN : 0));
+	if (!skb && segs > 1) {
+		segs = 1;	/* no room for a train: one datagram will do */
+		skb = alloc_skb(QUIC_TX_HEADROOM + size, GFP_ATOMIC);
+	}
 	if (!skb)
 		return 0;
-	skb_reserve(skb, MAX_HEADER + sizeof(struct ipv6hdr) +
-		    sizeof(struct udphdr));
+	skb_reserve(skb, QUIC_TX_HEADROOM);
 	while (n < segs) {
 		len = quic_datagram(c, skb_tail_pointer(skb), size, probe,
 				    n + 1 < segs);
@@ -603,9 +645,15 @@ static void quic_pmtu_maintain(struct quic_conn *c)
 	u32 interval = qs->config.plpmtud_probe_interval;
 	u64 max;
 
-	if (!interval || !c->handshake_confirmed || !c->dev_mtu ||
-	    c->pmtu.searching)
+	if (!interval || !c->handshake_confirmed || !c->dev_mtu)
 		return;
+	if (c->pmtu.searching) {
+		if (c->route_mtu < c->dev_mtu &&
+		    c->route_mtu > c->ip_overhead)
+			quic_pmtu_hint(&c->pmtu,
+				       c->route_mtu - c->ip_overhead);
+		return;
+	}
 	if (c->pmtu_started && time_before(jiffies, c->pmtu_raise))
 		return;
 	max = min3((u64)c->dev_mtu - c->ip_overhead,
@@ -822,27 +870,37 @@ void quic_conn_idle_start(struct quic_conn *c)
 		sk_reset_timer(c->sk, &c->idle_timer, jiffies);
 }
 
-/* Pacing let data go: send it. */
+/* Pacing let data go: send it, or have the socket's owner send it. */
 static enum hrtimer_restart quic_conn_pace_timer(struct hrtimer *t)
 {
 	struct quic_conn *c = container_of(t, struct quic_conn, pace_timer);
 	struct sock *sk = c->sk;
 
 	bh_lock_sock(sk);
-	if (READ_ONCE(c->dead))
+	if (READ_ONCE(c->dead) || c->closed)
 		goto out;
-	if (sock_owned_by_user(sk)) {
-		/* The owner's next flush sends it; check again soon. */
-		hrtimer_forward_now(t, ns_to_ktime(100 * NSEC_PER_USEC));
-		bh_unlock_sock(sk);
-		return HRTIMER_RESTART;
-	}
-	if (!c->closed)
+	if (sock_owned_by_user(sk))
+		c->flush_deferred = true;	/* see quic_conn_release_cb() */
+	else
 		quic_conn_flush(c);
 out:
 	bh_unlock_sock(sk);
 	sock_put(sk);
 	return HRTIMER_NORESTART;
+}
+
+/**
+ * quic_conn_release_cb - the socket's owner lets go: do what waited
+ * @c: the connection
+ *
+ * Context: release_sock(), under the socket's spinlock.
+ */
+void quic_conn_release_cb(struct quic_conn *c)
+{
+	if (!c->flush_deferred)
+		return;
+	c->flush_deferred = false;
+	quic_conn_flush(c);
 }
 
 void quic_conn_timer_init(struct quic_conn *c)

@@ -1729,6 +1729,14 @@ static struct sock *quic_prot_accept(struct sock *sk, int flags, int *err,
 }
 #endif
 
+static void quic_release_cb(struct sock *sk)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+
+	if (c)
+		quic_conn_release_cb(c);
+}
+
 /* SO_KEEPALIVE: the idle timer looks at the flag; let it look now. */
 static void quic_keepalive(struct sock *sk, int valbool)
 {
@@ -1754,6 +1762,7 @@ struct proto quic_prot = {
 	.setsockopt	= quic_setsockopt,
 	.getsockopt	= quic_getsockopt,
 	.keepalive	= quic_keepalive,
+	.release_cb	= quic_release_cb,
 	.no_autobind	= true,
 	.obj_size	= sizeof(struct quic_sock),
 };
