@@ -18,6 +18,8 @@
 #define QUIC_CRYPTO_OOO_MAX	(64 * 1024)
 /* Handshake bytes userspace may queue at one level. */
 #define QUIC_CRYPTO_SEND_MAX	(64 * 1024)
+/* The shortest delayed-ACK wait, in us. */
+#define QUIC_ACK_DELAY_MIN	1000
 /* Packets kept while their keys are not there yet (RFC 9001 5.7). */
 #define QUIC_PENDING_MAX	8
 
@@ -852,7 +854,8 @@ static void quic_conn_keep_pending(struct quic_conn *c, enum quic_space_id s,
 /*
  * RFC 9000 13.2.1: Initial and Handshake packets are acknowledged at once;
  * 1-RTT ones every second ack-eliciting packet, at once when one arrives
- * out of order, and else within our max_ack_delay.
+ * out of order, and else within our max_ack_delay, or a quarter of the
+ * RTT if that is sooner.
  */
 static void quic_conn_ack_later(struct quic_conn *c, enum quic_space_id s,
 				u64 pn, bool eliciting)
@@ -861,6 +864,7 @@ static void quic_conn_ack_later(struct quic_conn *c, enum quic_space_id s,
 	struct quic_space *space = &c->space[s];
 	bool in_order = quic_ack_set_empty(&space->recvd) ||
 			pn == quic_ack_set_largest(&space->recvd) + 1;
+	u64 delay;
 
 	if (in_order || pn > quic_ack_set_largest(&space->recvd))
 		space->largest_recv_time = ktime_to_us(ktime_get());
@@ -871,9 +875,16 @@ static void quic_conn_ack_later(struct quic_conn *c, enum quic_space_id s,
 		space->ack_pending = true;
 		return;
 	}
+	/* Sooner than max_ack_delay when the path is short: a sender held
+	 * to a small window under loss waits for this ACK.
+	 */
+	delay = lp->max_ack_delay;
+	if (c->rtt_sampled)
+		delay = min(delay, max_t(u64, c->smoothed_rtt / 4,
+					 QUIC_ACK_DELAY_MIN));
 	if (!timer_pending(&c->ack_timer))
 		sk_reset_timer(c->sk, &c->ack_timer,
-			       jiffies + usecs_to_jiffies(lp->max_ack_delay));
+			       jiffies + usecs_to_jiffies(delay));
 }
 
 /* Open and process one packet; false if it was dropped. */

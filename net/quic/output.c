@@ -803,12 +803,11 @@ out:
 static void quic_conn_idle(struct quic_conn *c)
 {
 	struct sock *sk = c->sk;
-	unsigned long deadline, half;
+	unsigned long deadline, next;
 	u64 t;
 
 	t = max(c->idle_timeout, 3 * quic_conn_pto(c));
 	deadline = c->last_activity + usecs_to_jiffies(t);
-	half = c->last_activity + usecs_to_jiffies(t / 2);
 	if (time_after_eq(jiffies, deadline)) {
 		sk->sk_err = ETIME;
 		c->closed = true;
@@ -818,17 +817,25 @@ static void quic_conn_idle(struct quic_conn *c)
 		sk->sk_data_ready(sk);
 		return;
 	}
-	/* A PING only if nothing ack-eliciting went out since we heard. */
-	if (sock_flag(sk, SOCK_KEEPOPEN) && c->idle_rearm) {
-		if (time_after_eq(jiffies, half)) {
+	next = deadline;
+	if (sock_flag(sk, SOCK_KEEPOPEN)) {
+		/* A PING only if nothing ack-eliciting went out since we
+		 * heard from the peer; its answer moves the clock on, so the
+		 * next look is half a timeout after the latest activity.
+		 */
+		next = c->last_activity + usecs_to_jiffies(t / 2);
+		if (c->idle_rearm && time_after_eq(jiffies, next)) {
 			c->probe[QUIC_SPACE_APP] = true;
 			quic_conn_flush(c);
-			deadline = c->last_activity + usecs_to_jiffies(t);
-		} else {
-			deadline = half;
+			next = c->last_activity + usecs_to_jiffies(t / 2);
 		}
+		if (time_before_eq(next, jiffies))
+			next = deadline;	/* a PING is out: wait for it */
+		deadline = c->last_activity + usecs_to_jiffies(t);
+		if (time_after(next, deadline))
+			next = deadline;
 	}
-	sk_reset_timer(sk, &c->idle_timer, deadline);
+	sk_reset_timer(sk, &c->idle_timer, next);
 }
 
 static void quic_conn_idle_timer(struct timer_list *t)
