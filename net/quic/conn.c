@@ -32,6 +32,10 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return NULL;
+	if (dst_cache_init(&c->dst_cache, GFP_KERNEL_ACCOUNT)) {
+		kfree(c);
+		return NULL;
+	}
 	c->sk = sk;
 	c->is_server = is_server;
 	c->version = version;
@@ -108,6 +112,7 @@ void quic_conn_destroy(struct quic_conn *c)
 		quic_crypto_free(&c->crypto[i]);
 	kfree(c->close_phrase);
 	kfree(c->peer_phrase);
+	dst_cache_destroy(&c->dst_cache);
 	kfree(c);
 }
 

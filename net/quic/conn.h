@@ -11,6 +11,7 @@
 #include <linux/hrtimer.h>
 #include <linux/skbuff.h>
 #include <linux/timer.h>
+#include <net/dst_cache.h>
 
 #include "conn_id.h"
 #include "cong.h"
@@ -150,6 +151,8 @@ struct quic_conn {
 	u32			pto_count;
 	bool			probe[QUIC_SPACE_MAX];	/* send a PING */
 	unsigned long		handshake_deadline;	/* jiffies */
+
+	struct dst_cache	dst_cache;	/* the route to the peer */
 
 	/* Path MTU (DPLPMTUD), and what the route said of the device. */
 	struct quic_pmtu	pmtu;

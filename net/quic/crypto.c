@@ -184,7 +184,9 @@ static void quic_keys_free(struct quic_crypto_keys *k)
 	int i;
 
 	for (i = 0; i < 2; i++) {
+		aead_request_free(k->req[i]);
 		crypto_free_aead(k->aead[i]);
+		k->req[i] = NULL;
 		k->aead[i] = NULL;
 	}
 	memzero_explicit(k, sizeof(*k));
@@ -208,6 +210,9 @@ static int quic_keys_derive_phase(const struct quic_cipher *cipher,
 			k->aead[phase] = NULL;
 			return err;
 		}
+		k->req[phase] = aead_request_alloc(k->aead[phase], GFP_KERNEL);
+		if (!k->req[phase])
+			return -ENOMEM;
 	}
 	err = crypto_aead_setauthsize(k->aead[phase], QUIC_TAG_LEN);
 	if (!err)
@@ -399,30 +404,30 @@ void quic_crypto_free(struct quic_crypto *c)
 	c->key_phase = 0;
 }
 
-/* Seal or open @len bytes after @ad_len bytes of associated data, in place. */
-static int quic_aead_crypt(struct crypto_aead *tfm, const u8 *iv, u64 pn,
+/*
+ * Seal or open @len bytes after @ad_len bytes of associated data, in place,
+ * with key phase @phase of @k.  Its request was allocated with the key: a
+ * connection's packets are sealed and opened one at a time, under the
+ * socket's lock.
+ */
+static int quic_aead_crypt(struct quic_crypto_keys *k, u8 phase, u64 pn,
 			   u8 *buf, u32 ad_len, u32 len, bool enc)
 {
-	struct aead_request *req;
+	struct aead_request *req = k->req[phase];
 	struct scatterlist sg;
 	u8 nonce[QUIC_IV_LEN];
-	int err, i;
+	int i;
 
 	/* RFC 9001 section 5.3: the IV XOR the left-padded packet number. */
-	memcpy(nonce, iv, QUIC_IV_LEN);
+	memcpy(nonce, k->iv[phase], QUIC_IV_LEN);
 	for (i = 0; i < 8; i++)
 		nonce[QUIC_IV_LEN - 1 - i] ^= (pn >> (8 * i)) & 0xff;
 
-	req = aead_request_alloc(tfm, GFP_ATOMIC);
-	if (!req)
-		return -ENOMEM;
 	sg_init_one(&sg, buf, ad_len + len + (enc ? QUIC_TAG_LEN : 0));
 	aead_request_set_callback(req, 0, NULL, NULL);
 	aead_request_set_ad(req, ad_len);
 	aead_request_set_crypt(req, &sg, &sg, len, nonce);
-	err = enc ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
-	aead_request_free(req);
-	return err;
+	return enc ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
 }
 
 /* RFC 9001 section 5.4: five mask bytes from a 16-byte sample. */
@@ -487,7 +492,7 @@ int quic_crypto_encrypt(struct quic_crypto *c, u8 *pkt, u32 pn_offset,
 	if (c->plaintext)
 		return 0;
 	phase = (pkt[0] & 0x80) ? 0 : c->key_phase;
-	err = quic_aead_crypt(k->aead[phase], k->iv[phase], pn, pkt, hdr_len,
+	err = quic_aead_crypt(k, phase, pn, pkt, hdr_len,
 			      payload_len, true);
 	if (err)
 		return err;
@@ -550,10 +555,10 @@ int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hdr_len,
 
 	if (k->ready && c->plaintext)
 		return len >= hdr_len ? len - hdr_len : -EINVAL;
-	if (!k->ready || key_phase > 1 || !k->aead[key_phase] ||
+	if (!k->ready || key_phase > 1 || !k->req[key_phase] ||
 	    len < hdr_len + QUIC_TAG_LEN)
 		return -EINVAL;
-	err = quic_aead_crypt(k->aead[key_phase], k->iv[key_phase], pn, pkt,
+	err = quic_aead_crypt(k, key_phase, pn, pkt,
 			      hdr_len, len - hdr_len, false);
 	if (err)
 		return err;

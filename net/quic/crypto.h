@@ -19,6 +19,7 @@
 #define QUIC_HP_MASK_LEN	5
 #define QUIC_PN_MAX_LEN		4
 
+struct aead_request;
 struct crypto_shash;
 struct quic_cipher;
 
@@ -26,6 +27,7 @@ struct quic_cipher;
 struct quic_crypto_keys {
 	/* [key phase]; only 1-RTT keys change phase (RFC 9001 section 6). */
 	struct crypto_aead	*aead[2];
+	struct aead_request	*req[2];
 	u8			iv[2][QUIC_IV_LEN];
 	u8			secret[2][QUIC_SECRET_MAX_LEN];
 	union {

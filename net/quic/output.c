@@ -11,6 +11,7 @@
  */
 
 #include <linux/slab.h>
+#include <net/dst_cache.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
@@ -231,6 +232,7 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
 	struct sock *usk = qs->udp->sock->sk;
 	struct net *net = sock_net(c->sk);
 	union quic_addr *la = &qs->local, *ra = &qs->peer;
+	int err;
 
 	skb->ignore_df = 0;
 	if (segs > 1) {
@@ -244,52 +246,71 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
 		skb->csum_start = skb_headroom(skb) - sizeof(struct udphdr);
 		skb->csum_offset = offsetof(struct udphdr, check);
 	}
+	/* The route is looked up once and kept in a per-CPU cache, which
+	 * wants BH off; so does the rest of the transmit path anyway.
+	 */
+	local_bh_disable();
 	if (ra->sa.sa_family == AF_INET) {
 		struct flowi4 fl4;
 		struct rtable *rt;
+		__be32 saddr;
 
-		rt = ip_route_output_ports(net, &fl4, NULL,
-					   ra->v4.sin_addr.s_addr,
-					   la->v4.sin_addr.s_addr,
-					   ra->v4.sin_port, la->v4.sin_port,
-					   IPPROTO_UDP, 0,
-					   c->sk->sk_bound_dev_if);
-		if (IS_ERR(rt)) {
-			kfree_skb(skb);
-			return PTR_ERR(rt);
+		rt = dst_cache_get_ip4(&c->dst_cache, &saddr);
+		if (!rt) {
+			rt = ip_route_output_ports(net, &fl4, NULL,
+						   ra->v4.sin_addr.s_addr,
+						   la->v4.sin_addr.s_addr,
+						   ra->v4.sin_port,
+						   la->v4.sin_port, IPPROTO_UDP,
+						   0, c->sk->sk_bound_dev_if);
+			err = PTR_ERR_OR_ZERO(rt);
+			if (err)
+				goto err;
+			saddr = fl4.saddr;
+			dst_cache_set_ip4(&c->dst_cache, &rt->dst, saddr);
 		}
 		c->dev_mtu = READ_ONCE(rt->dst.dev->mtu);
 		c->route_mtu = dst_mtu(&rt->dst);
 		c->ip_overhead = sizeof(struct iphdr) + sizeof(struct udphdr);
-		udp_tunnel_xmit_skb(rt, usk, skb, fl4.saddr, fl4.daddr, 0,
-				    ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
+		udp_tunnel_xmit_skb(rt, usk, skb, saddr, ra->v4.sin_addr.s_addr,
+				    0, ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
 				    la->v4.sin_port, ra->v4.sin_port, false,
 				    false);
-		return 0;
-	}
-	{
+	} else {
 		struct flowi6 fl6 = {};
 		struct dst_entry *dst;
+		struct in6_addr saddr;
 
-		fl6.flowi6_proto = IPPROTO_UDP;
-		fl6.flowi6_oif = c->sk->sk_bound_dev_if;
-		fl6.daddr = ra->v6.sin6_addr;
-		fl6.saddr = la->v6.sin6_addr;
-		fl6.fl6_dport = ra->v6.sin6_port;
-		fl6.fl6_sport = la->v6.sin6_port;
-		dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
-		if (IS_ERR(dst)) {
-			kfree_skb(skb);
-			return PTR_ERR(dst);
+		dst = dst_cache_get_ip6(&c->dst_cache, &saddr);
+		if (!dst) {
+			fl6.flowi6_proto = IPPROTO_UDP;
+			fl6.flowi6_oif = c->sk->sk_bound_dev_if;
+			fl6.daddr = ra->v6.sin6_addr;
+			fl6.saddr = la->v6.sin6_addr;
+			fl6.fl6_dport = ra->v6.sin6_port;
+			fl6.fl6_sport = la->v6.sin6_port;
+			dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
+			err = PTR_ERR_OR_ZERO(dst);
+			if (err)
+				goto err;
+			saddr = fl6.saddr;
+			dst_cache_set_ip6(&c->dst_cache, dst, &saddr);
 		}
 		c->dev_mtu = READ_ONCE(dst->dev->mtu);
 		c->route_mtu = dst_mtu(dst);
 		c->ip_overhead = sizeof(struct ipv6hdr) + sizeof(struct udphdr);
-		udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &fl6.saddr,
-				     &fl6.daddr, 0, ip6_dst_hoplimit(dst), 0,
+		udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &saddr,
+				     &ra->v6.sin6_addr, 0,
+				     ip6_dst_hoplimit(dst), 0,
 				     la->v6.sin6_port, ra->v6.sin6_port, false);
 	}
+	local_bh_enable();
 	return 0;
+
+err:
+	local_bh_enable();
+	kfree_skb(skb);
+	return err;
 }
 
 /*
