@@ -6,6 +6,8 @@
 #                     test programs
 #   make check        host tests, then one VM boot per target kernel
 #   make lint         sparse and checkpatch --strict over the kernel code
+#   make bench        one VM boot (6.12) measuring QUIC against TCP, kTLS
+#                     and ngtcp2; prints a table, never fails on a figure
 #   make deps         the set-up command (scripts/setup.sh)
 #
 # KDIR=/lib/modules/<version>/build builds (and tests) one kernel only;
@@ -37,6 +39,11 @@ VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
 # and GnuTLS protects their packets.
 VM_RAW_NAMES := violation
 VM_RAW_TESTS := $(addprefix $(BUILD)/tests/vm/,$(VM_RAW_NAMES))
+# The benchmark (make bench): built by make, run by tests/bench/run.sh
+# only, never by the test runner.
+BENCH_PROGS := $(BUILD)/tests/bench/bench
+BENCH_KERNEL ?= 6.12
+BENCH_SECS ?= 3
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -59,7 +66,8 @@ LIBQUIC_DEPS := $(LIBQUIC_SRCS) libquic/internal.h libquic/netinet/quic.h \
 LIBQUIC_CFLAGS := -std=gnu11 -I$(TOP)/libquic -I$(TOP)/include/uapi
 LIBQUIC_TESTS := $(BUILD)/tests/host/libquic_args $(BUILD)/tests/host/libquic_handshake
 
-.PHONY: all modules userspace check check-host check-vm lint deps clean fuzz libquic
+.PHONY: all modules userspace check check-host check-vm lint deps clean fuzz libquic \
+	bench
 
 all: modules libquic userspace
 
@@ -89,7 +97,7 @@ modules:
 	done
 
 userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS) \
-	$(LIBQUIC_TESTS)
+	$(LIBQUIC_TESTS) $(BENCH_PROGS)
 
 $(BUILD)/tests/host/libquic_args: tests/libquic/args.c $(LIBQUIC_DEPS)
 	@mkdir -p $(dir $@)
@@ -104,6 +112,11 @@ $(BUILD)/tests/host/libquic_handshake: tests/libquic/handshake.c $(LIBQUIC_DEPS)
 		-Wl,--wrap=sendmsg,--wrap=recvmsg,--wrap=setsockopt,--wrap=getsockopt
 
 $(VM_LIBQUIC_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c $(LIBQUIC_DEPS) tests/vm/certs.sh
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -I$(TOP)/libquic -DCERTS_SH='"$(TOP)/tests/vm/certs.sh"' \
+		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread
+
+$(BENCH_PROGS): $(BUILD)/tests/bench/%: tests/bench/%.c $(LIBQUIC_DEPS) tests/vm/certs.sh
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(TOP)/libquic -DCERTS_SH='"$(TOP)/tests/vm/certs.sh"' \
 		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread
@@ -144,6 +157,13 @@ check-host: userspace
 
 check-vm: all
 	@$(TOP)/tests/run.sh --vm-only $(KVERS)
+
+# One boot of the BENCH_KERNEL series (the module built for it alone),
+# BENCH_SECS per timed run; the table also goes to build/bench/.
+bench: $(BENCH_PROGS)
+	@$(MAKE) -s modules KERNEL=$(BENCH_KERNEL)
+	@BENCH_SECS=$(BENCH_SECS) $(TOP)/tests/bench/run.sh \
+		$$($(TOP)/scripts/kernels.sh $(BENCH_KERNEL))
 
 # Run each fuzzer for FUZZ_TIME seconds (make check gives them 60 s in all).
 fuzz: $(FUZZ_TARGETS)
