@@ -43,7 +43,7 @@ VM_RAW_TESTS := $(addprefix $(BUILD)/tests/vm/,$(VM_RAW_NAMES))
 # only, never by the test runner.
 BENCH_PROGS := $(BUILD)/tests/bench/bench
 BENCH_KERNEL ?= 6.12
-BENCH_SECS ?= 3
+BENCH_SECS ?= 2
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 

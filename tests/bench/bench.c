@@ -4,13 +4,15 @@
  * and handshake rate of our QUIC sockets next to TCP, TCP with kTLS and
  * ngtcp2, all over loopback in one boot, printed as a table of ratios.
  *
- * This is not a test: it prints and never passes or fails.  Each figure
- * comes from a child process with a time limit, so a measurement that errs
- * or stalls shows as such in its row and the others still run.  Every loop
- * is bounded by a duration and by a count.
+ * This is not a test: it prints and never passes or fails.  Each run
+ * is a child process with a time limit, so a measurement that errs or
+ * stalls shows as such in its row and the others still run.  Every loop
+ * is bounded by a duration and by a count.  Figures are medians of runs
+ * taken in turns with their baseline (see group()), because the machine's
+ * cores are shared and its load drifts.
  *
  * usage: bench [-t SECS] [-f GLOB] [-H TEXT]
- *	-t SECS  duration of each timed run (default 3)
+ *	-t SECS  duration of each timed run (default 2)
  *	-f GLOB  only the rows whose id matches (e.g. 'bulk.*', 'hs.quic_*')
  *	-H TEXT  how the machine runs (e.g. "emulation (TCG, no KVM)")
  */
@@ -67,7 +69,7 @@ enum kind {
 	K_PLAIN,	/* QUIC, both ends ask for disable_1rtt_encryption */
 };
 
-static double secs = 3;
+static double secs = 2;
 static const char *filter;
 static char dir[] = "/tmp/quic-bench-XXXXXX";
 static char ca[300], key[300], cert[300], psk[300], pskc[300];
@@ -1011,36 +1013,104 @@ static int limit(void)
 	return (int)(4 * secs) + 60;
 }
 
-/* For a row with no ratio: a figure on its own. */
-static const struct result no_ratio;
+/* Runs of each figure; each round measures a baseline, then its rows. */
+#define ROUNDS		3
+#define GROUP_MAX	3
+
+struct spec {
+	const char *id, *label, *unit;
+	double (*fn)(long);
+	long arg;
+};
+
+static double median(double *v, int n)
+{
+	double t;
+	int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 /*
- * One row: the figure and its ratio to @base (a row measured before it,
- * NULL for a baseline, &no_ratio for none).
+ * A baseline (or NULL) and the rows compared with it, measured in turns:
+ * ROUNDS rounds of the baseline then each row, so that a change in the
+ * load of the machine (its cores are shared) falls on both sides of a
+ * ratio.  A figure is the median of its rounds; a ratio is the median
+ * of the ratios of each round, with their range.
  */
-static struct result row(const char *id, const char *label, const char *unit,
-			 double (*fn)(long), long arg,
-			 const struct result *base)
+static void group(const struct spec *base, const struct spec *rows, int n)
 {
-	struct result r = { 0 };
+	double v[GROUP_MAX + 1][ROUNDS], ratio[GROUP_MAX + 1][ROUNDS];
+	int got[GROUP_MAX + 1] = { 0 }, failed[GROUP_MAX + 1] = { 0 };
+	int nr[GROUP_MAX + 1] = { 0 }, on[GROUP_MAX + 1] = { 0 };
+	char note[GROUP_MAX + 1][300];
+	double this_base, lo, hi;
+	const struct spec *sp;
+	int any = 0, i, k;
+	struct result r;
 
-	if (!want(id))
-		return r;
-	r = measure(fn, arg, limit());
-	printf("  %-44s", label);
-	if (!r.ok)
-		printf(" %10s  %-7s  failed: %s\n", "-", "", r.note);
-	else if (base == &no_ratio)
-		printf(" %10.1f  %s\n", r.value, unit);
-	else if (!base)
-		printf(" %10.1f  %-7s  %5s\n", r.value, unit, "1.00");
-	else if (base->ok && base->value > 0)
-		printf(" %10.1f  %-7s  %5.2f\n", r.value, unit,
-		       r.value / base->value);
-	else
-		printf(" %10.1f  %-7s  %5s\n", r.value, unit, "-");
+	for (i = 1; i <= n; i++)
+		any |= on[i] = want(rows[i - 1].id);
+	/* The baseline runs whenever a row needs it for its ratio. */
+	on[0] = base && (any || want(base->id));
+	for (k = 0; k < ROUNDS && (on[0] || any); k++) {
+		this_base = 0;
+		for (i = 0; i <= n; i++) {
+			sp = i ? &rows[i - 1] : base;
+			if (!on[i])
+				continue;
+			r = measure(sp->fn, sp->arg, limit());
+			if (!r.ok) {
+				if (!failed[i]++)
+					snprintf(note[i], sizeof(note[i]),
+						 "%s", r.note);
+				continue;
+			}
+			v[i][got[i]++] = r.value;
+			if (!i)
+				this_base = r.value;
+			else if (this_base > 0)
+				ratio[i][nr[i]++] = r.value / this_base;
+		}
+	}
+	for (i = 0; i <= n; i++) {
+		sp = i ? &rows[i - 1] : base;
+		if (!on[i])
+			continue;
+		printf("  %-44s", sp->label);
+		if (!got[i]) {
+			printf(" %10s  %-7s  failed: %s\n", "-", "", note[i]);
+			continue;
+		}
+		if (!base) {
+			printf(" %10.1f  %s\n", median(v[i], got[i]), sp->unit);
+			continue;
+		}
+		printf(" %10.1f  %-7s", median(v[i], got[i]), sp->unit);
+		if (!i) {
+			printf("  %5s\n", "1.00");
+		} else if (!nr[i]) {
+			printf("  %5s\n", "-");
+		} else {
+			lo = hi = ratio[i][0];
+			for (k = 1; k < nr[i]; k++) {
+				lo = ratio[i][k] < lo ? ratio[i][k] : lo;
+				hi = ratio[i][k] > hi ? ratio[i][k] : hi;
+			}
+			printf("  %5.2f  (%.2f-%.2f)\n",
+			       median(ratio[i], nr[i]), lo, hi);
+		}
+		if (failed[i])
+			printf("  %44s  %d of %d runs failed: %s\n", "",
+			       failed[i], ROUNDS, note[i]);
+	}
 	fflush(stdout);
-	return r;
 }
 
 static const struct {
@@ -1096,14 +1166,41 @@ static void setup_files(void)
 	close(fd);
 }
 
+/* The ids, labels and arguments of the throughput rows, one write size. */
+static void bulk_group(int base_kind, const char *base_name, int kind,
+		       const char *name, unsigned int w)
+{
+	char id[2][32], label[2][64];
+	struct spec base, rows[2];
+	int n = 1;
+
+	snprintf(id[0], sizeof(id[0]), "bulk.%s.%s", base_name,
+		 wsizes[w].name);
+	snprintf(label[0], sizeof(label[0]), "%s, %s writes",
+		 base_kind == K_KTLS ? "TCP + kTLS" : "TCP", wsizes[w].name);
+	snprintf(id[1], sizeof(id[1]), "bulk.%s.%s", name, wsizes[w].name);
+	snprintf(label[1], sizeof(label[1]), "%s, %s writes",
+		 kind == K_QUIC ? "QUIC" : "QUIC unencrypted", wsizes[w].name);
+	base = (struct spec){ id[0], label[0], "MB/s", bulk,
+			      bulk_arg(base_kind, wsizes[w].size) };
+	rows[0] = (struct spec){ id[1], label[1], "MB/s", bulk,
+				 bulk_arg(kind, wsizes[w].size) };
+	/* ngtcp2 writes what it likes: compared with the largest writes. */
+	if (kind == K_QUIC && w == NWSIZES - 1)
+		rows[n++] = (struct spec){ "bulk.ngtcp2",
+			"ngtcp2, HTTP/3 GET of 32 MiB", "MB/s",
+			ngtcp2_bulk, 0 };
+	group(&base, rows, n);
+}
+
 int main(int argc, char **argv)
 {
-	struct result ktls[NWSIZES], tcp[NWSIZES], r, base;
 	const char *how = "an unknown machine";
-	char id[64], label[80], date[64];
+	char date[64], cmd[400];
 	struct utsname u;
 	time_t t = time(NULL);
 	unsigned int i;
+	struct result r;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "t:f:H:")) != -1) {
@@ -1132,84 +1229,75 @@ int main(int argc, char **argv)
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&t));
 
 	printf("# QUIC benchmark: kernel %s, %s\n", u.release, date);
-	printf("# Measured under %s, every figure in this one boot, over\n"
-	       "# loopback (MTU 1500).  Absolute numbers mean little here;\n"
-	       "# the ratios are the result.  %g s per timed run.\n",
-	       how, secs);
+	printf("# Measured under %s, every figure in this one boot,\n"
+	       "# over loopback (MTU 1500).  Absolute numbers mean little\n"
+	       "# here; the ratios are the result.  Each figure: the median\n"
+	       "# of %d runs of %g s, taken in turns with its baseline; each\n"
+	       "# ratio: the median of those %d runs' ratios (their range).\n",
+	       how, ROUNDS, secs, ROUNDS);
 	printf("# MB/s are 10^6 bytes per second of stream payload.\n\n");
 	printf("  %-44s %10s  %-7s  %5s\n\n", "", "figure", "unit", "ratio");
 
 	printf("1. Throughput, one connection, one stream, encrypted "
 	       "(AES-128-GCM)\n   ratio: to TCP + kTLS with the same "
 	       "write size\n");
-	for (i = 0; i < NWSIZES; i++) {
-		snprintf(id, sizeof(id), "bulk.ktls.%s", wsizes[i].name);
-		snprintf(label, sizeof(label), "TCP + kTLS, %s writes",
-			 wsizes[i].name);
-		ktls[i] = row(id, label, "MB/s", bulk,
-			      bulk_arg(K_KTLS, wsizes[i].size), NULL);
-		snprintf(id, sizeof(id), "bulk.quic.%s", wsizes[i].name);
-		snprintf(label, sizeof(label), "QUIC, %s writes",
-			 wsizes[i].name);
-		row(id, label, "MB/s", bulk, bulk_arg(K_QUIC, wsizes[i].size),
-		    &ktls[i]);
-	}
-	row("bulk.ngtcp2", "ngtcp2, HTTP/3 GET of 32 MiB (its writes)",
-	    "MB/s", ngtcp2_bulk, 0, &ktls[NWSIZES - 1]);
-	printf("  (ngtcp2 picks its own write size: GSO batches of up to 64\n"
-	       "  datagrams; its ratio is to kTLS with 64k writes.  Timed\n"
+	for (i = 0; i < NWSIZES; i++)
+		bulk_group(K_KTLS, "ktls", K_QUIC, "quic", i);
+	printf("  (ngtcp2 picks its own write size, GSO batches of up to 64\n"
+	       "  datagrams: its ratio is to kTLS with 64k writes.  Timed\n"
 	       "  around the gtlsclient process: start-up and handshake in.)\n\n");
 
 	printf("2. Request/response, 1 byte each way, one connection\n"
 	       "   ratio: to TCP\n");
-	base = row("rr.tcp", "TCP (TCP_NODELAY)", "trans/s", rr, K_TCP, NULL);
-	row("rr.quic", "QUIC, one bidi stream", "trans/s", rr, K_QUIC, &base);
-	row("rr.plain", "QUIC unencrypted, one bidi stream", "trans/s", rr,
-	    K_PLAIN, &base);
+	group(&(struct spec){ "rr.tcp", "TCP (TCP_NODELAY)", "trans/s", rr,
+			      K_TCP },
+	      (struct spec[]){
+		{ "rr.quic", "QUIC, one bidi stream", "trans/s", rr, K_QUIC },
+		{ "rr.plain", "QUIC unencrypted, one bidi stream", "trans/s",
+		  rr, K_PLAIN },
+	      }, 2);
 	printf("  (QUIC: every request and reply on stream 0, which the first\n"
 	       "  request opens; stream_data_nodelay set.)\n\n");
 
 	printf("3. Handshakes: connect, handshake, close, one at a time\n"
 	       "   ratio: to TCP + TLS 1.3 with the same authentication\n");
-	base = row("hs.tls_psk", "TCP + TLS 1.3 (GnuTLS), PSK", "hs/s", hs,
-		   HS_TLS_PSK, NULL);
-	row("hs.quic_psk", "QUIC (libquic), PSK", "hs/s", hs, HS_QUIC_PSK,
-	    &base);
-	base = row("hs.tls_cert", "TCP + TLS 1.3 (GnuTLS), ECDSA cert", "hs/s",
-		   hs, HS_TLS_CERT, NULL);
-	row("hs.quic_cert", "QUIC (libquic), ECDSA cert", "hs/s", hs,
-	    HS_QUIC_CERT, &base);
-	row("hs.ngtcp2", "ngtcp2 gtlsclient runs, ECDSA cert", "hs/s",
-	    ngtcp2_hs, 0, &base);
-	row("hs.spawn", "gtlsclient --help runs (start-up only)", "runs/s",
-	    spawn_rate, 0, &no_ratio);
+	group(&(struct spec){ "hs.tls_psk", "TCP + TLS 1.3 (GnuTLS), PSK",
+			      "hs/s", hs, HS_TLS_PSK },
+	      (struct spec[]){
+		{ "hs.quic_psk", "QUIC (libquic), PSK", "hs/s", hs,
+		  HS_QUIC_PSK },
+	      }, 1);
+	group(&(struct spec){ "hs.tls_cert",
+			      "TCP + TLS 1.3 (GnuTLS), ECDSA cert", "hs/s", hs,
+			      HS_TLS_CERT },
+	      (struct spec[]){
+		{ "hs.quic_cert", "QUIC (libquic), ECDSA cert", "hs/s", hs,
+		  HS_QUIC_CERT },
+		{ "hs.ngtcp2", "ngtcp2 gtlsclient runs, ECDSA cert", "hs/s",
+		  ngtcp2_hs, 0 },
+	      }, 2);
+	group(NULL, (struct spec[]){
+		{ "hs.spawn", "gtlsclient --help runs (start-up only)",
+		  "runs/s", spawn_rate, 0 },
+	      }, 1);
 	printf("  (TLS over TCP: what a kTLS user runs before TLS_TX.  Each\n"
 	       "  handshake loads its key files, as libquic's calls do.\n"
 	       "  ngtcp2: a new gtlsclient process per handshake, fetching a\n"
 	       "  1-byte file over HTTP/3; the start-up row shows how much of\n"
 	       "  that is the process alone.)\n\n");
+
 	printf("4. Throughput unencrypted: QUIC with "
 	       "disable_1rtt_encryption, one stream\n"
 	       "   ratio: to TCP with the same write size\n");
-	for (i = 0; i < NWSIZES; i++) {
-		snprintf(id, sizeof(id), "bulk.tcp.%s", wsizes[i].name);
-		snprintf(label, sizeof(label), "TCP, %s writes",
-			 wsizes[i].name);
-		tcp[i] = row(id, label, "MB/s", bulk,
-			     bulk_arg(K_TCP, wsizes[i].size), NULL);
-		snprintf(id, sizeof(id), "bulk.plain.%s", wsizes[i].name);
-		snprintf(label, sizeof(label), "QUIC unencrypted, %s writes",
-			 wsizes[i].name);
-		row(id, label, "MB/s", bulk, bulk_arg(K_PLAIN, wsizes[i].size),
-		    &tcp[i]);
-	}
+	for (i = 0; i < NWSIZES; i++)
+		bulk_group(K_TCP, "tcp", K_PLAIN, "plain", i);
 	if (want("bulk.plain.check")) {
 		r = measure(plain_check, 0, limit());
 		printf("  (%s%s)\n", r.ok ? "" : "check failed: ", r.note);
 	}
 
-	snprintf(label, sizeof(label), "rm -rf %s", dir);
-	if (system(label))
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
 		fprintf(stderr, "bench: could not remove %s\n", dir);
 	return 0;
 }

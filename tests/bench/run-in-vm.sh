@@ -33,7 +33,7 @@ if ! out=$(insmod "$ko" 2>&1); then
 fi
 
 timeout -k 5 "${BENCH_TIMEOUT:-780}" "$top/build/tests/bench/bench" \
-	-t "${BENCH_SECS:-3}" ${BENCH_FILTER:+-f "$BENCH_FILTER"} \
+	-t "${BENCH_SECS:-2}" ${BENCH_FILTER:+-f "$BENCH_FILTER"} \
 	-H "${BENCH_HOW:-an unknown machine}"
 rc=$?
 

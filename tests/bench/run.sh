@@ -7,7 +7,7 @@
 # figure: the exit status says only whether the VM ran the benchmark.
 #
 # usage: tests/bench/run.sh <kernel release>
-#   BENCH_SECS=secs    duration of each timed run (default 3)
+#   BENCH_SECS=secs    duration of each timed run (default 2)
 #   BENCH_FILTER=glob  only the rows whose id matches (see bench.c)
 #   VM_TIMEOUT=secs    limit for the boot (default 900)
 #   VM_KVM=1           boot under KVM instead of emulation
@@ -37,7 +37,7 @@ boot() {
 	start=$(date +%s)
 	(cd /tmp && timeout "${VM_TIMEOUT:-900}" vng $kvm -v -r "/boot/vmlinuz-$k" \
 		--user root --cpus 2 --memory 2G --rwdir "$shared" \
-		--exec "BENCH_SECS='${BENCH_SECS:-3}' BENCH_FILTER='${BENCH_FILTER:-}' BENCH_HOW='$how' $top/tests/bench/run-in-vm.sh $k > $shared/table 2>&1" \
+		--exec "BENCH_SECS='${BENCH_SECS:-2}' BENCH_FILTER='${BENCH_FILTER:-}' BENCH_HOW='$how' $top/tests/bench/run-in-vm.sh $k > $shared/table 2>&1" \
 		< /dev/null > "$console" 2>&1)
 	rc=$?
 	echo "# $k: $(( $(date +%s) - start )) s in the VM (console: $console)" >&2
