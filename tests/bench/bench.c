@@ -1239,12 +1239,12 @@ int main(int argc, char **argv)
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&t));
 
 	printf("# QUIC benchmark: kernel %s, %s\n", u.release, date);
-	printf("# Measured under %s, every figure in this one boot,\n"
-	       "# over loopback (MTU 1500).  Absolute numbers mean little\n"
-	       "# here; the ratios are the result.  Each figure: the median\n"
-	       "# of %d runs of %g s, taken in turns with its baseline; each\n"
-	       "# ratio: the median of those %d runs' ratios (their range).\n",
-	       how, ROUNDS, secs, ROUNDS);
+	printf("# Measured under %s,\n", how);
+	printf("# every figure in this one boot, over loopback (MTU 1500).\n"
+	       "# Absolute numbers mean little here; the ratios are the\n"
+	       "# result.  Each figure: the median of %d runs of %g s, taken\n"
+	       "# in turns with its baseline; each ratio: the median of those\n"
+	       "# runs' ratios, with their range.\n", ROUNDS, secs);
 	printf("# MB/s are 10^6 bytes per second of stream payload.  QUIC\n"
 	       "# runs with the socket defaults (NewReno, PLPMTUD off: 1200-\n"
 	       "# byte datagrams), ngtcp2 with its own (CUBIC, PMTUD on).\n\n");
