@@ -124,6 +124,14 @@ static void quic_conn_wake(struct quic_conn *c)
 	sk->sk_data_ready(sk);
 }
 
+/* Why a closed connection takes nothing more: its error, else EPIPE. */
+static int quic_conn_closed_err(struct quic_conn *c)
+{
+	int err = READ_ONCE(c->sk->sk_err);
+
+	return err ? -err : -EPIPE;
+}
+
 /* The handshake is over for TLS: both 1-RTT directions are installed. */
 static void quic_conn_established(struct quic_conn *c)
 {
@@ -176,7 +184,8 @@ static void quic_conn_rcv_pending(struct quic_conn *c, enum quic_space_id s)
  * (libquic holds it back until then): it marks the handshake complete.
  *
  * Context: process context, socket locked.
- * Return: 0 or a negative errno.
+ * Return: 0; the connection's error (or -EPIPE) once it closed; or
+ * another negative errno.
  */
 int quic_conn_set_secret(struct quic_conn *c,
 			 const struct quic_crypto_secret *s)
@@ -187,7 +196,9 @@ int quic_conn_set_secret(struct quic_conn *c,
 
 	if (s->level >= QUIC_CRYPTO_MAX || s->send > 1 || !secret_len)
 		return -EINVAL;
-	if (c->space[space].discarded || c->closed)
+	if (c->closed)
+		return quic_conn_closed_err(c);
+	if (c->space[space].discarded)
 		return -EINVAL;
 	err = quic_crypto_set_secret(&c->crypto[s->level], c->version,
 				     s->type, s->send, s->secret, secret_len);
@@ -365,6 +376,8 @@ int quic_conn_crypto_send(struct quic_conn *c, u8 level,
 
 	if (level == QUIC_CRYPTO_EARLY || level >= QUIC_CRYPTO_MAX)
 		return -EINVAL;
+	if (c->closed)
+		return quic_conn_closed_err(c);
 	space = &c->space[quic_level_space(level)];
 	if (space->discarded || !c->crypto[level].tx.ready)
 		return -EINVAL;

@@ -419,7 +419,7 @@ static int quic_datagram(struct quic_conn *c, u8 *d, u32 size, bool probe,
 			 bool full)
 {
 	struct quic_txpkt pkts[QUIC_SPACE_MAX];
-	u32 total = 0, hdr, room, n = 0, i, len;
+	u32 total = 0, hdr, room, n = 0, i, len, min;
 	bool initial = false, eliciting = false;
 	struct quic_txpkt *t;
 	struct quic_space *space;
@@ -458,11 +458,14 @@ static int quic_datagram(struct quic_conn *c, u8 *d, u32 size, bool probe,
 			memset(t->payload + len, 0, room - len);
 			len = room;
 		}
-		/* The header protection sample needs 4 bytes after the pn. */
-		if (len + t->pn_len < QUIC_PN_MAX_LEN) {
-			memset(t->payload + len, 0,
-			       QUIC_PN_MAX_LEN - t->pn_len - len);
-			len = QUIC_PN_MAX_LEN - t->pn_len;
+		/* The header protection sample needs 16 bytes from 4 after
+		 * the pn; an unprotected packet keeps the same shape, for
+		 * the receiver's parser.
+		 */
+		min = QUIC_PN_MAX_LEN + QUIC_HP_SAMPLE_LEN - t->tag_len;
+		if (len + t->pn_len < min) {
+			memset(t->payload + len, 0, min - t->pn_len - len);
+			len = min - t->pn_len;
 		}
 		t->len = len;
 		t->hdr_len = quic_exact_hdr_len(c, t);
