@@ -58,6 +58,8 @@ static unsigned int test_timeout = 240;
 #define BODY_LIMIT	((int)test_timeout - 30)
 
 #define PORT		4433
+/* plpmtud_probe_interval: the smallest the kernel takes, 5 s. */
+#define PROBE_INTERVAL_US	5000000
 /* Client and server addresses; with a router, 10.77.1.254/10.77.2.254. */
 #define CLIENT_ADDR	"10.77.1.1"
 #define SERVER_ADDR_DIRECT "10.77.1.2"
@@ -340,12 +342,19 @@ static void set_opts(int fd, const struct opts *o)
 	memset(&cfg, 0, sizeof(cfg));
 	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg, &len));
 	cfg.congestion_control_algo = o->cc;
+	/*
+	 * DPLPMTUD is off by default (the draft's 0); every connection here
+	 * runs it, so that its probes also meet loss, reordering and the
+	 * blackout, whose lost probes must not count as congestion.
+	 */
+	cfg.plpmtud_probe_interval = PROBE_INTERVAL_US;
 	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg,
 			    sizeof(cfg)));
 	memset(&cfg, 0, sizeof(cfg));
 	len = sizeof(cfg);
 	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg, &len));
 	CHECK(cfg.congestion_control_algo == o->cc);
+	CHECK(cfg.plpmtud_probe_interval == PROBE_INTERVAL_US);
 
 	if (!o->idle_us)
 		return;
