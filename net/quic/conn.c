@@ -665,16 +665,62 @@ static void quic_conn_detect_lost(struct quic_conn *c, enum quic_space_id s)
 
 	delay = max(c->latest_rtt, c->smoothed_rtt);
 	delay = max_t(u64, delay + delay / 8, 1000);
+	space->loss_time = 0;
 	list_for_each_entry_safe(p, tmp, &space->sent, list) {
 		if (p->pn >= space->largest_acked)
 			break;
-		if (space->largest_acked - p->pn < 3 && p->time + delay > now)
+		if (space->largest_acked - p->pn < 3 && p->time + delay > now) {
+			/* 6.1.2: lost by time later, even with no ACK. */
+			if (!space->loss_time)
+				space->loss_time = p->time + delay;
 			continue;
+		}
 		quic_lost_run_add(&run, p);
 		quic_conn_sent_lost(c, s, p, true);
 	}
 	if (s == QUIC_SPACE_APP)
 		quic_conn_persistent(c, &run);
+}
+
+/**
+ * quic_conn_loss_time - when the earliest packet turns lost by time
+ * @c: the connection
+ *
+ * Return: that time in us (RFC 9002 6.1.2), or 0 if none waits for it.
+ */
+u64 quic_conn_loss_time(struct quic_conn *c)
+{
+	u64 t = 0;
+	int s;
+
+	for (s = 0; s < QUIC_SPACE_MAX; s++)
+		if (!c->space[s].discarded && c->space[s].loss_time &&
+		    (!t || c->space[s].loss_time < t))
+			t = c->space[s].loss_time;
+	return t;
+}
+
+/**
+ * quic_conn_loss_timer - the timer fired: lose what turned lost by time
+ * @c: the connection
+ *
+ * Return: true if the timer was set for that rather than for a probe
+ * timeout (RFC 9002 A.9: the loss time comes first).
+ */
+bool quic_conn_loss_timer(struct quic_conn *c)
+{
+	u64 now = ktime_to_us(ktime_get());
+	bool any = false;
+	int s;
+
+	for (s = 0; s < QUIC_SPACE_MAX; s++) {
+		if (c->space[s].discarded || !c->space[s].loss_time)
+			continue;
+		any = true;
+		if (c->space[s].loss_time <= now)
+			quic_conn_detect_lost(c, s);
+	}
+	return any;
 }
 
 static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
@@ -713,7 +759,7 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 	c->pto_count = 0;
 	quic_conn_detect_lost(c, s);
 	c->cong.limited = false;
-	if (acked && c->handshake_complete)
+	if ((acked || space->loss_time) && c->handshake_complete)
 		quic_conn_timer_arm(c);
 	return 0;
 }

@@ -77,6 +77,7 @@ struct quic_space {
 	u64			largest_recv_time;	/* us */
 	u64			largest_acked;
 	bool			any_acked;
+	u64			loss_time;	/* us: a packet turns lost; 0 */
 	struct list_head	sent;		/* struct quic_sent, by pn */
 	bool			discarded;	/* keys dropped (RFC 9001 4.9) */
 	struct quic_cstream	cs;
@@ -218,6 +219,8 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
 int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type);
 void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 			 struct quic_sent *p, bool congestion);
+bool quic_conn_loss_timer(struct quic_conn *c);
+u64 quic_conn_loss_time(struct quic_conn *c);
 
 /* output.c */
 void quic_conn_flush(struct quic_conn *c);

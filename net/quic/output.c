@@ -60,6 +60,27 @@ static u32 quic_hdr_len(struct quic_conn *c, enum quic_space_id s,
 	       (s == QUIC_SPACE_INITIAL) + 2 + pn_len;
 }
 
+/*
+ * The Packet Number field's length: what RFC 9000 17.1 asks from the
+ * largest acknowledged, and at least two bytes for 1-RTT packets.  A
+ * receiver decodes a packet that arrives far behind newer ones (loopback
+ * reorders a connection's packets when they are sent from two CPUs) to the
+ * wrong number; with protection its AEAD then fails and it is only lost,
+ * but an unprotected one would be taken under that number, so those carry
+ * all four bytes.
+ */
+static u32 quic_pn_len(struct quic_conn *c, enum quic_space_id s, u32 tag_len)
+{
+	struct quic_space *space = &c->space[s];
+	u32 len = quic_packet_pn_encode_len(space->next_pn,
+					    space->largest_acked,
+					    space->any_acked);
+
+	if (s != QUIC_SPACE_APP)
+		return len;
+	return tag_len ? max(len, 2U) : QUIC_PN_MAX_LEN;
+}
+
 /* What quic_seal() will write for @t's header, exactly. */
 static u32 quic_exact_hdr_len(struct quic_conn *c, const struct quic_txpkt *t)
 {
@@ -422,20 +443,16 @@ static int quic_datagram(struct quic_conn *c, u8 *d, u32 size, bool probe,
 	u32 total = 0, hdr, room, n = 0, i, len, min;
 	bool initial = false, eliciting = false;
 	struct quic_txpkt *t;
-	struct quic_space *space;
 	int s, err = 0;
 
 	for (s = 0; s < QUIC_SPACE_MAX; s++) {
 		if (!quic_space_can_send(c, s) || (probe && s != QUIC_SPACE_APP))
 			continue;
-		space = &c->space[s];
 		t = &pkts[n];
 		t->space = s;
-		t->pn_len = quic_packet_pn_encode_len(space->next_pn,
-						      space->largest_acked,
-						      space->any_acked);
 		t->tag_len =
 			quic_crypto_tag_len(&c->crypto[quic_space_level(s)]);
+		t->pn_len = quic_pn_len(c, s, t->tag_len);
 		hdr = quic_hdr_len(c, s, t->pn_len);
 		if (total + hdr + t->tag_len + QUIC_MIN_PAYLOAD > size)
 			break;
@@ -643,11 +660,18 @@ static u64 quic_conn_pto(struct quic_conn *c)
  */
 void quic_conn_timer_arm(struct quic_conn *c)
 {
+	u64 pto, loss = quic_conn_loss_time(c), now;
 	unsigned long when;
-	u64 pto;
 
 	if (c->closed)
 		return;
+	/* RFC 9002 A.8: a packet about to turn lost by time comes first. */
+	if (loss) {
+		now = ktime_to_us(ktime_get());
+		when = jiffies + usecs_to_jiffies(loss > now ? loss - now : 0);
+		sk_reset_timer(c->sk, &c->timer, when);
+		return;
+	}
 	/* RFC 9002 6.2.1; before any RTT sample, 3 initial RTTs. */
 	pto = quic_conn_pto(c) << min_t(u32, c->pto_count, 6);
 	when = jiffies + usecs_to_jiffies(min_t(u64, pto, 60 * USEC_PER_SEC));
@@ -743,6 +767,11 @@ static void quic_conn_timeout(struct quic_conn *c)
 		inet_sk_set_state(sk, TCP_CLOSE);
 		sk->sk_state_change(sk);
 		sk->sk_data_ready(sk);
+		return;
+	}
+	if (quic_conn_loss_timer(c)) {
+		quic_conn_flush(c);
+		quic_conn_timer_arm(c);
 		return;
 	}
 	c->pto_count++;
