@@ -31,7 +31,7 @@ VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,\
 	$(filter-out $(VM_HELPERS),$(wildcard tests/vm/*.c)))
 # In-VM tests that run real handshakes through libquic link it and GnuTLS:
 # every tls_*.c, and the ones named in VM_LIBQUIC_NAMES.
-VM_LIBQUIC_NAMES := stream netem
+VM_LIBQUIC_NAMES := stream netem interop
 VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
 	$(addprefix $(BUILD)/tests/vm/,$(VM_LIBQUIC_NAMES)),$(VM_TESTS))
 # In-VM tests that talk to the kernel through the raw peer, named in
@@ -111,9 +111,11 @@ $(BUILD)/tests/host/libquic_handshake: tests/libquic/handshake.c $(LIBQUIC_DEPS)
 		-lgnutls -lpthread \
 		-Wl,--wrap=sendmsg,--wrap=recvmsg,--wrap=setsockopt,--wrap=getsockopt
 
+# H3_BIN: where the HTTP/3 samples (libquic/examples/http3) are built.
 $(VM_LIBQUIC_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c $(LIBQUIC_DEPS) tests/vm/certs.sh
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(TOP)/libquic -DCERTS_SH='"$(TOP)/tests/vm/certs.sh"' \
+		-DH3_BIN='"$(BUILD)/libquic/examples"' \
 		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread
 
 $(BENCH_PROGS): $(BUILD)/tests/bench/%: tests/bench/%.c $(LIBQUIC_DEPS) tests/vm/certs.sh

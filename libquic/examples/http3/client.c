@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * h3client: fetch URLs over HTTP/3, on a kernel QUIC socket, with libquic
+ * for the handshake and nghttp3 for HTTP/3.
+ *
+ *   h3client [-4|-6] [-c CIPHER] [-C CAFILE] [-o DIR] URL...
+ *
+ * Every URL (https://HOST:PORT/PATH, all with the same HOST:PORT) is
+ * requested at once, each on a stream of its own, on one connection; each
+ * body goes to DIR/<the last component of PATH> ("index.html" if it has
+ * none).  One line per URL says "<status> <path> <bytes>".  The exit status
+ * is 0 when every response was a complete 200, 1 otherwise, 2 for a usage
+ * error.
+ *
+ * HOST is a name or an address ([::1] for IPv6); the server's certificate
+ * is checked against it, with the system's CAs or CAFILE.  -4 and -6 pick
+ * the address family HOST resolves to.  CIPHER is aes128gcm, aes256gcm or
+ * chacha20: the one TLS 1.3 cipher suite to offer.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/quic.h>
+
+#include "h3.h"
+
+#define IDLE_SECS	30
+
+struct request {
+	char path[1024];
+	char file[PATH_MAX];
+	FILE *out;
+	int64_t stream_id;
+	int status;
+	unsigned long long bytes;
+	int done;		/* the whole response arrived */
+	int failed;		/* reset, or a local error */
+};
+
+struct client {
+	struct h3 h;
+	struct request *reqs;
+	int nreqs, nended;
+};
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: h3client [-4|-6] [-c CIPHER] [-C CAFILE] [-o DIR] URL...\n");
+	return 2;
+}
+
+/* Split https://HOST:PORT/PATH; HOST loses its brackets. */
+static int parse_url(const char *url, char *host, size_t hostlen,
+		     char *port, size_t portlen, char *path, size_t pathlen)
+{
+	const char *p = url, *end;
+	size_t n;
+
+	if (strncmp(p, "https://", 8))
+		return -1;
+	p += 8;
+	if (*p == '[') {
+		end = strchr(++p, ']');
+		if (!end)
+			return -1;
+		n = end - p;
+		end++;
+	} else {
+		end = p + strcspn(p, ":/");
+		n = end - p;
+	}
+	if (!n || n >= hostlen || *end != ':')
+		return -1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+
+	p = end + 1;
+	n = strcspn(p, "/");
+	if (!n || n >= portlen)
+		return -1;
+	memcpy(port, p, n);
+	port[n] = '\0';
+
+	p += n;
+	if (!*p)
+		p = "/";
+	if (strlen(p) >= pathlen)
+		return -1;
+	strcpy(path, p);
+	return 0;
+}
+
+/* ---- nghttp3 callbacks ---- */
+
+static int recv_header(nghttp3_conn *conn, int64_t stream_id, int32_t token,
+		       nghttp3_rcbuf *name, nghttp3_rcbuf *value, uint8_t flags,
+		       void *conn_user_data, void *stream_user_data)
+{
+	struct request *req = stream_user_data;
+	nghttp3_vec v = nghttp3_rcbuf_get_buf(value);
+	char status[4];
+
+	if (token != NGHTTP3_QPACK_TOKEN__STATUS || v.len != 3)
+		return 0;
+	memcpy(status, v.base, 3);
+	status[3] = '\0';
+	req->status = atoi(status);
+	return 0;
+}
+
+static int recv_data(nghttp3_conn *conn, int64_t stream_id,
+		     const uint8_t *data, size_t datalen,
+		     void *conn_user_data, void *stream_user_data)
+{
+	struct request *req = stream_user_data;
+
+	if (fwrite(data, 1, datalen, req->out) != datalen) {
+		fprintf(stderr, "%s: %s\n", req->file, strerror(errno));
+		return NGHTTP3_ERR_CALLBACK_FAILURE;
+	}
+	req->bytes += datalen;
+	return 0;
+}
+
+static int end_stream(nghttp3_conn *conn, int64_t stream_id,
+		      void *conn_user_data, void *stream_user_data)
+{
+	struct request *req = stream_user_data;
+
+	req->done = 1;
+	return 0;
+}
+
+/* nghttp3 is done with the stream: the response is complete, or not. */
+static int stream_close(nghttp3_conn *conn, int64_t stream_id,
+			uint64_t app_error_code, void *conn_user_data,
+			void *stream_user_data)
+{
+	struct client *c = ((struct h3 *)conn_user_data)->user_data;
+	struct request *req = stream_user_data;
+
+	if (!req)
+		return 0;
+	if (!req->done) {
+		fprintf(stderr, "%s: reset (error 0x%llx)\n", req->path,
+			(unsigned long long)app_error_code);
+		req->failed = 1;
+	}
+	c->nended++;
+	return 0;
+}
+
+static int all_ended(void *user_data)
+{
+	struct client *c = user_data;
+
+	return c->nended == c->nreqs;
+}
+
+static const nghttp3_callbacks callbacks = {
+	.recv_header = recv_header,
+	.recv_data = recv_data,
+	.end_stream = end_stream,
+	.stream_close = stream_close,
+};
+
+/* ---- the connection ---- */
+
+static int quic_connect(const char *host, const char *port, int family,
+			const char *cipher)
+{
+	struct addrinfo hints = {
+		.ai_family = family,
+		.ai_socktype = SOCK_DGRAM,
+	};
+	struct addrinfo *ai;
+	int err, fd;
+
+	err = getaddrinfo(host, port, &hints, &ai);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", host, gai_strerror(err));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_QUIC);
+	if (fd < 0) {
+		perror("socket");
+		goto out;
+	}
+	err = cipher ? h3_cipher(fd, cipher) : 0;
+	if (err) {
+		fprintf(stderr, "cipher %s: %s\n", cipher, strerror(-err));
+		goto fail;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+		perror("connect");
+		goto fail;
+	}
+	/* libquic runs the TLS handshake; the kernel then has the keys. */
+	err = quic_client_handshake(fd, NULL, host, "h3");
+	if (err) {
+		fprintf(stderr, "handshake with %s: %s\n", host,
+			strerror(-err));
+		goto fail;
+	}
+	goto out;
+fail:
+	close(fd);
+	fd = -1;
+out:
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/* Open the request's file and stream, and send its headers. */
+static int submit(struct client *c, struct request *req, const char *host,
+		  const char *port, const char *dir)
+{
+	const char *base = strrchr(req->path, '/') + 1;
+	char authority[300];
+	int len, err;
+
+	if (!*base)
+		base = "index.html";
+	len = snprintf(req->file, sizeof(req->file), "%s/%.*s", dir,
+		       (int)strcspn(base, "?#"), base);
+	if (len < 0 || (size_t)len >= sizeof(req->file))
+		return -ENAMETOOLONG;
+	req->out = fopen(req->file, "w");
+	if (!req->out)
+		return -errno;
+
+	snprintf(authority, sizeof(authority), strchr(host, ':') ?
+		 "[%s]:%s" : "%s:%s", host, port);
+	{
+		const nghttp3_nv nva[] = {
+			H3_NV(":method", "GET", 3),
+			H3_NV(":scheme", "https", 5),
+			H3_NV(":authority", authority, strlen(authority)),
+			H3_NV(":path", req->path, strlen(req->path)),
+			H3_NV("user-agent", "h3client", 8),
+		};
+
+		err = h3_open_stream(&c->h, &req->stream_id);
+		if (err)
+			return err;
+		if (nghttp3_conn_submit_request(c->h.conn, req->stream_id, nva,
+						sizeof(nva) / sizeof(nva[0]),
+						NULL, req))
+			return -EPROTO;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char host[256], port[16], h[256], p[16];
+	const char *dir = ".", *cipher = NULL;
+	int family = AF_UNSPEC, opt, fd, i, err, ok = 1;
+	struct client c = { 0 };
+
+	while ((opt = getopt(argc, argv, "46c:C:o:")) != -1) {
+		switch (opt) {
+		case '4':
+			family = AF_INET;
+			break;
+		case '6':
+			family = AF_INET6;
+			break;
+		case 'c':
+			cipher = optarg;
+			break;
+		case 'C':
+			setenv("QUIC_CA_FILE", optarg, 1);
+			break;
+		case 'o':
+			dir = optarg;
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (optind == argc)
+		return usage();
+
+	c.nreqs = argc - optind;
+	c.reqs = calloc(c.nreqs, sizeof(*c.reqs));
+	if (!c.reqs)
+		return 1;
+	for (i = 0; i < c.nreqs; i++) {
+		if (parse_url(argv[optind + i], h, sizeof(h), p, sizeof(p),
+			      c.reqs[i].path, sizeof(c.reqs[i].path))) {
+			fprintf(stderr, "%s: not https://HOST:PORT/PATH\n",
+				argv[optind + i]);
+			return usage();
+		}
+		if (!i) {
+			strcpy(host, h);
+			strcpy(port, p);
+		} else if (strcmp(h, host) || strcmp(p, port)) {
+			fprintf(stderr, "%s: not on %s:%s\n", argv[optind + i],
+				host, port);
+			return usage();
+		}
+	}
+
+	fd = quic_connect(host, port, family, cipher);
+	if (fd < 0)
+		return 1;
+	err = h3_setup(&c.h, fd, 0, &callbacks, &c);
+	for (i = 0; !err && i < c.nreqs; i++) {
+		err = submit(&c, &c.reqs[i], host, port, dir);
+		if (err)
+			fprintf(stderr, "%s: %s\n", c.reqs[i].path,
+				strerror(-err));
+	}
+	if (!err)
+		err = h3_run(&c.h, all_ended, &c, IDLE_SECS);
+	if (err)
+		fprintf(stderr, "h3client: %s\n", err == -EPROTO && c.h.lib_error ?
+			nghttp3_strerror(c.h.lib_error) : strerror(-err));
+
+	for (i = 0; i < c.nreqs; i++) {
+		struct request *req = &c.reqs[i];
+
+		if (req->out && fclose(req->out)) {
+			fprintf(stderr, "%s: %s\n", req->file, strerror(errno));
+			req->failed = 1;
+		}
+		printf("%d %s %llu\n", req->status, req->path, req->bytes);
+		if (req->status != 200 || !req->done || req->failed)
+			ok = 0;
+	}
+	if (c.h.conn)
+		h3_close(&c.h);
+	close(fd);
+	free(c.reqs);
+	return ok && !err ? 0 : 1;
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * h3server: serve the files of a directory over HTTP/3, on kernel QUIC
+ * sockets, with libquic for the handshake and nghttp3 for HTTP/3.
+ *
+ *   h3server [-c CIPHER] [-d DIR] ADDR PORT KEY CERT
+ *
+ * It listens on ADDR PORT (an IPv4 or IPv6 address, or a name) with ALPN
+ * "h3" and the certificate CERT with its private key KEY (PEM), and runs
+ * each connection in a child process of its own until it is killed.
+ * "GET /PATH" answers with the file DIR/PATH (DIR defaults to the current
+ * directory; DIR/PATH/index.html for a PATH ending in "/"), 404 if there is
+ * no such regular file, 400 for a PATH with "..", "%" or no leading "/",
+ * and 405 for other methods.  One line per request goes to stdout.  CIPHER
+ * is aes128gcm, aes256gcm or chacha20: the one TLS 1.3 cipher suite to
+ * accept.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <netinet/quic.h>
+
+#include "h3.h"
+
+#define IDLE_SECS	60
+
+struct request {
+	char path[1024];
+	int get;		/* the method is GET */
+	int bad;		/* the request broke a rule of ours */
+	uint8_t *body;		/* the file, mapped */
+	size_t size;
+	int body_given;		/* handed to nghttp3 */
+};
+
+static const char *root = ".";
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: h3server [-c CIPHER] [-d DIR] ADDR PORT KEY CERT\n");
+	return 2;
+}
+
+/* ---- the response ---- */
+
+/* The file a path names, mapped; an HTTP status code. */
+static int open_file(struct request *req)
+{
+	char file[PATH_MAX];
+	struct stat st;
+	int fd, len;
+
+	if (req->path[0] != '/' || strstr(req->path, "..") ||
+	    strchr(req->path, '%'))
+		return 400;
+	req->path[strcspn(req->path, "?#")] = '\0';
+	len = snprintf(file, sizeof(file), "%s%s%s", root, req->path,
+		       req->path[strlen(req->path) - 1] == '/' ?
+		       "index.html" : "");
+	if (len < 0 || (size_t)len >= sizeof(file))
+		return 404;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 404;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 404;
+	}
+	req->size = st.st_size;
+	if (req->size) {
+		req->body = mmap(NULL, req->size, PROT_READ, MAP_PRIVATE, fd,
+				 0);
+		if (req->body == MAP_FAILED) {
+			req->body = NULL;
+			close(fd);
+			return 500;
+		}
+	}
+	close(fd);
+	return 200;
+}
+
+/* The body, all at once: nghttp3 frames it, the socket copies it. */
+static nghttp3_ssize read_body(nghttp3_conn *conn, int64_t stream_id,
+			       nghttp3_vec *vec, size_t veccnt,
+			       uint32_t *pflags, void *conn_user_data,
+			       void *stream_user_data)
+{
+	struct request *req = stream_user_data;
+
+	*pflags = NGHTTP3_DATA_FLAG_EOF;
+	if (req->body_given || !req->size)
+		return 0;
+	req->body_given = 1;
+	vec[0].base = req->body;
+	vec[0].len = req->size;
+	return 1;
+}
+
+static int respond(nghttp3_conn *conn, int64_t stream_id,
+		   struct request *req)
+{
+	const nghttp3_data_reader reader = { .read_data = read_body };
+	char status[4], length[24];
+	int code;
+
+	if (req->bad || !req->path[0])
+		code = 400;
+	else if (!req->get)
+		code = 405;
+	else
+		code = open_file(req);
+	snprintf(status, sizeof(status), "%d", code);
+	snprintf(length, sizeof(length), "%zu", req->size);
+	printf("%s %s %s\n", req->get ? "GET" : "-", req->path, status);
+	fflush(stdout);
+	{
+		const nghttp3_nv nva[] = {
+			H3_NV(":status", status, 3),
+			H3_NV("server", "h3server", 8),
+			H3_NV("content-length", length, strlen(length)),
+		};
+
+		if (nghttp3_conn_submit_response(conn, stream_id, nva,
+						 sizeof(nva) / sizeof(nva[0]),
+						 code == 200 ? &reader : NULL))
+			return NGHTTP3_ERR_CALLBACK_FAILURE;
+	}
+	return 0;
+}
+
+/* ---- nghttp3 callbacks ---- */
+
+static int begin_headers(nghttp3_conn *conn, int64_t stream_id,
+			 void *conn_user_data, void *stream_user_data)
+{
+	struct request *req = calloc(1, sizeof(*req));
+
+	if (!req)
+		return NGHTTP3_ERR_CALLBACK_FAILURE;
+	if (nghttp3_conn_set_stream_user_data(conn, stream_id, req)) {
+		free(req);
+		return NGHTTP3_ERR_CALLBACK_FAILURE;
+	}
+	return 0;
+}
+
+static int recv_header(nghttp3_conn *conn, int64_t stream_id, int32_t token,
+		       nghttp3_rcbuf *name, nghttp3_rcbuf *value, uint8_t flags,
+		       void *conn_user_data, void *stream_user_data)
+{
+	struct request *req = stream_user_data;
+	nghttp3_vec v = nghttp3_rcbuf_get_buf(value);
+
+	switch (token) {
+	case NGHTTP3_QPACK_TOKEN__PATH:
+		if (v.len >= sizeof(req->path)) {
+			req->bad = 1;
+			break;
+		}
+		memcpy(req->path, v.base, v.len);
+		req->path[v.len] = '\0';
+		break;
+	case NGHTTP3_QPACK_TOKEN__METHOD:
+		req->get = v.len == 3 && !memcmp(v.base, "GET", 3);
+		break;
+	}
+	return 0;
+}
+
+/* The request is complete (a GET has no body): answer it. */
+static int end_stream(nghttp3_conn *conn, int64_t stream_id,
+		      void *conn_user_data, void *stream_user_data)
+{
+	return respond(conn, stream_id, stream_user_data);
+}
+
+static int stream_close(nghttp3_conn *conn, int64_t stream_id,
+			uint64_t app_error_code, void *conn_user_data,
+			void *stream_user_data)
+{
+	struct request *req = stream_user_data;
+
+	if (!req)
+		return 0;
+	if (req->body)
+		munmap(req->body, req->size);
+	free(req);
+	return 0;
+}
+
+static const nghttp3_callbacks callbacks = {
+	.begin_headers = begin_headers,
+	.recv_header = recv_header,
+	.end_stream = end_stream,
+	.stream_close = stream_close,
+};
+
+/* ---- connections ---- */
+
+/* One connection, in its own process: the handshake, then HTTP/3 until
+ * the client closes or goes quiet.
+ */
+static int serve(int fd, const char *key, const char *cert)
+{
+	struct h3 h;
+	int err;
+
+	err = quic_server_handshake(fd, key, cert, "h3");
+	if (err) {
+		fprintf(stderr, "handshake: %s\n", strerror(-err));
+		return 1;
+	}
+	err = h3_setup(&h, fd, 1, &callbacks, NULL);
+	if (!err)
+		err = h3_run(&h, NULL, NULL, IDLE_SECS);
+	if (err)
+		fprintf(stderr, "connection: %s\n",
+			err == -EPROTO && h.lib_error ?
+			nghttp3_strerror(h.lib_error) : strerror(-err));
+	if (h.conn)
+		h3_close(&h);
+	return err ? 1 : 0;
+}
+
+static int quic_listen(const char *addr, const char *port, const char *cipher)
+{
+	struct addrinfo hints = {
+		.ai_socktype = SOCK_DGRAM,
+		.ai_flags = AI_PASSIVE,
+	};
+	struct addrinfo *ai;
+	int err, fd;
+
+	err = getaddrinfo(addr, port, &hints, &ai);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", addr, gai_strerror(err));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_QUIC);
+	if (fd < 0) {
+		perror("socket");
+		goto out;
+	}
+	err = cipher ? h3_cipher(fd, cipher) : 0;
+	if (err) {
+		fprintf(stderr, "cipher %s: %s\n", cipher, strerror(-err));
+		goto fail;
+	}
+	/* Accepted sockets take the listener's ALPN and configuration. */
+	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "h3", 2) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
+		perror("listen");
+		goto fail;
+	}
+	goto out;
+fail:
+	close(fd);
+	fd = -1;
+out:
+	freeaddrinfo(ai);
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cipher = NULL;
+	int opt, listener, fd;
+
+	while ((opt = getopt(argc, argv, "c:d:")) != -1) {
+		switch (opt) {
+		case 'c':
+			cipher = optarg;
+			break;
+		case 'd':
+			root = optarg;
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (argc - optind != 4)
+		return usage();
+
+	listener = quic_listen(argv[optind], argv[optind + 1], cipher);
+	if (listener < 0)
+		return 1;
+	/* Children are not waited for. */
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		fd = accept(listener, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == ETIMEDOUT)
+				continue;
+			perror("accept");
+			return 1;
+		}
+		switch (fork()) {
+		case -1:
+			perror("fork");
+			break;
+		case 0:
+			close(listener);
+			_exit(serve(fd, argv[optind + 2], argv[optind + 3]));
+		}
+		close(fd);
+	}
+}
