@@ -98,6 +98,8 @@ struct quic_conn {
 
 	struct quic_crypto	crypto[QUIC_CRYPTO_MAX];
 	struct quic_space	space[QUIC_SPACE_MAX];
+	/* An ACK frame's encoded ranges, while a packet is filled. */
+	u8			ack_ranges[QUIC_ACK_RANGES_BUF_LEN];
 
 	struct quic_tp		peer_tp;
 	bool			peer_tp_set;

@@ -174,7 +174,6 @@ static u64 quic_ack_delay_field(struct quic_conn *c, enum quic_space_id s)
 static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 		     u32 room, struct quic_sent *sent)
 {
-	u8 ranges[QUIC_ACK_RANGES_BUF_LEN];
 	struct quic_space *space = &c->space[s];
 	struct quic_cstream *cs = &space->cs;
 	u8 *p = buf, *end = buf + room;
@@ -190,7 +189,8 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 	    (space->ack_pending ||
 	     (space->ack_eliciting && quic_has_frames(c, s)))) {
 		quic_ack_set_to_frame(&space->recvd, quic_ack_delay_field(c, s),
-				      &f, ranges, sizeof(ranges));
+				      &f, c->ack_ranges,
+				      sizeof(c->ack_ranges));
 		if (quic_put_frame(&p, end, &f)) {
 			space->ack_pending = false;
 			space->ack_eliciting = 0;
