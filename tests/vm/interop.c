@@ -254,6 +254,8 @@ static void stop(pid_t pid)
 		usleep(50000);
 	}
 	if (i == 40) {
+		printf("# %s: pid %d was still there 2 s after SIGTERM\n",
+		       test_name, pid);
 		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
@@ -425,13 +427,18 @@ static void check_file(const char *name)
 	snprintf(a, sizeof(a), "%s/%s", htdocs, name);
 	snprintf(b, sizeof(b), "%s/%s", dl, name);
 	CHECK(sha256_file(a, want, &wlen) == 0);
-	if (sha256_file(b, got, &glen))
+	if (sha256_file(b, got, &glen)) {
+		show_tail(clilog, 15);
 		FAIL("%s was not saved", b);
-	if (glen != wlen || memcmp(want, got, sizeof(want)))
+	}
+	if (glen != wlen || memcmp(want, got, sizeof(want))) {
+		show_tail(clilog, 15);
+		show_tail(srvlog, 15);
 		FAIL("%s: %zu bytes, SHA-256 %02x%02x%02x%02x...; served "
 		     "%zu bytes, SHA-256 %02x%02x%02x%02x...", b, glen,
 		     got[0], got[1], got[2], got[3], wlen,
 		     want[0], want[1], want[2], want[3]);
+	}
 }
 
 /*
@@ -624,6 +631,8 @@ struct fetch {
 	int chacha20;		/* ChaCha20-Poly1305 only, at both ends */
 	int peer_loss;		/* ngtcp2's own 10% loss each way */
 	int verbose;		/* ngtcp2's handshake output in its log */
+	int key_update;		/* gtlsclient updates keys 1 s in */
+	int retry;		/* gtlsserver validates addresses (Retry) */
 	struct relay *relay;	/* between the two (IPv4 only) */
 };
 
@@ -657,6 +666,8 @@ static pid_t start_server(const struct fetch *c, uint16_t port)
 		arg(&a, "gtlsserver");
 		ngtcp2_opts(&a, c);
 		arg(&a, "--timeout=20s");
+		if (c->retry)
+			arg(&a, "-V");
 	}
 	arg(&a, "-d");
 	arg(&a, "%s", htdocs);
@@ -690,6 +701,8 @@ static pid_t start_client(const struct fetch *c, uint16_t port,
 		arg(&a, "--timeout=20s");
 		arg(&a, "--exit-on-all-streams-close");
 		arg(&a, "--download=%s", dl);
+		if (c->key_update)
+			arg(&a, "--key-update=1s");
 		arg(&a, "%s", loopback_text(c->family));
 		arg(&a, "%u", port);
 	}
@@ -701,6 +714,8 @@ static pid_t start_client(const struct fetch *c, uint16_t port,
 static void fetch(const struct fetch *c, const struct tfile *f, int n)
 {
 	uint16_t port = free_port(c->family), to = port;
+	struct timespec t0, t1;
+	size_t bytes = 0;
 	pid_t srv, cli;
 	char line[64];
 	int st, i;
@@ -709,8 +724,15 @@ static void fetch(const struct fetch *c, const struct tfile *f, int n)
 	srv = start_server(c, port);
 	if (c->relay)
 		to = relay_start(c->relay, port);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cli = start_client(c, to, f, n);
 	st = wait_exit(cli, FETCH_SECS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (i = 0; i < n; i++)
+		bytes += f[i].size;
+	printf("# %s: %d file(s), %zu bytes: the client took %.1f s\n",
+	       test_name, n, bytes, t1.tv_sec - t0.tv_sec +
+	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (c->relay)
 		relay_stop(c->relay);
 	stop(srv);
@@ -901,13 +923,13 @@ TEST(b_chacha20)
 TEST(a_loss_ngtcp2)
 {
 	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET,
-				   .peer_loss = 1 }, MB);
+				   .peer_loss = 1 }, 2 * MB);
 }
 
 TEST(b_loss_ngtcp2)
 {
 	fetch_one(&(struct fetch){ .side = SIDE_B, .family = AF_INET,
-				   .peer_loss = 1 }, MB);
+				   .peer_loss = 1 }, 2 * MB);
 }
 
 /*
@@ -924,13 +946,13 @@ static void lossy_netns(void)
 TEST(a_loss_netem)
 {
 	lossy_netns();
-	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET }, MB);
+	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET }, 2 * MB);
 }
 
 TEST(b_loss_netem)
 {
 	lossy_netns();
-	fetch_one(&(struct fetch){ .side = SIDE_B, .family = AF_INET }, MB);
+	fetch_one(&(struct fetch){ .side = SIDE_B, .family = AF_INET }, 2 * MB);
 }
 
 /* Through the relay: the first client datagram (its first Initial) lost. */
@@ -988,6 +1010,33 @@ TEST(relay_ngtcp2)
 	lose_handshake(SIDE_NGTCP2);
 }
 
+/*
+ * ---- Later work ----
+ *
+ * Cases written but not run yet (main() reports them NOTYET): tried, they
+ * fail as the kernel stands.  Once it does these, RUN them.
+ */
+
+/* ngtcp2 logs the key phase of each packet: "type=1RTT k=1". */
+__attribute__((unused)) TEST(a_key_update)
+{
+	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET,
+				   .key_update = 1, .verbose = 1 }, 10 * MB);
+	if (!log_has(clilog, "rx pkn", 0))
+		FAIL("gtlsclient logged no packet");
+	if (!log_has(clilog, "type=1RTT k=1", 0))
+		FAIL("no packet from our server in the next key phase");
+}
+
+/* gtlsserver -V answers the first Initial with a Retry. */
+__attribute__((unused)) TEST(b_retry)
+{
+	fetch_one(&(struct fetch){ .side = SIDE_B, .family = AF_INET,
+				   .retry = 1, .verbose = 1 }, MB / 4);
+	if (!log_has(srvlog, "Verifying Retry token", 0))
+		FAIL("our client did not return gtlsserver's Retry token");
+}
+
 /* ---- IPv6 ---- */
 
 TEST(a_handshake_v6)
@@ -1034,18 +1083,15 @@ int main(void)
 	RUN(a_download_v6);
 	RUN(b_download_v6);
 
-	NOTYET(a_retry, "our server sending Retry (validate_peer_address)");
-	NOTYET(b_retry, "our client following gtlsserver -V's Retry");
-	NOTYET(a_resumption, "session tickets in our server "
-	       "(gtlsclient --session-file)");
+	/* Each needs what its line says. */
+	NOTYET(a_retry, "Retry from our server (validate_peer_address)");
+	NOTYET(b_retry, "our client to follow a Retry (gtlsserver -V)");
+	NOTYET(a_resumption, "session tickets (gtlsclient --session-file)");
 	NOTYET(b_resumption, "session tickets in our client");
-	NOTYET(a_0rtt, "0-RTT in our server (gtlsclient --tp-file and "
-	       "--session-file)");
-	NOTYET(b_0rtt, "0-RTT in our client");
-	NOTYET(a_key_update, "key update (gtlsclient --key-update)");
-	NOTYET(a_migration, "connection migration "
-	       "(gtlsclient --change-local-addr)");
-	NOTYET(a_quic_v2, "QUIC version 2 (RFC 9369): ngtcp2 0.12.1 has "
-	       "only its draft");
+	NOTYET(a_0rtt, "0-RTT (gtlsclient --tp-file, --session-file)");
+	NOTYET(b_0rtt, "resumption and 0-RTT in our client");
+	NOTYET(a_key_update, "key update (gtlsclient --key-update=1s)");
+	NOTYET(a_migration, "migration (gtlsclient --change-local-addr)");
+	NOTYET(a_quic_v2, "QUIC v2 at both ends (ngtcp2 0.12.1: v2draft)");
 	return test_done();
 }
