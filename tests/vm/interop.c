@@ -943,16 +943,46 @@ static void lossy_netns(void)
 		     "tc qdisc add dev lo root netem loss 10%") == 0);
 }
 
+/*
+ * And netem did drop some: "dropped N" in tc's statistics.  Both ends send
+ * with GSO, and netem drops a GSO packet whole (one drop, several
+ * datagrams) while "Sent" counts its segments: the ratio of the two is no
+ * loss rate, so only a clear number of drops is asked for.
+ */
+static void check_netem_dropped(void)
+{
+	char buf[4096], *p;
+	unsigned long sent = 0, dropped = 0;
+	size_t n;
+	FILE *f;
+
+	f = popen("tc -s qdisc show dev lo", "r");
+	CHECK(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	pclose(f);
+	buf[n] = 0;
+	p = strstr(buf, "Sent ");
+	if (!p || sscanf(p, "Sent %*u bytes %lu pkt (dropped %lu", &sent,
+			 &dropped) != 2)
+		FAIL("no statistics from tc: %s", buf);
+	printf("# %s: netem dropped %lu packets and sent %lu segments\n",
+	       test_name, dropped, sent);
+	if (dropped < 10)
+		FAIL("netem dropped only %lu packets", dropped);
+}
+
 TEST(a_loss_netem)
 {
 	lossy_netns();
 	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET }, 2 * MB);
+	check_netem_dropped();
 }
 
 TEST(b_loss_netem)
 {
 	lossy_netns();
 	fetch_one(&(struct fetch){ .side = SIDE_B, .family = AF_INET }, 2 * MB);
+	check_netem_dropped();
 }
 
 /* Through the relay: the first client datagram (its first Initial) lost. */
