@@ -209,12 +209,114 @@ int quic_conn_set_secret(struct quic_conn *c,
 	if (s->level == QUIC_CRYPTO_APP && !s->send) {
 		if (!c->crypto[QUIC_CRYPTO_APP].tx.ready)
 			return -EINVAL;
+		err = quic_crypto_key_update_prepare(&c->crypto[s->level]);
+		if (err)
+			return err;
+		/* The first update waits for nothing else (section 6.1). */
+		c->ku_next_ready = true;
+		c->ku_peer_seen = true;
+		c->ku_acked = true;
 		quic_conn_established(c);
 	}
 	if (!s->send)
 		quic_conn_rcv_pending(c, space);
 	quic_conn_flush(c);
 	return 0;
+}
+
+/*
+ * Key update (RFC 9001 section 6).  The next phase's keys are derived
+ * ahead, in process context (deriving allocates): once with the 1-RTT
+ * keys, then after each update three probe timeouts after the peer was
+ * seen in the new phase, when its packets of the old one are no longer
+ * expected and the old keys may go (section 6.5).  Until then a second
+ * update is not possible: we refuse to start one, and the peer's packets
+ * in the phase after fail to open and are dropped.
+ */
+static void quic_conn_ku_schedule(struct quic_conn *c)
+{
+	struct sock *sk = c->sk;
+
+	sock_hold(sk);
+	if (!schedule_delayed_work(&quic_sk(sk)->ku_work,
+				   usecs_to_jiffies(3 * quic_conn_pto(c))))
+		__sock_put(sk);
+}
+
+/**
+ * quic_conn_key_update_prepare - derive the keys of the next key phase
+ * @c: the connection
+ *
+ * Runs from the socket's key update work.  A failure (memory) closes the
+ * connection: the peer's next update could not be followed.
+ *
+ * Context: process context, socket locked.
+ */
+void quic_conn_key_update_prepare(struct quic_conn *c)
+{
+	if (c->closed || c->ku_next_ready || !c->ku_peer_seen)
+		return;
+	if (quic_crypto_key_update_prepare(&c->crypto[QUIC_CRYPTO_APP])) {
+		quic_conn_close(c, QUIC_TRANSPORT_ERROR_INTERNAL, 0, false);
+		return;
+	}
+	c->ku_next_ready = true;
+}
+
+/**
+ * quic_conn_key_update - start a key update (QUIC_SOCKOPT_KEY_UPDATE)
+ * @c: the connection
+ *
+ * From the next packet on we send in the next key phase; the peer answers
+ * in it (section 6.1).
+ *
+ * Context: process context, socket locked.
+ * Return: 0; -ENOTCONN before the handshake completed; -EAGAIN until it
+ * is confirmed, and while the previous update is not done (no packet of
+ * ours in the current phase acknowledged yet, or the next keys not
+ * derived yet); the connection's error once it closed.
+ */
+int quic_conn_key_update(struct quic_conn *c)
+{
+	struct quic_crypto *cr = &c->crypto[QUIC_CRYPTO_APP];
+
+	if (c->closed)
+		return quic_conn_closed_err(c);
+	if (!c->handshake_complete)
+		return -ENOTCONN;
+	if (!c->handshake_confirmed || !c->ku_next_ready || !c->ku_acked)
+		return -EAGAIN;
+	cr->key_phase = !cr->key_phase;
+	c->ku_next_ready = false;
+	c->ku_peer_seen = false;
+	c->ku_acked = false;
+	c->ku_first_pn = c->space[QUIC_SPACE_APP].next_pn;
+	return 0;
+}
+
+/*
+ * A 1-RTT packet opened with the keys of @phase.  The phase after ours is
+ * the peer's key update, which we follow at once (section 6.2); the one
+ * before is a late packet.  Once both ends are in the new phase the
+ * application hears of it, and the next keys are due.
+ */
+static void quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase)
+{
+	struct quic_crypto *cr = &c->crypto[QUIC_CRYPTO_APP];
+
+	if (phase != cr->key_phase) {
+		if (!c->ku_next_ready)
+			return;
+		cr->key_phase = phase;
+		c->ku_next_ready = false;
+		c->ku_acked = false;
+		c->ku_first_pn = c->space[QUIC_SPACE_APP].next_pn;
+	} else if (c->ku_peer_seen) {
+		return;
+	}
+	c->ku_peer_seen = true;
+	quic_conn_ku_schedule(c);
+	quic_sk_event(c->sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
 }
 
 /* Our transport parameters, as the TLS extension carries them. */
@@ -755,6 +857,9 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 	}
 	if (!space->any_acked || f->ack.largest > space->largest_acked)
 		space->largest_acked = f->ack.largest;
+	/* Ours in the current key phase were acked: it may change again. */
+	if (s == QUIC_SPACE_APP && f->ack.largest >= c->ku_first_pn)
+		c->ku_acked = true;
 	space->any_acked = true;
 	c->pto_count = 0;
 	quic_conn_detect_lost(c, s);
@@ -1001,6 +1106,9 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 				    0);
 		return false;
 	}
+	if (!(p[0] & 0x80))
+		quic_conn_key_phase_rcv(c,
+					!!(p[0] & QUIC_PACKET_SHORT_KEY_PHASE));
 
 	/* RFC 9000 7.2: the client switches to the server's connection ID. */
 	if (!c->is_server && h->type == QUIC_PACKET_INITIAL && !c->dcid_set) {

@@ -104,6 +104,15 @@ struct quic_conn {
 	struct quic_tp		peer_tp;
 	bool			peer_tp_set;
 
+	/* Key update (RFC 9001 section 6).  The 1-RTT keys have two
+	 * phases; crypto[QUIC_CRYPTO_APP].key_phase is the one we send in,
+	 * and a packet is opened with the phase its Key Phase bit names.
+	 */
+	bool			ku_next_ready;	/* the other phase: next keys */
+	bool			ku_peer_seen;	/* a peer packet in this phase */
+	bool			ku_acked;	/* one of ours in it was acked */
+	u64			ku_first_pn;	/* our first in this phase */
+
 	bool			handshake_complete;
 	bool			handshake_confirmed;
 	bool			handshake_done_pending;	/* server: to send */
@@ -216,6 +225,8 @@ int quic_conn_crypto_send(struct quic_conn *c, u8 level,
 			  struct iov_iter *from, u32 len);
 void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 		     bool app);
+int quic_conn_key_update(struct quic_conn *c);
+void quic_conn_key_update_prepare(struct quic_conn *c);
 
 void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
 int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type);
@@ -232,5 +243,6 @@ void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s);
 void quic_conn_idle_start(struct quic_conn *c);
 void quic_conn_pmtu_update(struct quic_conn *c);
 void quic_conn_release_cb(struct quic_conn *c);
+u64 quic_conn_pto(struct quic_conn *c);
 
 #endif /* __NET_QUIC_CONN_H */

@@ -639,7 +639,7 @@ static u32 quic_flush_batch(struct quic_conn *c)
 }
 
 /* The probe timeout without backoff, in us (RFC 9002 section 6.2.1). */
-static u64 quic_conn_pto(struct quic_conn *c)
+u64 quic_conn_pto(struct quic_conn *c)
 {
 	const struct quic_config *cfg = &quic_sk(c->sk)->config;
 	u64 pto;

@@ -100,9 +100,29 @@ static void quic_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/*
+ * The next key phase's keys are derived here, in process context (see
+ * quic_conn_key_update_prepare()); the work holds a reference on the
+ * socket, and a closed socket has no connection left to derive for.
+ */
+static void quic_ku_work(struct work_struct *work)
+{
+	struct quic_sock *qs = container_of(to_delayed_work(work),
+					    struct quic_sock, ku_work);
+	struct sock *sk = &qs->inet.sk;
+
+	lock_sock(sk);
+	if (qs->conn)
+		quic_conn_key_update_prepare(qs->conn);
+	release_sock(sk);
+	sock_put(sk);
+}
+
 static int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+
+	INIT_DELAYED_WORK(&qs->ku_work, quic_ku_work);
 
 	qs->local_param = quic_default_local_param;
 	qs->remote_param = quic_default_remote_param;
@@ -191,6 +211,8 @@ static void quic_close(struct sock *sk, long timeout)
 	lock_sock(sk);
 	quic_close_user(sk);
 	quic_conn_release(sk);
+	if (cancel_delayed_work(&qs->ku_work))
+		__sock_put(sk);
 	sk->sk_shutdown = SHUTDOWN_MASK;
 	/* Under the queue's lock: no request is queued after this. */
 	spin_lock_bh(&qs->reqs.lock);
@@ -540,6 +562,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 		inet_sk(sk)->pinet6 = &quic6_sk(sk)->inet6;
 	skb_queue_head_init(&qs->reqs);
 	INIT_HLIST_NODE(&qs->listen_node);
+	INIT_DELAYED_WORK(&qs->ku_work, quic_ku_work);
 	qs->conn = NULL;
 	qs->alpn = NULL;
 	qs->alpn_len = 0;
@@ -1337,6 +1360,16 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 	return err;
 }
 
+/* QUIC_SOCKOPT_KEY_UPDATE: no value. */
+static int quic_sock_key_update(struct sock *sk, unsigned int optlen)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+
+	if (optlen)
+		return -EINVAL;
+	return c ? quic_conn_key_update(c) : -ENOTCONN;
+}
+
 /* The peer's transport parameters, as TLS received them. */
 static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 				unsigned int optlen)
@@ -1468,12 +1501,14 @@ static int quic_setsockopt(struct sock *sk, int level, int optname,
 	case QUIC_SOCKOPT_STREAM_OPEN:
 		err = -EOPNOTSUPP;	/* a getsockopt() */
 		break;
+	case QUIC_SOCKOPT_KEY_UPDATE:
+		err = quic_sock_key_update(sk, optlen);
+		break;
 	case QUIC_SOCKOPT_CONNECTION_ID:
 	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
-	case QUIC_SOCKOPT_KEY_UPDATE:
 	case QUIC_SOCKOPT_TOKEN:
 	case QUIC_SOCKOPT_SESSION_TICKET:
-		/* Migration, key update, resumption: not yet. */
+		/* Migration, resumption: not yet. */
 		err = -EOPNOTSUPP;
 		break;
 	default:

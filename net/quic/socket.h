@@ -7,6 +7,7 @@
 #define __NET_QUIC_SOCKET_H
 
 #include <linux/quic.h>
+#include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 
@@ -50,6 +51,7 @@ struct quic_sock {
 	struct quic_transport_param	remote_param;
 	struct quic_config		config;
 	u32				events;		/* BIT(type) if on */
+	struct delayed_work		ku_work;	/* next 1-RTT keys */
 
 	char				*alpn;		/* sock_kmalloc()ed */
 	u8				alpn_len;

@@ -21,6 +21,8 @@
  *   Handshake datagrams lost      a_lose_handshake     b_lose_handshake
  *   IPv6 handshake                a_handshake_v6       b_handshake_v6
  *   IPv6 download                 a_download_v6        b_download_v6
+ *   key update during 10 MB       a_key_update         b_key_update
+ *     (A: gtlsclient's; B: ours)
  *
  * relay_ngtcp2 runs the two relay cases with ngtcp2 at both ends: it
  * proves the relay itself, and needs no module (it runs on the host too).
@@ -31,8 +33,8 @@
  * they also check that it dropped exactly those.
  *
  * Cases waiting for later work print "NOTYET: interop.<name>: <what it
- * needs>" (tests/run.sh counts them apart): retry, resumption, 0-RTT, key
- * update, migration, QUIC version 2.
+ * needs>" (tests/run.sh counts them apart): retry, resumption, 0-RTT,
+ * migration, QUIC version 2.
  */
 
 #define _GNU_SOURCE
@@ -146,6 +148,22 @@ static int log_has(const char *log, const char *text, int secs)
 			usleep(100000);
 	}
 	return 0;
+}
+
+/* Whether one line of @log has both @a and @b. */
+static int log_line_has(const char *log, const char *a, const char *b)
+{
+	char *buf = read_all(log, NULL), *line, *nl;
+	int found = 0, last = !buf;
+
+	for (line = buf; !last && !found; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		last = !*nl;
+		*nl = '\0';
+		found = strstr(line, a) && strstr(line, b);
+	}
+	free(buf);
+	return found;
 }
 
 /* The last @lines lines of @log, as "# " comments for the results file. */
@@ -631,7 +649,9 @@ struct fetch {
 	int chacha20;		/* ChaCha20-Poly1305 only, at both ends */
 	int peer_loss;		/* ngtcp2's own 10% loss each way */
 	int verbose;		/* ngtcp2's handshake output in its log */
-	int key_update;		/* gtlsclient updates keys 1 s in */
+	int key_update;		/* gtlsclient: keys updated 1 s in; h3client
+				 * -u: after each MiB received
+				 */
 	int retry;		/* gtlsserver validates addresses (Retry) */
 	struct relay *relay;	/* between the two (IPv4 only) */
 };
@@ -693,6 +713,8 @@ static pid_t start_client(const struct fetch *c, uint16_t port,
 		arg(&a, c->family == AF_INET ? "-4" : "-6");
 		if (c->chacha20)
 			arg(&a, "-c%s", "chacha20");
+		if (c->key_update)
+			arg(&a, "-u");
 		arg(&a, "-C%s", ca);
 		arg(&a, "-o%s", dl);
 	} else {
@@ -1041,22 +1063,47 @@ TEST(relay_ngtcp2)
 }
 
 /*
+ * ---- Key update (RFC 9001 section 6) ----
+ *
+ * ngtcp2 logs each packet with its key phase: "pkt rx pkn=N ... type=1RTT
+ * k=1".  A: gtlsclient updates keys 1 s into a 10 MB download and our
+ * server must follow (it then sends in phase 1).  B: our client updates
+ * after each MiB received and gtlsserver must follow each time.
+ */
+TEST(a_key_update)
+{
+	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET,
+				   .key_update = 1, .verbose = 1 }, 10 * MB);
+	if (!log_line_has(clilog, "pkt rx", "type=1RTT k=1"))
+		FAIL("no packet from our server in the next key phase");
+}
+
+TEST(b_key_update)
+{
+	int n = 0;
+	char *log;
+
+	fetch_one(&(struct fetch){ .side = SIDE_B, .family = AF_INET,
+				   .key_update = 1, .verbose = 1 }, 10 * MB);
+	log = read_all(clilog, NULL);
+	CHECK(log);
+	if (!strstr(log, "key updates: ") ||
+	    sscanf(strstr(log, "key updates: "), "key updates: %d", &n) != 1)
+		FAIL("h3client did not say how many key updates it made");
+	free(log);
+	printf("# %s: %d key updates\n", test_name, n);
+	if (n < 2)
+		FAIL("only %d key updates in 10 MB", n);
+	if (!log_line_has(srvlog, "pkt rx", "type=1RTT k=1"))
+		FAIL("gtlsserver got no packet in the next key phase");
+}
+
+/*
  * ---- Later work ----
  *
  * Cases written but not run yet (main() reports them NOTYET): tried, they
  * fail as the kernel stands.  Once it does these, RUN them.
  */
-
-/* ngtcp2 logs the key phase of each packet: "type=1RTT k=1". */
-__attribute__((unused)) TEST(a_key_update)
-{
-	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET,
-				   .key_update = 1, .verbose = 1 }, 10 * MB);
-	if (!log_has(clilog, "rx pkn", 0))
-		FAIL("gtlsclient logged no packet");
-	if (!log_has(clilog, "type=1RTT k=1", 0))
-		FAIL("no packet from our server in the next key phase");
-}
 
 /* gtlsserver -V answers the first Initial with a Retry. */
 __attribute__((unused)) TEST(b_retry)
@@ -1112,6 +1159,8 @@ int main(void)
 	RUN(b_handshake_v6);
 	RUN(a_download_v6);
 	RUN(b_download_v6);
+	RUN(a_key_update);
+	RUN(b_key_update);
 
 	/* Each needs what its line says. */
 	NOTYET(a_retry, "Retry from our server (validate_peer_address)");
@@ -1120,7 +1169,6 @@ int main(void)
 	NOTYET(b_resumption, "session tickets in our client");
 	NOTYET(a_0rtt, "0-RTT (gtlsclient --tp-file, --session-file)");
 	NOTYET(b_0rtt, "resumption and 0-RTT in our client");
-	NOTYET(a_key_update, "key update (gtlsclient --key-update=1s)");
 	NOTYET(a_migration, "migration (gtlsclient --change-local-addr)");
 	/* gtlsserver answers 0x6b3343cf with Version Negotiation. */
 	NOTYET(a_quic_v2, "an ngtcp2 with RFC 9369 (0.12.1: draft only)");

@@ -1730,6 +1730,158 @@ TEST(signal_interrupts)
 	free(buf);
 }
 
+/* ---- Key update (RFC 9001 section 6) ---- */
+
+#define KU_ROUNDS		4
+#define KU_BULK_SIZE		(16 * MiB)
+#define KU_BULK_EVERY		(1 * MiB)	/* an update asked for each */
+
+static int key_update(int fd)
+{
+	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_KEY_UPDATE, NULL, 0);
+}
+
+/* Start an update on @fd, waiting (up to 5 s) while the last is not done. */
+static void key_update_when_allowed(int fd)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (!key_update(fd))
+			return;
+		if (errno != EAGAIN)
+			FAIL("QUIC_SOCKOPT_KEY_UPDATE: %s", strerror(errno));
+		usleep(10000);
+	}
+	FAIL("QUIC_SOCKOPT_KEY_UPDATE still EAGAIN after 5 s");
+}
+
+/* The next thing @fd reads is the event of key phase @phase. */
+static void expect_key_update(int fd, uint8_t phase)
+{
+	unsigned char buf[64];
+	uint32_t flags = 0;
+	int64_t sid;
+	ssize_t n;
+
+	n = quic_recvmsg(fd, buf, sizeof(buf), &sid, &flags);
+	if (n < 0)
+		FAIL("waiting for the key update event: %s", strerror(errno));
+	if (!(flags & MSG_NOTIFICATION) || n < 2 ||
+	    buf[0] != QUIC_EVENT_KEY_UPDATE)
+		FAIL("%zd bytes (flags 0x%x, first 0x%x) instead of the key update event",
+		     n, flags, n > 0 ? buf[0] : 0);
+	if (buf[1] != phase)
+		FAIL("key update event of phase %u, want %u", buf[1], phase);
+}
+
+/*
+ * Each end in turn starts an update: the other follows at the first packet
+ * of the new phase, and both report it, before the bytes of that packet.
+ * A second update before the first is done is refused.
+ */
+TEST(key_update_both_ways)
+{
+	char buf[64];
+	struct pair p;
+	int fd, i;
+
+	fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	CHECK(fd >= 0);
+	CHECK_ERRNO(key_update(fd), ENOTCONN);
+	close(fd);
+
+	p = quic_pair(AF_INET);
+	CHECK_ERRNO(setsockopt(p.server, SOL_QUIC, QUIC_SOCKOPT_KEY_UPDATE,
+			       buf, 4), EINVAL);
+	enable_event(p.client, QUIC_EVENT_KEY_UPDATE);
+	enable_event(p.server, QUIC_EVENT_KEY_UPDATE);
+
+	for (i = 0; i < KU_ROUNDS; i++) {
+		int from = i & 1 ? p.client : p.server;
+		int to = i & 1 ? p.server : p.client;
+		int64_t sid = i & 1 ? 4 * i : 4 * i + 1;
+		uint8_t phase = (i + 1) & 1;
+
+		key_update_when_allowed(from);
+		CHECK_ERRNO(key_update(from), EAGAIN);
+		send_str(from, sid, "new keys", MSG_STREAM_NEW | MSG_STREAM_FIN);
+		expect_key_update(to, phase);
+		CHECK(read_stream(to, sid, buf, sizeof(buf)) == 8);
+		CHECK(!memcmp(buf, "new keys", 8));
+		send_str(to, sid, "answer", MSG_STREAM_FIN);
+		expect_key_update(from, phase);
+		CHECK(read_stream(from, sid, buf, sizeof(buf)) == 6);
+	}
+	close(p.client);
+	close(p.server);
+	close(p.listener);
+}
+
+struct ku_writer {
+	int fd;
+	unsigned char sent[DIGEST_LEN];
+	int updates;		/* that the socket took */
+};
+
+static void *ku_write(void *arg)
+{
+	struct ku_writer *w = arg;
+	unsigned char *buf = malloc(BULK_ONE_CHUNK);
+	uint64_t done = 0, next = KU_BULK_EVERY;
+	uint32_t flags = MSG_STREAM_NEW;
+	gnutls_hash_hd_t h;
+	struct prng r;
+
+	CHECK(buf);
+	prng_seed(&r, 0x4b55);
+	sha_init(&h);
+	while (done < KU_BULK_SIZE) {
+		prng_fill(&r, buf, BULK_ONE_CHUNK);
+		sha_update(h, buf, BULK_ONE_CHUNK);
+		done += BULK_ONE_CHUNK;
+		if (done == KU_BULK_SIZE)
+			flags |= MSG_STREAM_FIN;
+		send_all(w->fd, 0, buf, BULK_ONE_CHUNK, flags);
+		flags = 0;
+		if (done >= next) {
+			next += KU_BULK_EVERY;
+			if (!key_update(w->fd))
+				w->updates++;
+			else if (errno != EAGAIN)
+				FAIL("QUIC_SOCKOPT_KEY_UPDATE: %s",
+				     strerror(errno));
+		}
+	}
+	gnutls_hash_deinit(h, w->sent);
+	free(buf);
+	return NULL;
+}
+
+/* Updates while data flows: nothing is lost or corrupted on the way. */
+TEST(key_update_during_bulk)
+{
+	unsigned char digest[DIGEST_LEN];
+	struct ku_writer w = { 0 };
+	pthread_t thread;
+	struct pair p;
+
+	time_limit(BULK_TIME_LIMIT);
+	p = quic_pair(AF_INET);
+	w.fd = p.client;
+	/* The first needs the handshake confirmed (HANDSHAKE_DONE) only. */
+	key_update_when_allowed(p.client);
+	w.updates = 1;
+	CHECK(pthread_create(&thread, NULL, ku_write, &w) == 0);
+	CHECK(read_stream_hashed(p.server, 0, digest) == KU_BULK_SIZE);
+	CHECK(pthread_join(thread, NULL) == 0);
+	CHECK(!memcmp(digest, w.sent, DIGEST_LEN));
+	printf("# %s: %d key updates in %d MiB\n", test_name, w.updates,
+	       KU_BULK_SIZE / MiB);
+	if (w.updates < 3)
+		FAIL("only %d key updates were taken", w.updates);
+}
+
 int main(void)
 {
 	/* EPIPE must come back as an error, not kill the test. */
@@ -1760,6 +1912,8 @@ int main(void)
 	RUN(nonblocking_and_timeouts);
 	RUN(send_recv_plain);
 	RUN(signal_interrupts);
+	RUN(key_update_both_ways);
+	RUN(key_update_during_bulk);
 
 	unlink(psk_file);
 	rmdir(psk_dir);

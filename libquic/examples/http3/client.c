@@ -3,7 +3,7 @@
  * h3client: fetch URLs over HTTP/3, on a kernel QUIC socket, with libquic
  * for the handshake and nghttp3 for HTTP/3.
  *
- *   h3client [-4|-6] [-c CIPHER] [-C CAFILE] [-o DIR] URL...
+ *   h3client [-4|-6] [-c CIPHER] [-C CAFILE] [-o DIR] [-u] URL...
  *
  * Every URL (https://HOST:PORT/PATH, all with the same HOST:PORT) is
  * requested at once, each on a stream of its own, on one connection; each
@@ -15,7 +15,9 @@
  * HOST is a name or an address ([::1] for IPv6); the server's certificate
  * is checked against it, with the system's CAs or CAFILE.  -4 and -6 pick
  * the address family HOST resolves to.  CIPHER is aes128gcm, aes256gcm or
- * chacha20: the one TLS 1.3 cipher suite to offer.
+ * chacha20: the one TLS 1.3 cipher suite to offer.  -u asks for a key
+ * update (QUIC_SOCKOPT_KEY_UPDATE) after each MiB received, and says at the
+ * end how many the socket took.
  */
 
 #include <errno.h>
@@ -30,6 +32,7 @@
 #include "h3.h"
 
 #define IDLE_SECS	30
+#define UPDATE_EVERY	(1024 * 1024)	/* bytes received, with -u */
 
 struct request {
 	char path[1024];
@@ -46,12 +49,15 @@ struct client {
 	struct h3 h;
 	struct request *reqs;
 	int nreqs, nended;
+	int update_keys;	/* -u */
+	unsigned long long since_update;
+	int key_updates;	/* taken */
 };
 
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: h3client [-4|-6] [-c CIPHER] [-C CAFILE] [-o DIR] URL...\n");
+		"usage: h3client [-4|-6] [-c CIPHER] [-C CAFILE] [-o DIR] [-u] URL...\n");
 	return 2;
 }
 
@@ -118,6 +124,8 @@ static int recv_data(nghttp3_conn *conn, int64_t stream_id,
 		     const uint8_t *data, size_t datalen,
 		     void *conn_user_data, void *stream_user_data)
 {
+	struct h3 *h = conn_user_data;
+	struct client *c = h->user_data;
 	struct request *req = stream_user_data;
 
 	if (fwrite(data, 1, datalen, req->out) != datalen) {
@@ -125,6 +133,15 @@ static int recv_data(nghttp3_conn *conn, int64_t stream_id,
 		return NGHTTP3_ERR_CALLBACK_FAILURE;
 	}
 	req->bytes += datalen;
+
+	/* New 1-RTT keys; EAGAIN while the last update is not done. */
+	c->since_update += datalen;
+	if (c->update_keys && c->since_update >= UPDATE_EVERY) {
+		c->since_update = 0;
+		if (!setsockopt(h->fd, SOL_QUIC, QUIC_SOCKOPT_KEY_UPDATE,
+				NULL, 0))
+			c->key_updates++;
+	}
 	return 0;
 }
 
@@ -264,7 +281,7 @@ int main(int argc, char **argv)
 	int family = AF_UNSPEC, opt, fd, i, err, ok = 1;
 	struct client c = { 0 };
 
-	while ((opt = getopt(argc, argv, "46c:C:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "46c:C:o:u")) != -1) {
 		switch (opt) {
 		case '4':
 			family = AF_INET;
@@ -280,6 +297,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			dir = optarg;
+			break;
+		case 'u':
+			c.update_keys = 1;
 			break;
 		default:
 			return usage();
@@ -336,6 +356,8 @@ int main(int argc, char **argv)
 		if (req->status != 200 || !req->done || req->failed)
 			ok = 0;
 	}
+	if (c.update_keys)
+		fprintf(stderr, "key updates: %d\n", c.key_updates);
 	if (c.h.conn)
 		h3_close(&c.h);
 	close(fd);
