@@ -7,6 +7,7 @@
  * timer when no system call owns the socket.
  */
 
+#include <crypto/algapi.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
@@ -112,6 +113,7 @@ void quic_conn_destroy(struct quic_conn *c)
 		quic_crypto_free(&c->crypto[i]);
 	kfree(c->close_phrase);
 	kfree(c->peer_phrase);
+	kfree(c->token);
 	dst_cache_destroy(&c->dst_cache);
 	kfree(c);
 }
@@ -233,26 +235,20 @@ int quic_conn_set_secret(struct quic_conn *c,
  * update is not possible: we refuse to start one, and the peer's packets
  * in the phase after fail to open and are dropped.
  */
-static void quic_conn_ku_schedule(struct quic_conn *c)
+static void quic_conn_work_schedule(struct quic_conn *c, u64 delay_us)
 {
 	struct sock *sk = c->sk;
 
 	sock_hold(sk);
-	if (!schedule_delayed_work(&quic_sk(sk)->ku_work,
-				   usecs_to_jiffies(3 * quic_conn_pto(c))))
+	if (!schedule_delayed_work(&quic_sk(sk)->work,
+				   usecs_to_jiffies(delay_us)))
 		__sock_put(sk);
 }
 
-/**
- * quic_conn_key_update_prepare - derive the keys of the next key phase
- * @c: the connection
- *
- * Runs from the socket's key update work.  A failure (memory) closes the
- * connection: the peer's next update could not be followed.
- *
- * Context: process context, socket locked.
+/* A failure (memory) closes the connection: the peer's next update could
+ * not be followed.
  */
-void quic_conn_key_update_prepare(struct quic_conn *c)
+static void quic_conn_key_update_prepare(struct quic_conn *c)
 {
 	if (c->closed || c->ku_next_ready || !c->ku_peer_seen)
 		return;
@@ -261,6 +257,88 @@ void quic_conn_key_update_prepare(struct quic_conn *c)
 		return;
 	}
 	c->ku_next_ready = true;
+}
+
+/*
+ * After a Retry: Initial keys from the server's new connection ID, and
+ * everything sent in Initial packets to go again, in new ones that carry
+ * the token.  RFC 9002 section 6.3: a Retry acknowledges nothing and
+ * resets loss recovery, so nothing counts as lost for congestion.
+ */
+static void quic_conn_retry_rekey(struct quic_conn *c)
+{
+	struct quic_space *space = &c->space[QUIC_SPACE_INITIAL];
+	struct quic_crypto *crypto = &c->crypto[QUIC_CRYPTO_INITIAL];
+	struct quic_sent *p, *tmp;
+
+	c->retry_pending = false;
+	if (c->closed || space->discarded)
+		return;
+	quic_crypto_free(crypto);
+	if (quic_crypto_initial_keys(crypto, c->version, c->dcid.data,
+				     c->dcid.len, false)) {
+		quic_conn_close(c, QUIC_TRANSPORT_ERROR_INTERNAL, 0, false);
+		return;
+	}
+	list_for_each_entry_safe(p, tmp, &space->sent, list)
+		quic_conn_sent_lost(c, QUIC_SPACE_INITIAL, p, false);
+	c->pto_count = 0;
+	quic_conn_flush(c);
+}
+
+/**
+ * quic_conn_work - what the connection does in process context
+ * @c: the connection
+ *
+ * Deriving keys allocates: the Initial keys after a Retry, and the next
+ * key phase's (RFC 9001 section 6.5).  The socket's work item calls this.
+ *
+ * Context: process context, socket locked.
+ */
+void quic_conn_work(struct quic_conn *c)
+{
+	if (c->retry_pending)
+		quic_conn_retry_rekey(c);
+	quic_conn_key_update_prepare(c);
+}
+
+/*
+ * RFC 9000 17.2.5.2: a client takes one Retry, before any other packet
+ * from the server, and only with the right integrity tag (RFC 9001
+ * section 5.8), computed over the Retry with the DCID of our first Initial
+ * in front.  It then talks to the Retry's SCID, with its token.
+ */
+static void quic_conn_retry(struct quic_conn *c, const u8 *p,
+			    const struct quic_packet_hdr *h)
+{
+	u32 len = h->len - QUIC_PACKET_RETRY_TAG_LEN, plen;
+	u8 tag[QUIC_PACKET_RETRY_TAG_LEN], *pseudo;
+	int err;
+
+	if (c->is_server || c->retry_seen || c->dcid_set ||
+	    h->version != c->version || h->token_len > QUIC_TOKEN_MAX_LEN ||
+	    !h->scid_len)
+		return;
+	plen = quic_packet_retry_pseudo_len(c->odcid.len, len);
+	pseudo = kmalloc(plen, GFP_ATOMIC);
+	if (!pseudo)
+		return;
+	quic_packet_retry_pseudo(pseudo, c->odcid.data, c->odcid.len, p, len);
+	err = quic_crypto_retry_tag(c->version, pseudo, plen, tag);
+	kfree(pseudo);
+	if (err || crypto_memneq(tag, h->retry_tag, sizeof(tag)))
+		return;
+
+	c->token = kmemdup(h->token, h->token_len, GFP_ATOMIC);
+	if (!c->token)
+		return;
+	c->token_len = h->token_len;
+	c->retry_scid.len = h->scid_len;
+	memcpy(c->retry_scid.data, h->scid, h->scid_len);
+	c->dcid = c->retry_scid;
+	c->retry_seen = true;
+	c->retry_pending = true;
+	quic_conn_work_schedule(c, 0);
 }
 
 /**
@@ -315,7 +393,7 @@ static void quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase)
 		return;
 	}
 	c->ku_peer_seen = true;
-	quic_conn_ku_schedule(c);
+	quic_conn_work_schedule(c, 3 * quic_conn_pto(c));
 	quic_sk_event(c->sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
 }
 
@@ -445,6 +523,14 @@ int quic_conn_set_peer_tp(struct quic_conn *c, const u8 *p, u32 len)
 		     c->odcid.len &&
 		     !memcmp(tp->original_destination_connection_id.data,
 			     c->odcid.data, c->odcid.len);
+	/* RFC 9000 7.3: retry_source_connection_id iff there was a Retry. */
+	if (ok && !c->is_server)
+		ok = quic_tp_has(tp, QUIC_TP_RETRY_SCID) == c->retry_seen &&
+		     (!c->retry_seen ||
+		      (tp->retry_source_connection_id.len ==
+		       c->retry_scid.len &&
+		       !memcmp(tp->retry_source_connection_id.data,
+			       c->retry_scid.data, c->retry_scid.len)));
 	if (!ok) {
 		quic_conn_violation(c, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM, 0);
 		return -EINVAL;
@@ -1164,6 +1250,9 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 		else if (h.dcid_len != first.dcid_len ||
 			 memcmp(h.dcid, first.dcid, h.dcid_len))
 			break;
+		/* A Retry is a datagram of its own. */
+		if (h.type == QUIC_PACKET_RETRY && p == skb->data)
+			quic_conn_retry(c, p, &h);
 		if (h.type == QUIC_PACKET_RETRY ||
 		    h.type == QUIC_PACKET_VERSION_NEGOTIATION)
 			break;

@@ -84,6 +84,9 @@ struct quic_space {
 	struct sk_buff_head	pending;	/* packets awaiting keys */
 };
 
+/* The longest Retry token a client takes (its Initials must still fit). */
+#define QUIC_TOKEN_MAX_LEN	512
+
 struct quic_conn {
 	struct sock		*sk;
 	bool			is_server;
@@ -108,6 +111,16 @@ struct quic_conn {
 	 * phases; crypto[QUIC_CRYPTO_APP].key_phase is the one we send in,
 	 * and a packet is opened with the phase its Key Phase bit names.
 	 */
+	/* Retry (RFC 9000 section 8.1.2), client: the server's token and
+	 * SCID; the Initial keys are derived again from it in process
+	 * context, and nothing is sent until then.
+	 */
+	u8			*token;
+	u32			token_len;
+	struct quic_conn_id	retry_scid;
+	bool			retry_seen;
+	bool			retry_pending;
+
 	bool			ku_next_ready;	/* the other phase: next keys */
 	bool			ku_peer_seen;	/* a peer packet in this phase */
 	bool			ku_acked;	/* one of ours in it was acked */
@@ -226,7 +239,7 @@ int quic_conn_crypto_send(struct quic_conn *c, u8 level,
 void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 		     bool app);
 int quic_conn_key_update(struct quic_conn *c);
-void quic_conn_key_update_prepare(struct quic_conn *c);
+void quic_conn_work(struct quic_conn *c);
 
 void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
 int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type);

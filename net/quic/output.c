@@ -95,6 +95,11 @@ static u32 quic_exact_hdr_len(struct quic_conn *c, const struct quic_txpkt *t)
 		.payload_len = t->len + t->tag_len,
 	};
 
+	if (t->space == QUIC_SPACE_INITIAL) {
+		l.token = c->token;
+		l.token_len = c->token_len;
+	}
+
 	if (t->space == QUIC_SPACE_APP)
 		return quic_packet_short_len(c->dcid.len, t->pn_len);
 	return quic_packet_long_len(&l);
@@ -363,6 +368,10 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 		l.pn = pn;
 		l.pn_len = t->pn_len;
 		l.payload_len = t->len + t->tag_len;
+		if (t->space == QUIC_SPACE_INITIAL) {
+			l.token = c->token;
+			l.token_len = c->token_len;
+		}
 		p = quic_packet_put_long(p, &l);
 	}
 	if (!p)
@@ -738,7 +747,7 @@ void quic_conn_flush(struct quic_conn *c)
 {
 	u32 i, n;
 
-	if (c->closed || !quic_sk(c->sk)->udp)
+	if (c->closed || c->retry_pending || !quic_sk(c->sk)->udp)
 		return;
 	quic_pmtu_maintain(c);
 	for (i = 0; i < QUIC_FLUSH_MAX_DATAGRAMS; i += n) {

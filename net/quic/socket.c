@@ -101,19 +101,19 @@ static void quic_write_space(struct sock *sk)
 }
 
 /*
- * The next key phase's keys are derived here, in process context (see
- * quic_conn_key_update_prepare()); the work holds a reference on the
- * socket, and a closed socket has no connection left to derive for.
+ * What the connection needs process context for (quic_conn_work()): the
+ * work holds a reference on the socket, and a closed socket has no
+ * connection left to work for.
  */
-static void quic_ku_work(struct work_struct *work)
+static void quic_sock_work(struct work_struct *work)
 {
 	struct quic_sock *qs = container_of(to_delayed_work(work),
-					    struct quic_sock, ku_work);
+					    struct quic_sock, work);
 	struct sock *sk = &qs->inet.sk;
 
 	lock_sock(sk);
 	if (qs->conn)
-		quic_conn_key_update_prepare(qs->conn);
+		quic_conn_work(qs->conn);
 	release_sock(sk);
 	sock_put(sk);
 }
@@ -122,7 +122,7 @@ static int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	INIT_DELAYED_WORK(&qs->ku_work, quic_ku_work);
+	INIT_DELAYED_WORK(&qs->work, quic_sock_work);
 
 	qs->local_param = quic_default_local_param;
 	qs->remote_param = quic_default_remote_param;
@@ -211,7 +211,7 @@ static void quic_close(struct sock *sk, long timeout)
 	lock_sock(sk);
 	quic_close_user(sk);
 	quic_conn_release(sk);
-	if (cancel_delayed_work(&qs->ku_work))
+	if (cancel_delayed_work(&qs->work))
 		__sock_put(sk);
 	sk->sk_shutdown = SHUTDOWN_MASK;
 	/* Under the queue's lock: no request is queued after this. */
@@ -562,7 +562,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 		inet_sk(sk)->pinet6 = &quic6_sk(sk)->inet6;
 	skb_queue_head_init(&qs->reqs);
 	INIT_HLIST_NODE(&qs->listen_node);
-	INIT_DELAYED_WORK(&qs->ku_work, quic_ku_work);
+	INIT_DELAYED_WORK(&qs->work, quic_sock_work);
 	qs->conn = NULL;
 	qs->alpn = NULL;
 	qs->alpn_len = 0;

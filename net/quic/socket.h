@@ -51,7 +51,7 @@ struct quic_sock {
 	struct quic_transport_param	remote_param;
 	struct quic_config		config;
 	u32				events;		/* BIT(type) if on */
-	struct delayed_work		ku_work;	/* next 1-RTT keys */
+	struct delayed_work		work;		/* quic_conn_work() */
 
 	char				*alpn;		/* sock_kmalloc()ed */
 	u8				alpn_len;

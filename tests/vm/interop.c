@@ -23,6 +23,8 @@
  *   IPv6 download                 a_download_v6        b_download_v6
  *   key update during 10 MB       a_key_update         b_key_update
  *     (A: gtlsclient's; B: ours)
+ *   Retry, and a changed one      (not yet)            b_retry
+ *                                                      b_retry_bad_tag
  *
  * relay_ngtcp2 runs the two relay cases with ngtcp2 at both ends: it
  * proves the relay itself, and needs no module (it runs on the host too).
@@ -33,8 +35,8 @@
  * they also check that it dropped exactly those.
  *
  * Cases waiting for later work print "NOTYET: interop.<name>: <what it
- * needs>" (tests/run.sh counts them apart): retry, resumption, 0-RTT,
- * migration, QUIC version 2.
+ * needs>" (tests/run.sh counts them apart): Retry from our server,
+ * resumption, 0-RTT, migration, QUIC version 2.
  */
 
 #define _GNU_SOURCE
@@ -470,7 +472,9 @@ struct relay {
 	int lose_first;		/* the client's first datagram */
 	int lose_client_hs;	/* this many client datagrams with Handshake */
 	int lose_server_hs;	/* and server datagrams with Handshake */
+	int corrupt_retry;	/* this many server Retries: a token byte */
 	/* What it did. */
+	int retries, corrupted;	/* Retries from the server; changed */
 	int first_initial;	/* the client's first datagram had an Initial */
 	int dropped_first, dropped_client_hs, dropped_server_hs;
 	int client_dgrams, server_dgrams;
@@ -482,6 +486,7 @@ struct relay {
 
 #define HAS_INITIAL	(1 << 0)
 #define HAS_HANDSHAKE	(1 << 2)
+#define HAS_RETRY	(1 << 3)
 
 /* A QUIC variable-length integer (RFC 9000 16) at *@off. */
 static int varint(const unsigned char *d, size_t len, size_t *off,
@@ -559,8 +564,18 @@ static void relay_client(struct relay *r, const unsigned char *d, size_t n)
 static void relay_server(struct relay *r, const unsigned char *d, size_t n)
 {
 	int types = long_types(d, n);
+	unsigned char bad[1500];
 
 	r->server_dgrams++;
+	r->retries += !!(types & HAS_RETRY);
+	/* The token's last byte, just before the 16-byte integrity tag. */
+	if ((types & HAS_RETRY) && r->corrupted < r->corrupt_retry &&
+	    n > 17 && n <= sizeof(bad)) {
+		memcpy(bad, d, n);
+		bad[n - 17] ^= 0x01;
+		d = bad;
+		r->corrupted++;
+	}
 	if ((types & HAS_HANDSHAKE) &&
 	    r->dropped_server_hs < r->lose_server_hs) {
 		r->dropped_server_hs++;
@@ -627,6 +642,9 @@ static void relay_stop(struct relay *r)
 	CHECK(pthread_join(r->thread, NULL) == 0);
 	close(r->front);
 	close(r->back);
+	if (r->retries)
+		printf("# %s: the relay passed %d Retries, %d of them changed\n",
+		       test_name, r->retries, r->corrupted);
 	printf("# %s: the relay passed %d client and %d server datagrams, "
 	       "dropped %d + %d client, %d server\n", test_name,
 	       r->client_dgrams, r->server_dgrams, r->dropped_first,
@@ -1099,17 +1117,33 @@ TEST(b_key_update)
 }
 
 /*
- * ---- Later work ----
+ * ---- Retry (RFC 9000 section 8.1.2) ----
  *
- * Cases written but not run yet (main() reports them NOTYET): tried, they
- * fail as the kernel stands.  Once it does these, RUN them.
+ * gtlsserver -V answers a first Initial with a Retry; our client must come
+ * back with its token (gtlsserver logs that it verified it), and check the
+ * Retry's integrity tag: with one byte of the first Retry's token changed
+ * on the way the client must ignore it, so that its next Initial (without
+ * a token) draws a second, genuine Retry.  A client that took the changed
+ * one would return a token gtlsserver refuses.
  */
-
-/* gtlsserver -V answers the first Initial with a Retry. */
-__attribute__((unused)) TEST(b_retry)
+TEST(b_retry)
 {
 	fetch_one(&(struct fetch){ .side = SIDE_B, .family = AF_INET,
 				   .retry = 1, .verbose = 1 }, MB / 4);
+	if (!log_has(srvlog, "Verifying Retry token", 0))
+		FAIL("our client did not return gtlsserver's Retry token");
+}
+
+TEST(b_retry_bad_tag)
+{
+	struct relay r = { .corrupt_retry = 1 };
+
+	fetch_one(&(struct fetch){ .side = SIDE_B, .family = AF_INET,
+				   .retry = 1, .verbose = 1, .relay = &r },
+		  MB / 4);
+	if (r.corrupted != 1 || r.retries < 2)
+		FAIL("the relay passed %d Retries and changed %d", r.retries,
+		     r.corrupted);
 	if (!log_has(srvlog, "Verifying Retry token", 0))
 		FAIL("our client did not return gtlsserver's Retry token");
 }
@@ -1161,10 +1195,11 @@ int main(void)
 	RUN(b_download_v6);
 	RUN(a_key_update);
 	RUN(b_key_update);
+	RUN(b_retry);
+	RUN(b_retry_bad_tag);
 
 	/* Each needs what its line says. */
 	NOTYET(a_retry, "Retry from our server (validate_peer_address)");
-	NOTYET(b_retry, "our client to follow a Retry (gtlsserver -V)");
 	NOTYET(a_resumption, "session tickets (gtlsclient --session-file)");
 	NOTYET(b_resumption, "session tickets in our client");
 	NOTYET(a_0rtt, "0-RTT (gtlsclient --tp-file, --session-file)");
