@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,48 +188,24 @@ static const nghttp3_callbacks callbacks = {
 
 /* ---- the connection ---- */
 
+/* A QUIC connection to @host, handshaken by libquic: the kernel then has
+ * the keys.
+ */
 static int quic_connect(const char *host, const char *port, int family,
 			const char *cipher)
 {
-	struct addrinfo hints = {
-		.ai_family = family,
-		.ai_socktype = SOCK_DGRAM,
-	};
-	struct addrinfo *ai;
-	int err, fd;
+	int fd = h3_socket(host, port, family, 0, cipher);
+	int err;
 
-	err = getaddrinfo(host, port, &hints, &ai);
-	if (err) {
-		fprintf(stderr, "%s: %s\n", host, gai_strerror(err));
+	if (fd < 0)
 		return -1;
-	}
-	fd = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_QUIC);
-	if (fd < 0) {
-		perror("socket");
-		goto out;
-	}
-	err = cipher ? h3_cipher(fd, cipher) : 0;
-	if (err) {
-		fprintf(stderr, "cipher %s: %s\n", cipher, strerror(-err));
-		goto fail;
-	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
-		perror("connect");
-		goto fail;
-	}
-	/* libquic runs the TLS handshake; the kernel then has the keys. */
 	err = quic_client_handshake(fd, NULL, host, "h3");
 	if (err) {
 		fprintf(stderr, "handshake with %s: %s\n", host,
 			strerror(-err));
-		goto fail;
+		close(fd);
+		return -1;
 	}
-	goto out;
-fail:
-	close(fd);
-	fd = -1;
-out:
-	freeaddrinfo(ai);
 	return fd;
 }
 

@@ -4,9 +4,11 @@
  */
 
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <linux/tls.h>
@@ -17,9 +19,9 @@
 #define H3_MAX_VEC	16
 
 /* Offer and accept one TLS 1.3 cipher suite only: aes128gcm, aes256gcm
- * or chacha20.  Call before the handshake.
+ * or chacha20.  Before the handshake.
  */
-int h3_cipher(int fd, const char *name)
+static int h3_cipher(int fd, const char *name)
 {
 	struct quic_config config;
 	socklen_t len = sizeof(config);
@@ -40,6 +42,58 @@ int h3_cipher(int fd, const char *name)
 	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &config, len))
 		return -errno;
 	return 0;
+}
+
+/*
+ * A QUIC socket for the first address @host @port resolves to (of
+ * @family, or any with AF_UNSPEC), with one cipher suite only if @cipher
+ * names one: connected for a client; for a server bound, with ALPN h3
+ * (accepted sockets take the listener's ALPN and configuration), and
+ * listening.  Returns it, or -1 after saying why on stderr.
+ */
+int h3_socket(const char *host, const char *port, int family, int server,
+	      const char *cipher)
+{
+	struct addrinfo hints = {
+		.ai_family = family,
+		.ai_socktype = SOCK_DGRAM,
+		.ai_flags = server ? AI_PASSIVE : 0,
+	};
+	struct addrinfo *ai;
+	int err, fd;
+
+	err = getaddrinfo(host, port, &hints, &ai);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", host, gai_strerror(err));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_QUIC);
+	if (fd < 0) {
+		perror("socket");
+		goto out;
+	}
+	err = cipher ? h3_cipher(fd, cipher) : 0;
+	if (err) {
+		fprintf(stderr, "cipher %s: %s\n", cipher, strerror(-err));
+		goto fail;
+	}
+	if (server) {
+		if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "h3", 2) ||
+		    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
+			perror("listen");
+			goto fail;
+		}
+	} else if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+		perror("connect");
+		goto fail;
+	}
+	goto out;
+fail:
+	close(fd);
+	fd = -1;
+out:
+	freeaddrinfo(ai);
+	return fd;
 }
 
 /* Open the next stream of ours, bidirectional or (@uni) not, without
@@ -66,34 +120,32 @@ int h3_open_stream(struct h3 *h, int64_t *stream_id)
 }
 
 /* nghttp3 asks for STOP_SENDING or RESET_STREAM on a stream. */
-static int stop_sending(nghttp3_conn *conn, int64_t stream_id,
-			uint64_t app_error_code, void *conn_user_data,
-			void *stream_user_data)
+static int stream_error(struct h3 *h, int optname, int64_t stream_id,
+			uint64_t app_error_code)
 {
-	struct h3 *h = conn_user_data;
 	struct quic_errinfo info = {
 		.stream_id = stream_id,
 		.errcode = (uint32_t)app_error_code,
 	};
 
-	setsockopt(h->fd, SOL_QUIC, QUIC_SOCKOPT_STREAM_STOP_SENDING, &info,
-		   sizeof(info));
+	setsockopt(h->fd, SOL_QUIC, optname, &info, sizeof(info));
 	return 0;
+}
+
+static int stop_sending(nghttp3_conn *conn, int64_t stream_id,
+			uint64_t app_error_code, void *conn_user_data,
+			void *stream_user_data)
+{
+	return stream_error(conn_user_data, QUIC_SOCKOPT_STREAM_STOP_SENDING,
+			    stream_id, app_error_code);
 }
 
 static int reset_stream(nghttp3_conn *conn, int64_t stream_id,
 			uint64_t app_error_code, void *conn_user_data,
 			void *stream_user_data)
 {
-	struct h3 *h = conn_user_data;
-	struct quic_errinfo info = {
-		.stream_id = stream_id,
-		.errcode = (uint32_t)app_error_code,
-	};
-
-	setsockopt(h->fd, SOL_QUIC, QUIC_SOCKOPT_STREAM_RESET, &info,
-		   sizeof(info));
-	return 0;
+	return stream_error(conn_user_data, QUIC_SOCKOPT_STREAM_RESET,
+			    stream_id, app_error_code);
 }
 
 /*

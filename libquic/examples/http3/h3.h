@@ -43,7 +43,8 @@ struct h3 {
 	.flags = NGHTTP3_NV_FLAG_NONE,					\
 }
 
-int h3_cipher(int fd, const char *name);
+int h3_socket(const char *host, const char *port, int family, int server,
+	      const char *cipher);
 int h3_setup(struct h3 *h, int fd, int server,
 	     const nghttp3_callbacks *callbacks, void *user_data);
 int h3_open_stream(struct h3 *h, int64_t *stream_id);

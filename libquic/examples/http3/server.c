@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,45 +233,6 @@ static int serve(int fd, const char *key, const char *cert)
 	return err ? 1 : 0;
 }
 
-static int quic_listen(const char *addr, const char *port, const char *cipher)
-{
-	struct addrinfo hints = {
-		.ai_socktype = SOCK_DGRAM,
-		.ai_flags = AI_PASSIVE,
-	};
-	struct addrinfo *ai;
-	int err, fd;
-
-	err = getaddrinfo(addr, port, &hints, &ai);
-	if (err) {
-		fprintf(stderr, "%s: %s\n", addr, gai_strerror(err));
-		return -1;
-	}
-	fd = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_QUIC);
-	if (fd < 0) {
-		perror("socket");
-		goto out;
-	}
-	err = cipher ? h3_cipher(fd, cipher) : 0;
-	if (err) {
-		fprintf(stderr, "cipher %s: %s\n", cipher, strerror(-err));
-		goto fail;
-	}
-	/* Accepted sockets take the listener's ALPN and configuration. */
-	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "h3", 2) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
-		perror("listen");
-		goto fail;
-	}
-	goto out;
-fail:
-	close(fd);
-	fd = -1;
-out:
-	freeaddrinfo(ai);
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
 	const char *cipher = NULL;
@@ -293,7 +253,8 @@ int main(int argc, char **argv)
 	if (argc - optind != 4)
 		return usage();
 
-	listener = quic_listen(argv[optind], argv[optind + 1], cipher);
+	listener = h3_socket(argv[optind], argv[optind + 1], AF_UNSPEC, 1,
+			     cipher);
 	if (listener < 0)
 		return 1;
 	/* Children are not waited for. */
