@@ -30,6 +30,10 @@ dmesg -C
 sysctl -qw kernel.panic_on_oops=1 kernel.panic=-1
 ip link set lo up
 
+# tests/run.sh boots emulated guests without CMPXCHG16B: say so.
+grep -qw cx16 /proc/cpuinfo && echo "# guest CPU: cmpxchg16b" ||
+	echo "# guest CPU: no cmpxchg16b"
+
 if [ "$(uname -r)" != "$kver" ]; then
 	fail vm.kernel "booted $(uname -r), want $kver"
 fi
