@@ -234,6 +234,10 @@ int quic_conn_set_secret(struct quic_conn *c,
  * expected and the old keys may go (section 6.5).  Until then a second
  * update is not possible: we refuse to start one, and the peer's packets
  * in the phase after fail to open and are dropped.
+ *
+ * The socket's work item runs quic_conn_work() @delay_us from now; it
+ * holds a reference on the socket until it has run.  A Retry's new
+ * Initial keys use it too.
  */
 static void quic_conn_work_schedule(struct quic_conn *c, u64 delay_us)
 {
