@@ -232,10 +232,26 @@ int quic_get_config(int sd, struct quic_config *config)
 		      MSG_STREAM_DONTWAIT | MSG_STREAM_SNDBLOCK)
 
 /*
+ * What quic_recvmsg() returns in *flags.  None of them is a recvmsg()
+ * input, and a caller that reuses its flags variable (as the draft's
+ * examples do) hands them back: they are dropped.
+ */
+#define RECV_OUT_FLAGS (MSG_EOR | MSG_NOTIFICATION | MSG_DATAGRAM | \
+			MSG_TRUNC | STREAM_FLAGS)
+
+/*
+ * Of those, the ones that mean nothing on send either.  The others do:
+ * MSG_DATAGRAM and the stream flags are send flags, and MSG_NOTIFICATION
+ * is the bit of MSG_MORE, which the draft lists as a send flag, so
+ * libquic cannot tell one from the other and passes it on as MSG_MORE.
+ */
+#define SEND_IGNORED_FLAGS (MSG_EOR | MSG_TRUNC)
+
+/*
  * The stream flags travel in the QUIC_STREAM_INFO cmsg; any other flag
  * (MSG_DONTWAIT, MSG_NOSIGNAL, MSG_MORE...) is for sendmsg() itself.
  * A datagram (MSG_DATAGRAM) belongs to no stream, so it goes without the
- * cmsg, as the draft says.
+ * cmsg, as the draft says, and without stream flags.
  */
 QUIC_API ssize_t quic_sendmsg(int sd, const void *msg, size_t len,
 			      int64_t sid, uint32_t flags)
@@ -249,8 +265,9 @@ QUIC_API ssize_t quic_sendmsg(int sd, const void *msg, size_t len,
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cmsg;
 
+	flags &= ~SEND_IGNORED_FLAGS;
 	if (flags & MSG_DATAGRAM)
-		return sendmsg(sd, &mh, flags);
+		return sendmsg(sd, &mh, flags & ~STREAM_FLAGS);
 
 	mh.msg_control = ctrl.buf;
 	mh.msg_controllen = sizeof(ctrl.buf);
@@ -279,8 +296,10 @@ static bool stream_info(struct msghdr *mh, struct quic_stream_info *info)
 }
 
 /*
- * *flags in: recvmsg() flags (MSG_DONTWAIT, MSG_PEEK...).  Out: the
- * message's stream flags (MSG_STREAM_FIN...) and msg_flags bits
+ * *flags in: recvmsg() flags (MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL...);
+ * the RECV_OUT_FLAGS an earlier call returned are dropped, any other flag
+ * goes to recvmsg() (and the kernel refuses what it does not know).
+ * Out: the message's stream flags (MSG_STREAM_FIN...) and msg_flags bits
  * (MSG_EOR, MSG_NOTIFICATION, MSG_DATAGRAM, MSG_TRUNC).  *sid is the stream
  * ID, or -1 for a message of no stream (an event or a datagram).
  */
@@ -299,7 +318,7 @@ QUIC_API ssize_t quic_recvmsg(int sd, void *msg, size_t len, int64_t *sid,
 	uint32_t out;
 	ssize_t n;
 
-	n = recvmsg(sd, &mh, flags ? *flags : 0);
+	n = recvmsg(sd, &mh, flags ? *flags & ~RECV_OUT_FLAGS : 0);
 	if (n < 0)
 		return -1;
 

@@ -2,13 +2,16 @@
 /*
  * libquic: quic_client_handshake() and quic_server_handshake(), which set
  * up a GnuTLS session (certificates or PSK, ALPN, the socket's settings)
- * and run quic_handshake() on it.
+ * and run quic_handshake() on it; and the session helpers of the draft's
+ * Appendix B for applications that set up their own session
+ * (quic_session_set_alpn() and the others).
  */
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,28 +70,46 @@ static int load_trust(gnutls_certificate_credentials_t cred)
 	return ret < 0 ? -ENOENT : 0;
 }
 
+/*
+ * The errno for a GnuTLS call outside the handshake that failed, as
+ * quic(3) says: out of memory, or else something wrong with what the
+ * caller gave.
+ */
+static int gnutls_call_errno(int ret)
+{
+	return ret == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+}
+
+/*
+ * Parse a comma-separated ALPN list (len bytes, not NUL-terminated) and
+ * set it on the session.  Mandatory: no common protocol fails the
+ * handshake (RFC 9001 section 8.1).
+ */
+static int alpn_set(gnutls_session_t session, const char *alpns, size_t len)
+{
+	struct quic_alpn_list list;
+	int err, ret;
+
+	err = quic_alpn_parse(alpns, len, &list);
+	if (err)
+		return err;
+	ret = gnutls_alpn_set_protocols(session, list.names, list.count,
+					GNUTLS_ALPN_MANDATORY);
+	return ret ? gnutls_call_errno(ret) : 0;
+}
+
 /* ALPN from the argument, or else from the socket (kernel consumers). */
 static int set_alpn(gnutls_session_t session, int sd, const char *alpns)
 {
-	struct quic_alpn_list list;
 	char buf[QUIC_ALPN_MAX * (QUIC_ALPN_NAME_MAX + 2)];
-	int len, err;
+	int len;
 
-	if (alpns) {
-		err = quic_alpn_parse(alpns, strlen(alpns), &list);
-	} else {
-		len = quic_get_alpn(sd, buf, sizeof(buf));
-		if (len <= 0)
-			return len;
-		err = quic_alpn_parse(buf, len, &list);
-	}
-	if (err)
-		return err;
-	/* Mandatory: no common protocol fails the handshake (RFC 9001 8.1). */
-	if (gnutls_alpn_set_protocols(session, list.names, list.count,
-				      GNUTLS_ALPN_MANDATORY))
-		return -EINVAL;
-	return 0;
+	if (alpns)
+		return alpn_set(session, alpns, strlen(alpns));
+	len = quic_get_alpn(sd, buf, sizeof(buf));
+	if (len <= 0)
+		return len;
+	return alpn_set(session, buf, len);
 }
 
 /* A session over sd, ready for credentials; priority from the socket. */
@@ -347,4 +368,113 @@ QUIC_API int quic_server_handshake(int sd, const char *pkey_file,
 	gnutls_deinit(session);
 	creds_free(&c);
 	return err;
+}
+
+/* ---- Session helpers (the draft's Appendix B) ---- */
+
+/*
+ * The same list quic_client_handshake() takes, as bytes: NULs at its end
+ * are allowed (a caller may count the string's own), one inside is not.
+ */
+QUIC_API int quic_session_set_alpn(gnutls_session_t session,
+				   const void *alpns, size_t size)
+{
+	const char *s = alpns;
+
+	if (!session || !alpns)
+		return -EINVAL;
+	while (size && !s[size - 1])
+		size--;
+	return alpn_set(session, s, size);
+}
+
+/*
+ * The protocol the handshake selected: its bytes, NUL-terminated when the
+ * buffer has room for one more; *size becomes its length.  -ENOENT when
+ * none was (no ALPN on either side, or before the handshake).
+ */
+QUIC_API int quic_session_get_alpn(gnutls_session_t session, void *alpn,
+				   size_t *size)
+{
+	gnutls_datum_t sel;
+	int ret;
+
+	if (!session || !alpn || !size)
+		return -EINVAL;
+	ret = gnutls_alpn_get_selected_protocol(session, &sel);
+	if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE || (!ret && !sel.size))
+		return -ENOENT;
+	if (ret)
+		return gnutls_call_errno(ret);
+	if (*size < sel.size)
+		return -EINVAL;
+
+	memcpy(alpn, sel.data, sel.size);
+	if (*size > sel.size)
+		((char *)alpn)[sel.size] = '\0';
+	*size = sel.size;
+	return 0;
+}
+
+/*
+ * Session data for resumption, after quic_handshake() ran the session.
+ * The kernel hands over the server's NewSessionTicket with
+ * QUIC_SOCKOPT_SESSION_TICKET (read into data, which is then
+ * overwritten); GnuTLS takes it and gives the session data.  No ticket
+ * yet: 0 with *size 0.  Kernels without session tickets fail the
+ * getsockopt() with EOPNOTSUPP, returned as -EOPNOTSUPP.
+ */
+QUIC_API int quic_session_get_data(gnutls_session_t session, void *data,
+				   size_t *size)
+{
+	gnutls_datum_t out;
+	socklen_t len;
+	int sd, ret;
+
+	if (!session || !data || !size)
+		return -EINVAL;
+	sd = gnutls_transport_get_int(session);
+	if (sd < 0)
+		return -EINVAL;
+
+	len = *size > UINT_MAX ? UINT_MAX : *size;
+	if (getsockopt(sd, SOL_QUIC, QUIC_SOCKOPT_SESSION_TICKET, data, &len))
+		return -errno;
+	if (!len) {
+		*size = 0;
+		return 0;
+	}
+	/* A length past the buffer: what the ticket would need. */
+	if (len > *size)
+		return -EINVAL;
+
+	ret = quic_handshake_process(session, QUIC_CRYPTO_APP, data, len);
+	if (ret)
+		return ret;
+	ret = gnutls_session_get_data2(session, &out);
+	if (ret)
+		return gnutls_call_errno(ret);
+	/* The session data hold the resumption secret: wiped after use. */
+	if (out.size <= *size) {
+		memcpy(data, out.data, out.size);
+		*size = out.size;
+		ret = 0;
+	} else {
+		ret = -EINVAL;
+	}
+	explicit_bzero(out.data, out.size);
+	gnutls_free(out.data);
+	return ret;
+}
+
+/* Session data from quic_session_get_data(), on a new client session. */
+QUIC_API int quic_session_set_data(gnutls_session_t session, const void *data,
+				   size_t size)
+{
+	int ret;
+
+	if (!session || !data || !size)
+		return -EINVAL;
+	ret = gnutls_session_set_data(session, data, size);
+	return ret ? gnutls_call_errno(ret) : 0;
 }

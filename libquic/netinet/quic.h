@@ -40,6 +40,18 @@ int quic_handshake(void *session);
 int quic_handshake_process(gnutls_session_t session, uint8_t level,
 			   const uint8_t *data, size_t len);
 
+/*
+ * The draft's Appendix B helpers, for a session the application sets up
+ * and runs with quic_handshake() (since libquic 1.1, QUIC_1.1).  Each
+ * returns 0 or a negative errno.
+ */
+int quic_session_get_data(gnutls_session_t session, void *data, size_t *size);
+int quic_session_set_data(gnutls_session_t session, const void *data,
+			  size_t size);
+int quic_session_get_alpn(gnutls_session_t session, void *alpn, size_t *size);
+int quic_session_set_alpn(gnutls_session_t session, const void *alpns,
+			  size_t size);
+
 ssize_t quic_sendmsg(int sd, const void *msg, size_t len, int64_t sid,
 		     uint32_t flags);
 ssize_t quic_recvmsg(int sd, void *msg, size_t len, int64_t *sid,

@@ -47,6 +47,13 @@ TEST(alpn_lists)
 	check_name(&list, 0, "smbd");
 	check_name(&list, 1, "h3");
 
+	/* The draft's style: blanks after commas, and before them too. */
+	CHECK(alpn("h3, smb ,x", &list) == 0);
+	CHECK(list.count == 3);
+	check_name(&list, 0, "h3");
+	check_name(&list, 1, "smb");
+	check_name(&list, 2, "x");
+
 	/* Not NUL-terminated, as the socket option gives it. */
 	CHECK(quic_alpn_parse("h3,smbdXXX", 7, &list) == 0);
 	CHECK(list.count == 2);

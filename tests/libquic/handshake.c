@@ -82,12 +82,22 @@ struct fake {
 	int send_flags;			/* the flags sendmsg() got */
 	bool send_cmsg;			/* ... and whether a stream cmsg */
 	int recv_flags;			/* the flags recvmsg() got */
+	int ticket_mode;		/* QUIC_SOCKOPT_SESSION_TICKET: below */
+	int ticket_asked;		/* ... how many times it was read */
 
 	/* A handshake packet handed out in pieces. */
 	uint8_t pending[MAX_DATA];
 	size_t pending_len, pending_off;
 	uint8_t pending_level;
 };
+
+/*
+ * What getsockopt(QUIC_SOCKOPT_SESSION_TICKET) answers.  The kernel has no
+ * session tickets yet and fails it with EOPNOTSUPP; the other two play
+ * one that has: no ticket arrived yet (empty), or the NewSessionTicket
+ * the peer sent (its next handshake message).
+ */
+enum { TICKET_UNSUPPORTED, TICKET_EMPTY, TICKET_FROM_PEER };
 
 static struct fake fakes[MAX_FD];
 
@@ -344,6 +354,37 @@ static int copy_out(void *val, socklen_t *len, const void *data, size_t n)
 	return 0;
 }
 
+static int fake_ticket(struct fake *f, int fd, void *val, socklen_t *len)
+{
+	struct wire w;
+	uint8_t *pkt;
+	ssize_t got;
+	int ret;
+
+	f->ticket_asked++;
+	if (f->ticket_mode == TICKET_EMPTY) {
+		*len = 0;
+		return 0;
+	}
+	if (f->ticket_mode != TICKET_FROM_PEER) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+
+	pkt = malloc(sizeof(w) + MAX_DATA);
+	CHECK(pkt);
+	got = next_packet(f, fd, pkt, sizeof(w) + MAX_DATA);
+	if (got < 0) {
+		free(pkt);
+		return -1;
+	}
+	memcpy(&w, pkt, sizeof(w));
+	CHECK(w.kind == 'H' && w.level == QUIC_CRYPTO_APP);
+	ret = copy_out(val, len, pkt + sizeof(w), got - sizeof(w));
+	free(pkt);
+	return ret;
+}
+
 int __wrap_getsockopt(int fd, int level, int name, void *val,
 		      socklen_t *len)
 {
@@ -358,6 +399,8 @@ int __wrap_getsockopt(int fd, int level, int name, void *val,
 		return copy_out(val, len, f->alpn, f->alpn_len);
 	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
 		return copy_out(val, len, f->tp, strlen(f->tp));
+	case QUIC_SOCKOPT_SESSION_TICKET:
+		return fake_ticket(f, fd, val, len);
 	}
 	errno = ENOPROTOOPT;
 	return -1;
@@ -385,6 +428,15 @@ struct peer {
 	int ret;
 	gnutls_datum_t ticket;		/* resumption tests */
 	bool resumed;
+
+	/* Custom sessions: the session helpers (quic_session_*()). */
+	const char *alpns;		/* set with quic_session_set_alpn() */
+	char alpn[64];			/* what quic_session_get_alpn() gave */
+	size_t alpn_len;
+	int alpn_ret;
+	bool get_data;			/* quic_session_get_data() after */
+	size_t data_size;		/* ... the size it left */
+	int data_ret;			/* ... and what it returned */
 };
 
 static int client_fn(struct peer *p)
@@ -685,6 +737,46 @@ TEST(client_cert_optional)
 	check_ret(&s, 0);
 }
 
+/* The selected protocol, into p->alpn; and buffers of the edge sizes. */
+static void record_alpn(struct peer *p, gnutls_session_t session)
+{
+	size_t size = sizeof(p->alpn), n;
+	char exact[sizeof(p->alpn)];
+
+	memset(p->alpn, 'X', sizeof(p->alpn));
+	p->alpn_ret = quic_session_get_alpn(session, p->alpn, &size);
+	p->alpn_len = size;
+	if (p->alpn_ret)
+		return;
+
+	/* One byte short: -EINVAL, and *size is left alone. */
+	n = size - 1;
+	CHECK(quic_session_get_alpn(session, exact, &n) == -EINVAL);
+	CHECK(n == size - 1);
+	/* Exactly its length: the bytes, with no room for a NUL. */
+	memset(exact, 'X', sizeof(exact));
+	n = size;
+	CHECK(quic_session_get_alpn(session, exact, &n) == 0);
+	CHECK(n == size && !memcmp(exact, p->alpn, size));
+	CHECK(exact[size] == 'X');
+}
+
+/* quic_session_get_data() into p->ticket (allocated as GnuTLS would). */
+static void record_data(struct peer *p, gnutls_session_t session)
+{
+	uint8_t buf[8192];
+	size_t size = sizeof(buf);
+
+	p->data_ret = quic_session_get_data(session, buf, &size);
+	p->data_size = size;
+	if (p->data_ret || !size)
+		return;
+	p->ticket.data = gnutls_malloc(size);
+	CHECK(p->ticket.data);
+	memcpy(p->ticket.data, buf, size);
+	p->ticket.size = size;
+}
+
 /* quic_handshake() on the application's own session, with a client cert. */
 static int custom_client_fn(struct peer *p)
 {
@@ -705,8 +797,11 @@ static int custom_client_fn(struct peer *p)
 	gnutls_session_set_verify_cert(session, "localhost", 0);
 	gnutls_transport_set_int(session, p->fd);
 	if (p->ticket.size)
-		CHECK(!gnutls_session_set_data(session, p->ticket.data,
-					       p->ticket.size));
+		CHECK(quic_session_set_data(session, p->ticket.data,
+					    p->ticket.size) == 0);
+	if (p->alpns)
+		CHECK(quic_session_set_alpn(session, p->alpns,
+					    strlen(p->alpns)) == 0);
 	/* The session's user pointer stays the application's. */
 	gnutls_session_set_ptr(session, &marker);
 
@@ -717,6 +812,10 @@ static int custom_client_fn(struct peer *p)
 		CHECK(quic_handshake(session) == -EINVAL);
 
 	p->resumed = !ret && gnutls_session_is_resumed(session);
+	if (!ret)
+		record_alpn(p, session);
+	if (!ret && p->get_data)
+		record_data(p, session);
 	if (!ret && p->b) {
 		/* Appendix B: the NewSessionTicket, then the session data. */
 		uint8_t buf[4096];
@@ -780,10 +879,15 @@ static int ticket_server_fn(struct peer *p)
 	CHECK(!gnutls_priority_set_direct(session, QUIC_PRIORITY, NULL));
 	CHECK(!gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, cred));
 	CHECK(!gnutls_session_ticket_enable_server(session, &ticket_key));
+	if (p->alpns)
+		CHECK(quic_session_set_alpn(session, p->alpns,
+					    strlen(p->alpns)) == 0);
 	gnutls_transport_set_int(session, p->fd);
 
 	ret = quic_handshake(session);
 	p->resumed = !ret && gnutls_session_is_resumed(session);
+	if (!ret)
+		record_alpn(p, session);
 	if (!ret && !p->resumed)
 		CHECK(gnutls_session_ticket_send(session, 1, 0) == 0);
 	gnutls_deinit(session);
@@ -883,6 +987,215 @@ TEST(alpn_bad_list)
 	CHECK(quic_server_handshake(s.fd, cert("server.key"),
 				    cert("server.pem"), "h3,") == -EINVAL);
 	CHECK(!fakes[c.fd].closed && !fakes[c.fd].last_crypto_seq);
+}
+
+/* ---- The session helpers (the draft's Appendix B) ---- */
+
+static int set_alpn(gnutls_session_t session, const char *alpns)
+{
+	return quic_session_set_alpn(session, alpns, strlen(alpns));
+}
+
+/* Lists quic_session_set_alpn() takes and refuses; no handshake. */
+TEST(session_set_alpn_lists)
+{
+	static const char *const bad[] = {
+		"", " ", ",", ",h3", "h3,", "h3,,smb", "h3, ,smb", " ,h3",
+	};
+	gnutls_session_t session;
+	char name[300], list[300];
+	unsigned int i;
+
+	CHECK(!gnutls_init(&session, GNUTLS_CLIENT));
+	CHECK(set_alpn(session, "h3, smb ,x") == 0);
+	CHECK(set_alpn(session, "h3") == 0);
+	/* The string's own NUL may be counted; one inside may not. */
+	CHECK(quic_session_set_alpn(session, "h3", 3) == 0);
+	CHECK(quic_session_set_alpn(session, "h3\0x", 4) == -EINVAL);
+	/* Not NUL-terminated: size says where the list ends. */
+	CHECK(quic_session_set_alpn(session, "h3,smbXXX", 6) == 0);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (set_alpn(session, bad[i]) != -EINVAL)
+			FAIL("\"%s\" accepted", bad[i]);
+
+	/* Over 255 bytes (RFC 7301): refused by the parser. */
+	memset(name, 'a', 256);
+	name[256] = '\0';
+	CHECK(set_alpn(session, name) == -EINVAL);
+	/* GnuTLS 3.7 takes names of 31 bytes at most. */
+	name[31] = '\0';
+	CHECK(set_alpn(session, name) == 0);
+	name[31] = 'a';
+	name[32] = '\0';
+	CHECK(set_alpn(session, name) == -EINVAL);
+
+	/* Eight names at most, however long the list: no 64-byte limit. */
+	list[0] = '\0';
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "%sprotocol-number-%u",
+			 i ? ", " : "", i);
+		strcat(list, name);
+	}
+	CHECK(strlen(list) > 64);
+	CHECK(set_alpn(session, list) == 0);
+	strcat(list, ",x");
+	CHECK(set_alpn(session, list) == -EINVAL);
+
+	CHECK(quic_session_set_alpn(NULL, "h3", 2) == -EINVAL);
+	CHECK(quic_session_set_alpn(session, NULL, 2) == -EINVAL);
+	gnutls_deinit(session);
+}
+
+/* The client's list, set with quic_session_set_alpn(), is what it offers. */
+TEST(session_alpn_client)
+{
+	struct peer c = { .fn = custom_client_fn, .alpns = "smb, h3 ,x" };
+	struct peer s = { .c = "nfs,h3" };
+
+	pair(&c, &s);
+	s.a = cert("server.key");
+	s.b = cert("server.pem");
+	handshake(&c, &s);
+	check_ret(&c, 0);
+	check_ret(&s, 0);
+	CHECK(c.alpn_ret == 0);
+	CHECK(c.alpn_len == 2 && !strcmp(c.alpn, "h3"));
+	check_alpn(c.fd, "h3");
+	check_alpn(s.fd, "h3");
+}
+
+TEST(session_alpn_server)
+{
+	struct peer c = { .b = "localhost", .c = "x" };
+	struct peer s = { .fn = ticket_server_fn, .alpns = "h3, x" };
+
+	CHECK(!gnutls_session_ticket_key_generate(&ticket_key));
+	pair(&c, &s);
+	handshake(&c, &s);
+	check_ret(&c, 0);
+	check_ret(&s, 0);
+	CHECK(s.alpn_ret == 0);
+	CHECK(s.alpn_len == 1 && !strcmp(s.alpn, "x"));
+	check_alpn(s.fd, "x");
+	gnutls_free(ticket_key.data);
+}
+
+/* No ALPN on either side: none was selected. */
+TEST(session_alpn_none)
+{
+	struct peer c = { .fn = custom_client_fn };
+	struct peer s = { 0 };
+	gnutls_session_t session;
+	char buf[8];
+	size_t size = sizeof(buf);
+
+	pair(&c, &s);
+	s.a = cert("server.key");
+	s.b = cert("server.pem");
+	handshake(&c, &s);
+	check_ret(&c, 0);
+	check_ret(&s, 0);
+	CHECK(c.alpn_ret == -ENOENT);
+	CHECK(c.alpn_len == sizeof(c.alpn));	/* left alone */
+
+	/* Before any handshake, the same; and bad arguments. */
+	CHECK(!gnutls_init(&session, GNUTLS_CLIENT));
+	CHECK(quic_session_get_alpn(session, buf, &size) == -ENOENT);
+	CHECK(set_alpn(session, "h3") == 0);
+	CHECK(quic_session_get_alpn(session, buf, &size) == -ENOENT);
+	CHECK(quic_session_get_alpn(NULL, buf, &size) == -EINVAL);
+	CHECK(quic_session_get_alpn(session, NULL, &size) == -EINVAL);
+	CHECK(quic_session_get_alpn(session, buf, NULL) == -EINVAL);
+	CHECK(size == sizeof(buf));
+	gnutls_deinit(session);
+}
+
+/* Today's kernel: no session tickets, and quic_session_get_data() says so. */
+TEST(session_get_data_unsupported)
+{
+	struct peer c = { .fn = custom_client_fn, .get_data = true };
+	struct peer s = { 0 };
+
+	pair(&c, &s);
+	s.a = cert("server.key");
+	s.b = cert("server.pem");
+	handshake(&c, &s);
+	check_ret(&c, 0);
+	check_ret(&s, 0);
+	CHECK(fakes[c.fd].ticket_asked == 1);
+	CHECK(c.data_ret == -EOPNOTSUPP);
+	CHECK(c.data_size == 8192);		/* left alone */
+	CHECK(!c.ticket.size);
+}
+
+/* A kernel with tickets but none arrived yet: 0 bytes of session data. */
+TEST(session_get_data_none_yet)
+{
+	struct peer c = { .fn = custom_client_fn, .get_data = true };
+	struct peer s = { 0 };
+
+	pair(&c, &s);
+	s.a = cert("server.key");
+	s.b = cert("server.pem");
+	fakes[c.fd].ticket_mode = TICKET_EMPTY;
+	handshake(&c, &s);
+	check_ret(&c, 0);
+	CHECK(fakes[c.fd].ticket_asked == 1);
+	CHECK(c.data_ret == 0 && c.data_size == 0);
+}
+
+/*
+ * A kernel that hands over the NewSessionTicket (as this one will): the
+ * session data from quic_session_get_data() resume the next connection
+ * through quic_session_set_data().
+ */
+TEST(session_data_resumption)
+{
+	struct peer c = { .fn = custom_client_fn, .get_data = true };
+	struct peer s = { .fn = ticket_server_fn };
+	struct peer c2 = { .fn = custom_client_fn };
+	struct peer s2 = { .fn = ticket_server_fn };
+
+	CHECK(!gnutls_session_ticket_key_generate(&ticket_key));
+	pair(&c, &s);
+	fakes[c.fd].ticket_mode = TICKET_FROM_PEER;
+	handshake(&c, &s);
+	check_ret(&c, 0);
+	check_ret(&s, 0);
+	CHECK(c.data_ret == 0);
+	CHECK(c.data_size > 100 && c.ticket.size == c.data_size);
+
+	pair(&c2, &s2);
+	c2.ticket = c.ticket;
+	handshake(&c2, &s2);
+	check_ret(&c2, 0);
+	check_ret(&s2, 0);
+	CHECK(c2.resumed && s2.resumed);
+	gnutls_free(c.ticket.data);
+	gnutls_free(ticket_key.data);
+}
+
+TEST(session_data_bad_arguments)
+{
+	static const uint8_t junk[64] = { 1, 2, 3 };
+	gnutls_session_t session;
+	uint8_t buf[64];
+	size_t size = sizeof(buf);
+
+	CHECK(!gnutls_init(&session, GNUTLS_CLIENT));
+	CHECK(quic_session_set_data(session, junk, sizeof(junk)) == -EINVAL);
+	CHECK(quic_session_set_data(session, junk, 0) == -EINVAL);
+	CHECK(quic_session_set_data(session, NULL, 4) == -EINVAL);
+	CHECK(quic_session_set_data(NULL, junk, 4) == -EINVAL);
+
+	/* No transport: no socket to ask. */
+	CHECK(quic_session_get_data(session, buf, &size) == -EINVAL);
+	CHECK(quic_session_get_data(NULL, buf, &size) == -EINVAL);
+	CHECK(quic_session_get_data(session, NULL, &size) == -EINVAL);
+	CHECK(quic_session_get_data(session, buf, NULL) == -EINVAL);
+	CHECK(size == sizeof(buf));
+	gnutls_deinit(session);
 }
 
 /* ---- PSK ---- */
@@ -1138,6 +1451,63 @@ TEST(datagram_send_recv)
 	CHECK(flags == MSG_DATAGRAM);
 }
 
+/*
+ * A flags variable reused from an earlier quic_recvmsg() holds what that
+ * call returned: none of it reaches recvmsg(), its input flags do.
+ */
+TEST(recv_drops_output_flags)
+{
+	struct peer c = { 0 };
+	struct peer s = { 0 };
+	char buf[64] = { 0 };
+	int64_t sid;
+	uint32_t flags;
+
+	pair(&c, &s);
+	CHECK(quic_sendmsg(c.fd, "one", 3, 0, MSG_STREAM_NEW) == 3);
+	CHECK(quic_sendmsg(c.fd, "two", 3, 0, MSG_STREAM_FIN) == 3);
+
+	/* (The fake only records the flags; it does not peek.) */
+	flags = MSG_EOR | MSG_STREAM_FIN | MSG_NOTIFICATION | MSG_DATAGRAM |
+		MSG_TRUNC | MSG_STREAM_NEW | MSG_STREAM_UNI |
+		MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL;
+	CHECK(quic_recvmsg(s.fd, buf, sizeof(buf), &sid, &flags) == 3);
+	CHECK(fakes[s.fd].recv_flags == (MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL));
+	CHECK(flags == MSG_STREAM_NEW);
+
+	/* As the draft's examples do: the same variable, as it came back. */
+	flags |= MSG_EOR | MSG_STREAM_FIN;
+	CHECK(quic_recvmsg(s.fd, buf, sizeof(buf), &sid, &flags) == 3);
+	CHECK(fakes[s.fd].recv_flags == 0);
+	CHECK(flags == (MSG_STREAM_FIN | MSG_EOR));
+}
+
+/*
+ * On send, MSG_EOR and MSG_TRUNC (outputs of quic_recvmsg()) are dropped;
+ * MSG_NOTIFICATION is MSG_MORE's bit and goes to sendmsg() as MSG_MORE.
+ */
+TEST(send_drops_output_flags)
+{
+	struct peer c = { 0 };
+	struct peer s = { 0 };
+
+	pair(&c, &s);
+	CHECK(quic_sendmsg(c.fd, "a", 1, 0, MSG_EOR | MSG_TRUNC |
+			   MSG_STREAM_NEW | MSG_DONTWAIT) == 1);
+	CHECK(fakes[c.fd].send_cmsg);
+	CHECK(fakes[c.fd].send_flags == MSG_DONTWAIT);
+
+	CHECK(quic_sendmsg(c.fd, "b", 1, 0, MSG_MORE) == 1);
+	CHECK(fakes[c.fd].send_flags == MSG_MORE);
+	CHECK(MSG_MORE == MSG_NOTIFICATION);
+
+	/* A datagram belongs to no stream: no stream flags either. */
+	CHECK(quic_sendmsg(c.fd, "c", 1, 0, MSG_DATAGRAM | MSG_EOR |
+			   MSG_STREAM_FIN | MSG_STREAM_NEW) == 1);
+	CHECK(!fakes[c.fd].send_cmsg);
+	CHECK(fakes[c.fd].send_flags == MSG_DATAGRAM);
+}
+
 TEST(recv_error)
 {
 	struct peer c = { 0 };
@@ -1214,6 +1584,14 @@ int main(void)
 	RUN(alpn_one_of_several);
 	RUN(alpn_from_socket);
 	RUN(alpn_bad_list);
+	RUN(session_set_alpn_lists);
+	RUN(session_alpn_client);
+	RUN(session_alpn_server);
+	RUN(session_alpn_none);
+	RUN(session_get_data_unsupported);
+	RUN(session_get_data_none_yet);
+	RUN(session_data_resumption);
+	RUN(session_data_bad_arguments);
 	RUN(psk_handshake);
 	RUN(psk_second_identity);
 	RUN(psk_unknown_identity);
@@ -1229,6 +1607,8 @@ int main(void)
 	RUN(bad_arguments);
 	RUN(stream_send_recv);
 	RUN(datagram_send_recv);
+	RUN(recv_drops_output_flags);
+	RUN(send_drops_output_flags);
 	RUN(recv_error);
 	ret = test_done();
 
