@@ -996,6 +996,26 @@ static void quic_conn_peer_close(struct quic_conn *c,
 	quic_conn_wake(c);
 }
 
+/**
+ * quic_conn_refused - the server's host says nothing listens there
+ * @c: the connection
+ *
+ * A client whose handshake has not completed ends with ECONNREFUSED, as a
+ * TCP connect() answered by a reset does.
+ */
+void quic_conn_refused(struct quic_conn *c)
+{
+	struct sock *sk = c->sk;
+
+	if (c->is_server || c->closed || c->handshake_complete)
+		return;
+	sk->sk_err = ECONNREFUSED;
+	c->closed = true;
+	inet_sk_set_state(sk, TCP_CLOSE);
+	sk_stop_timer(sk, &c->timer);
+	quic_conn_wake(c);
+}
+
 /* Decode and act on the frames of one packet's payload. */
 static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 			    u8 level, enum quic_pkt_level pl, const u8 *p,

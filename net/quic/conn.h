@@ -243,6 +243,7 @@ void quic_conn_work(struct quic_conn *c);
 
 void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
 int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type);
+void quic_conn_refused(struct quic_conn *c);
 void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 			 struct quic_sent *p, bool congestion);
 bool quic_conn_loss_timer(struct quic_conn *c);

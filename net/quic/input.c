@@ -8,7 +8,10 @@
 
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/udp.h>
+#include <linux/version.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 
@@ -165,3 +168,82 @@ drop:
 	kfree_skb(skb);
 	return 0;
 }
+
+/*
+ * A port unreachable answer to a client's handshake packet says nothing
+ * listens there (an IPv4 client of a listener that is IPv6 only, say): the
+ * connection attempt fails at once with ECONNREFUSED rather than at the
+ * end of its handshake timeout.  Other errors are left to the loss timers:
+ * RFC 9000 section 14.2 lets an ICMP message only hint.  @payload is the
+ * quoted UDP payload, the start of a packet we sent.
+ */
+static void quic_udp_refused(struct sock *usk, struct sk_buff *skb,
+			     const u8 *payload)
+{
+	u8 buf[1 + 4 + 2 + 2 * QUIC_CONN_ID_MAX_LEN];
+	const u8 *p, *scid;
+	struct sock *sk;
+	u32 len, scid_len;
+	int off;
+
+	off = payload - skb->data;
+	if (off < 0 || off >= skb->len)
+		return;
+	len = min_t(u32, skb->len - off, sizeof(buf));
+	p = skb_header_pointer(skb, off, len, buf);
+	if (!p || quic_packet_quoted_scid(p, len, &scid, &scid_len))
+		return;
+	sk = quic_cid_lookup(sock_net(usk), scid, scid_len);
+	if (!sk)
+		return;
+	bh_lock_sock(sk);
+	/* Owned by the user: its next probe draws another answer. */
+	if (!sock_owned_by_user(sk) && quic_sk(sk)->conn)
+		quic_conn_refused(quic_sk(sk)->conn);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+/**
+ * quic_udp_err - the UDP tunnel socket's ICMP error hook
+ * @usk: the UDP socket that sent the packet the error quotes
+ * @skb: the ICMP message
+ * @err: the errno the ICMP type and code translate to
+ * @port: the destination port of the quoted packet
+ * @info: the ICMP info field
+ * @payload: the quoted UDP payload
+ *
+ * Context: softirq, under rcu_read_lock().
+ */
+void quic_udp_err(struct sock *usk, struct sk_buff *skb, int err,
+		  __be16 port, u32 info, u8 *payload)
+{
+	if (err == ECONNREFUSED)
+		quic_udp_refused(usk, skb, payload);
+}
+#else
+/**
+ * quic_udp_err - the UDP tunnel socket's ICMP error hook (6.1)
+ * @usk: the UDP socket that sent the packet the error quotes
+ * @skb: the ICMP message, its data at the quoted IP header
+ * @udp_offset: where the quoted UDP header starts, from @skb->data
+ *
+ * Context: softirq, under rcu_read_lock().
+ */
+void quic_udp_err(struct sock *usk, struct sk_buff *skb,
+		  unsigned int udp_offset)
+{
+	bool refused;
+
+	if (skb->protocol == htons(ETH_P_IP))
+		refused = icmp_hdr(skb)->type == ICMP_DEST_UNREACH &&
+			  icmp_hdr(skb)->code == ICMP_PORT_UNREACH;
+	else
+		refused = icmp6_hdr(skb)->icmp6_type == ICMPV6_DEST_UNREACH &&
+			  icmp6_hdr(skb)->icmp6_code == ICMPV6_PORT_UNREACH;
+	if (refused)
+		quic_udp_refused(usk, skb,
+				 skb->data + udp_offset + sizeof(struct udphdr));
+}
+#endif

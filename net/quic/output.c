@@ -276,19 +276,21 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
 	 * wants BH off; so does the rest of the transmit path anyway.
 	 */
 	local_bh_disable();
-	if (ra->sa.sa_family == AF_INET) {
+	/* An IPv4 peer of an AF_INET6 socket (v4-mapped) goes as IPv4. */
+	if (quic_addr_v4(ra)) {
+		__be32 daddr = quic_addr_v4_addr(ra);
 		struct flowi4 fl4;
 		struct rtable *rt;
 		__be32 saddr;
 
 		rt = dst_cache_get_ip4(&c->dst_cache, &saddr);
 		if (!rt) {
-			rt = ip_route_output_ports(net, &fl4, NULL,
-						   ra->v4.sin_addr.s_addr,
-						   la->v4.sin_addr.s_addr,
-						   ra->v4.sin_port,
-						   la->v4.sin_port, IPPROTO_UDP,
-						   0, c->sk->sk_bound_dev_if);
+			rt = ip_route_output_ports(net, &fl4, NULL, daddr,
+						   quic_addr_v4_addr(la),
+						   quic_addr_be_port(ra),
+						   quic_addr_be_port(la),
+						   IPPROTO_UDP, 0,
+						   c->sk->sk_bound_dev_if);
 			err = PTR_ERR_OR_ZERO(rt);
 			if (err)
 				goto err;
@@ -298,10 +300,10 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
 		c->dev_mtu = READ_ONCE(rt->dst.dev->mtu);
 		c->route_mtu = dst_mtu(&rt->dst);
 		c->ip_overhead = sizeof(struct iphdr) + sizeof(struct udphdr);
-		udp_tunnel_xmit_skb(rt, usk, skb, saddr, ra->v4.sin_addr.s_addr,
-				    0, ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
-				    la->v4.sin_port, ra->v4.sin_port, false,
-				    false);
+		udp_tunnel_xmit_skb(rt, usk, skb, saddr, daddr, 0,
+				    ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
+				    quic_addr_be_port(la),
+				    quic_addr_be_port(ra), false, false);
 	} else {
 		struct flowi6 fl6 = {};
 		struct dst_entry *dst;

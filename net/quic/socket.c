@@ -195,11 +195,11 @@ static void quic_close_user(struct sock *sk)
 	    qs->close_errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
 	    qs->close_errcode < QUIC_TRANSPORT_ERROR_CRYPTO + 0x100)
 		app = false;
-	if (qs->close_phrase_used) {
+	if (qs->close_phrase_len) {
 		c->close_phrase = kmemdup(qs->close_phrase,
-					  qs->close_phrase_used, GFP_KERNEL);
+					  qs->close_phrase_len, GFP_KERNEL);
 		if (c->close_phrase)
-			c->close_phrase_len = qs->close_phrase_used;
+			c->close_phrase_len = qs->close_phrase_len;
 	}
 	quic_conn_close(c, qs->close_errcode, qs->close_frame, app);
 }
@@ -319,17 +319,20 @@ static int quic_route_source(struct sock *sk, const union quic_addr *ra,
 
 	memset(la, 0, sizeof(*la));
 	la->sa.sa_family = ra->sa.sa_family;
-	if (ra->sa.sa_family == AF_INET) {
+	if (quic_addr_v4(ra)) {
 		struct flowi4 fl4;
 		struct rtable *rt;
 
 		rt = ip_route_output_ports(net, &fl4, NULL,
-					   ra->v4.sin_addr.s_addr, 0,
-					   ra->v4.sin_port, 0, IPPROTO_UDP, 0,
-					   sk->sk_bound_dev_if);
+					   quic_addr_v4_addr(ra), 0,
+					   quic_addr_be_port(ra), 0,
+					   IPPROTO_UDP, 0, sk->sk_bound_dev_if);
 		if (IS_ERR(rt))
 			return PTR_ERR(rt);
-		la->v4.sin_addr.s_addr = fl4.saddr;
+		if (ra->sa.sa_family == AF_INET)
+			la->v4.sin_addr.s_addr = fl4.saddr;
+		else
+			ipv6_addr_set_v4mapped(fl4.saddr, &la->v6.sin6_addr);
 		ip_rt_put(rt);
 	} else {
 		struct flowi6 fl6 = {};
@@ -418,8 +421,6 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 		return err;
 	if (!quic_addr_port(&ra) || quic_addr_any(&ra))
 		return -EINVAL;
-	if (ra.sa.sa_family == AF_INET6 && ipv6_addr_v4mapped(&ra.v6.sin6_addr))
-		return -EAFNOSUPPORT;	/* not yet: use an AF_INET socket */
 
 	lock_sock(sk);
 	err = -EISCONN;
@@ -444,6 +445,12 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 		else
 			la.v6.sin6_port = qs->udp->addr.v6.sin6_port;
 	}
+	/* An AF_INET6 socket bound to an IPv6 address reaches no IPv4 peer,
+	 * and one bound to a v4-mapped address no IPv6 peer.
+	 */
+	err = -ENETUNREACH;
+	if (quic_addr_v4(&la) != quic_addr_v4(&ra))
+		goto out;
 
 	err = -ENOMEM;
 	c = quic_conn_create(sk, false, qs->config.version);
@@ -480,30 +487,43 @@ int quic_inet_connect(struct socket *sock, struct sockaddr *addr, int len,
 	return sock->sk->sk_prot->connect(sock->sk, addr, len);
 }
 
-/* getpeername() names the peer once the handshake is complete. */
-static int quic_peer_known(struct sock *sk)
+/*
+ * getpeername() names the peer from connect() on (client) or from the
+ * Initial that made the socket (server), as TCP does from its SYN: the
+ * kernel's accept() asks for it before any handshake has run.  An IPv4
+ * peer of an AF_INET6 socket reads as a v4-mapped address.
+ */
+static int quic_getpeername(struct sock *sk, struct sockaddr *uaddr)
 {
-	struct quic_conn *c = quic_sk(sk)->conn;
-	int ok;
+	struct quic_sock *qs = quic_sk(sk);
+	union quic_addr peer = {};
 
 	lock_sock(sk);
-	ok = c && c->handshake_complete;
+	if (qs->conn)
+		peer = qs->peer;
 	release_sock(sk);
-	return ok ? 0 : -ENOTCONN;
+	if (!quic_addr_port(&peer))
+		return -ENOTCONN;
+	if (sk->sk_family == AF_INET) {
+		memcpy(uaddr, &peer.v4, sizeof(peer.v4));
+		return sizeof(peer.v4);
+	}
+	memcpy(uaddr, &peer.v6, sizeof(peer.v6));
+	return sizeof(peer.v6);
 }
 
 int quic_inet_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
-	int err = peer ? quic_peer_known(sock->sk) : 0;
-
-	return err ? err : inet_getname(sock, uaddr, peer);
+	if (peer)
+		return quic_getpeername(sock->sk, uaddr);
+	return inet_getname(sock, uaddr, peer);
 }
 
 int quic_inet6_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
-	int err = peer ? quic_peer_known(sock->sk) : 0;
-
-	return err ? err : inet6_getname(sock, uaddr, peer);
+	if (peer)
+		return quic_getpeername(sock->sk, uaddr);
+	return inet6_getname(sock, uaddr, peer);
 }
 
 int quic_inet_listen(struct socket *sock, int backlog)
@@ -568,7 +588,6 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	qs->alpn_len = 0;
 	qs->close_phrase = NULL;
 	qs->close_phrase_len = 0;
-	qs->close_phrase_used = 0;
 	refcount_inc(&lqs->udp->refcnt);
 	inet_sk_set_state(sk, TCP_SYN_RECV);
 	bh_unlock_sock(sk);
@@ -763,30 +782,46 @@ static int quic_send_wait(long *timeo)
 	return 0;
 }
 
-/* Find or open the stream a sendmsg() is for. */
+/*
+ * Find or open the stream a sendmsg() is for, as the draft's section 4.3.1
+ * says.  Stream ID -1 (or no QUIC_STREAM_INFO cmsg, section 3.1.9) with
+ * MSG_STREAM_NEW opens the next bidirectional stream, or with
+ * MSG_STREAM_UNI the next unidirectional one; without MSG_STREAM_NEW it is
+ * the latest stream opened.  A given ID names the stream; MSG_STREAM_NEW
+ * opens it (and those below it), and is refused on a stream that already
+ * carried data.
+ */
 static int quic_send_stream(struct sock *sk, struct quic_send_info *si,
 			    long *timeo, struct quic_stream **out)
 {
 	struct quic_conn *c = quic_sk(sk)->conn;
+	bool new = si->flags & MSG_STREAM_NEW;
+	s64 want = si->has_stream ? si->stream_id : -1;
 	struct quic_stream *st;
-	s64 id = si->stream_id;
+	s64 id = want;
 	int err, dir;
 
-	if (!si->has_stream) {
-		id = c->streams.last_id;
-		if (id < 0 && !(si->flags & MSG_STREAM_NEW))
+	if (id == -1 && !new) {
+		id = quic_stream_latest(c);
+		if (id < 0)
+			return -EINVAL;	/* no stream opened yet */
+	}
+	if (id != -1) {
+		st = id >= 0 ? quic_stream_find(c, id) : NULL;
+		if (st) {
+			if (new && quic_stream_started(st))
+				return -EINVAL;
+			*out = st;
+			return 0;
+		}
+		/* A stream that ended both ways is over, like one after
+		 * our FIN.
+		 */
+		if (quic_stream_ended(c, id))
+			return -EPIPE;
+		if (!new)
 			return -EINVAL;
 	}
-	st = id >= 0 ? quic_stream_find(c, id) : NULL;
-	if (st) {
-		*out = st;
-		return 0;
-	}
-	/* A stream that ended both ways is over, like one after our FIN. */
-	if (quic_stream_ended(c, id))
-		return -EPIPE;
-	if (!(si->flags & MSG_STREAM_NEW))
-		return -EINVAL;
 	for (;;) {
 		err = quic_stream_open(c, &id, si->flags);
 		if (err != -EAGAIN)
@@ -807,7 +842,7 @@ static int quic_send_stream(struct sock *sk, struct quic_send_info *si,
 		err = quic_data_check(sk);
 		if (err)
 			return err;
-		id = si->has_stream ? si->stream_id : -1;
+		id = want;
 	}
 	if (err)
 		return err;
@@ -1009,6 +1044,10 @@ static int quic_recv_stream(struct sock *sk, struct quic_stream *st,
 	return n;
 }
 
+/* The msg_flags recvmsg() sets: never taken as input flags. */
+#define QUIC_RECV_OUT_FLAGS	(MSG_EOR | MSG_STREAM_FIN | MSG_DATAGRAM | \
+				 MSG_NOTIFICATION)
+
 static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			int flags, int *addr_len)
 {
@@ -1018,8 +1057,12 @@ static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	long timeo;
 	int err;
 
+	/* What an earlier call returned may come back in a reused variable:
+	 * those bits are outputs and mean nothing here (section 4.1).
+	 */
+	flags &= ~QUIC_RECV_OUT_FLAGS;
 	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_TRUNC |
-		      MSG_CMSG_COMPAT))
+		      MSG_CMSG_COMPAT | MSG_CMSG_CLOEXEC))
 		return -EOPNOTSUPP;
 
 	lock_sock(sk);
@@ -1106,28 +1149,23 @@ int quic_inet_shutdown(struct socket *sock, int how)
 }
 
 /**
- * quic_sk_event2 - queue an event for recvmsg() if the application wants it
+ * quic_sk_event - queue an event for recvmsg() if the application wants it
  * @sk: the socket
  * @type: enum quic_event_type
  * @data: what follows the type byte
  * @len: its length
- * @more: a second part (the close phrase), or NULL
- * @more_len: its length
  */
-static void quic_sk_event2(struct sock *sk, u8 type, const void *data,
-			   u32 len, const void *more, u32 more_len)
+void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len)
 {
 	struct sk_buff *skb;
 
 	if (!(quic_sk(sk)->events & BIT(type)))
 		return;
-	skb = alloc_skb(1 + len + more_len, GFP_ATOMIC);
+	skb = alloc_skb(1 + len, GFP_ATOMIC);
 	if (!skb)
 		return;
 	*(u8 *)skb_put(skb, 1) = type;
 	skb_put_data(skb, data, len);
-	if (more_len)
-		skb_put_data(skb, more, more_len);
 	QUIC_RCV_CB(skb)->type = QUIC_RCV_EVENT;
 	QUIC_RCV_CB(skb)->read = 0;
 	skb_set_owner_r(skb, sk);
@@ -1135,24 +1173,54 @@ static void quic_sk_event2(struct sock *sk, u8 type, const void *data,
 	sk->sk_data_ready(sk);
 }
 
-void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len)
+/**
+ * quic_close_info - struct quic_connection_close with its phrase
+ * @errcode: the error code
+ * @frame: the frame type
+ * @phrase: the phrase, not NUL-terminated (may be NULL if @plen is 0)
+ * @plen: its length
+ * @len: set to the length of the result
+ * @gfp: allocation flags
+ *
+ * The layout of QUIC_SOCKOPT_CONNECTION_CLOSE and of the CONNECTION_CLOSE
+ * event: the phrase NUL-terminated at offsetof(phrase), the whole at least
+ * sizeof(struct quic_connection_close).
+ *
+ * Return: the buffer (kfree() it), or NULL.
+ */
+u8 *quic_close_info(u32 errcode, u8 frame, const u8 *phrase, u32 plen,
+		    int *len, gfp_t gfp)
 {
-	quic_sk_event2(sk, type, data, len, NULL, 0);
+	u32 hdr = offsetof(struct quic_connection_close, phrase);
+	struct quic_connection_close *cc;
+	u32 n = max_t(u32, hdr + plen + 1, sizeof(*cc));
+
+	cc = kzalloc(n, gfp);
+	if (!cc)
+		return NULL;
+	cc->errcode = errcode;
+	cc->frame = frame;
+	if (plen)
+		memcpy(cc->phrase, phrase, plen);
+	*len = n;
+	return (u8 *)cc;
 }
 
 /* QUIC_EVENT_CONNECTION_CLOSE: the peer's code, frame and phrase. */
 void quic_sk_event_close(struct sock *sk)
 {
 	struct quic_conn *c = quic_sk(sk)->conn;
-	struct quic_connection_close cc = {};
+	u8 *info;
+	int len;
 
-	if (!c)
+	if (!c || !(quic_sk(sk)->events & BIT(QUIC_EVENT_CONNECTION_CLOSE)))
 		return;
-	cc.errcode = c->peer_errcode;
-	cc.frame = c->peer_frame;
-	quic_sk_event2(sk, QUIC_EVENT_CONNECTION_CLOSE, &cc,
-		       offsetof(struct quic_connection_close, phrase),
-		       c->peer_phrase, c->peer_phrase_len);
+	info = quic_close_info(c->peer_errcode, c->peer_frame, c->peer_phrase,
+			       c->peer_phrase_len, &len, GFP_ATOMIC);
+	if (!info)
+		return;
+	quic_sk_event(sk, QUIC_EVENT_CONNECTION_CLOSE, info, len);
+	kfree(info);
 }
 
 static bool quic_bool_ok(u8 v)
@@ -1193,6 +1261,36 @@ static int quic_param_check(const struct quic_transport_param *p)
 	return 0;
 }
 
+/*
+ * A field of an option struct: 0 keeps the current value, QUIC_OPT_ZERO
+ * (all ones) sets 0, anything else is the new value.
+ */
+#define quic_opt_merge(cur, in, f)					\
+	((in)->f = (in)->f == (typeof((in)->f))QUIC_OPT_ZERO ? 0 :	\
+		   (in)->f ?: (cur)->f)
+
+static void quic_param_merge(const struct quic_transport_param *cur,
+			     struct quic_transport_param *p)
+{
+	quic_opt_merge(cur, p, disable_active_migration);
+	quic_opt_merge(cur, p, grease_quic_bit);
+	quic_opt_merge(cur, p, stateless_reset);
+	quic_opt_merge(cur, p, disable_1rtt_encryption);
+	quic_opt_merge(cur, p, disable_compatible_version);
+	quic_opt_merge(cur, p, max_udp_payload_size);
+	quic_opt_merge(cur, p, ack_delay_exponent);
+	quic_opt_merge(cur, p, max_ack_delay);
+	quic_opt_merge(cur, p, active_connection_id_limit);
+	quic_opt_merge(cur, p, max_idle_timeout);
+	quic_opt_merge(cur, p, max_datagram_frame_size);
+	quic_opt_merge(cur, p, max_data);
+	quic_opt_merge(cur, p, max_stream_data_bidi_local);
+	quic_opt_merge(cur, p, max_stream_data_bidi_remote);
+	quic_opt_merge(cur, p, max_stream_data_uni);
+	quic_opt_merge(cur, p, max_streams_bidi);
+	quic_opt_merge(cur, p, max_streams_uni);
+}
+
 static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 					 unsigned int optlen)
 {
@@ -1204,6 +1302,9 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 	if (copy_from_sockptr(&p, optval, sizeof(p)))
 		return -EFAULT;
+	if (!quic_bool_ok(p.remote))
+		return -EINVAL;
+	quic_param_merge(p.remote ? &qs->remote_param : &qs->local_param, &p);
 	err = quic_param_check(&p);
 	if (err)
 		return err;
@@ -1256,14 +1357,23 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 	if (copy_from_sockptr(&c, optval, sizeof(c)))
 		return -EFAULT;
+	/* Version and RTT have no meaning at 0: the default stands in. */
+	if (c.version == (u32)QUIC_OPT_ZERO)
+		c.version = quic_default_config.version;
+	if (c.initial_smoothed_rtt == (u64)QUIC_OPT_ZERO)
+		c.initial_smoothed_rtt = quic_default_config.initial_smoothed_rtt;
+	quic_opt_merge(&qs->config, &c, version);
+	quic_opt_merge(&qs->config, &c, plpmtud_probe_interval);
+	quic_opt_merge(&qs->config, &c, initial_smoothed_rtt);
+	quic_opt_merge(&qs->config, &c, congestion_control_algo);
+	quic_opt_merge(&qs->config, &c, validate_peer_address);
+	quic_opt_merge(&qs->config, &c, payload_cipher_type);
+	quic_opt_merge(&qs->config, &c, receive_session_ticket);
+	quic_opt_merge(&qs->config, &c, certificate_request);
+	quic_opt_merge(&qs->config, &c, stream_data_nodelay);
 	err = quic_config_check(&c);
 	if (err)
 		return err;
-	/* Zero selects the default, and reads back as it. */
-	if (!c.version)
-		c.version = quic_default_config.version;
-	if (!c.initial_smoothed_rtt)
-		c.initial_smoothed_rtt = quic_default_config.initial_smoothed_rtt;
 	qs->config = c;
 	return 0;
 }
@@ -1392,38 +1502,50 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 	return err;
 }
 
-/* What close() sends: struct quic_connection_close and a phrase. */
+/*
+ * QUIC_SOCKOPT_CONNECTION_CLOSE: struct quic_connection_close, whose
+ * phrase[] is a C string: the value is at least sizeof() the struct, and a
+ * NUL ends the phrase within it (a zeroed struct alone is an empty phrase).
+ * Bytes after the NUL are not looked at.
+ */
 static int quic_sock_set_close(struct sock *sk, sockptr_t optval,
 			       unsigned int optlen)
 {
 	u32 hdr = offsetof(struct quic_connection_close, phrase);
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_connection_close cc;
-	u8 *phrase = NULL;
+	u8 *buf, *phrase = NULL;
 	u32 len;
 
-	if (optlen < hdr || optlen > hdr + QUIC_CLOSE_PHRASE_MAX_LEN)
+	if (optlen < sizeof(cc) ||
+	    optlen > sizeof(cc) + QUIC_CLOSE_PHRASE_MAX_LEN)
 		return -EINVAL;
-	if (copy_from_sockptr(&cc, optval, hdr))
+	buf = kmalloc(optlen, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_sockptr(buf, optval, optlen)) {
+		kfree(buf);
 		return -EFAULT;
-	len = optlen - hdr;
+	}
+	memcpy(&cc, buf, hdr);
+	len = strnlen(buf + hdr, optlen - hdr);
+	if (len == optlen - hdr || len > QUIC_CLOSE_PHRASE_MAX_LEN) {
+		kfree(buf);
+		return -EINVAL;	/* no NUL: not the draft's phrase */
+	}
 	if (len) {
 		phrase = sock_kmalloc(sk, len, GFP_KERNEL);
-		if (!phrase)
+		if (!phrase) {
+			kfree(buf);
 			return -ENOMEM;
-		if (copy_from_sockptr_offset(phrase, optval, hdr, len)) {
-			sock_kfree_s(sk, phrase, len);
-			return -EFAULT;
 		}
-		/* A C string's NUL is not part of the phrase. */
-		if (!phrase[len - 1])
-			len--;
+		memcpy(phrase, buf + hdr, len);
 	}
+	kfree(buf);
 	if (qs->close_phrase)
 		sock_kfree_s(sk, qs->close_phrase, qs->close_phrase_len);
 	qs->close_phrase = phrase;
-	qs->close_phrase_len = phrase ? optlen - hdr : 0;
-	qs->close_phrase_used = len;
+	qs->close_phrase_len = len;
 	qs->close_errcode = cc.errcode;
 	qs->close_frame = cc.frame;
 	return 0;
@@ -1599,31 +1721,38 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, char __user *optval,
 	return n < 0 ? n : 0;
 }
 
-/* The peer's close once it closed, else what close() will send. */
+/*
+ * The peer's close once it closed, else what close() will send; in the
+ * layout the option is set with: the phrase NUL-terminated, the whole at
+ * least sizeof(struct quic_connection_close).
+ */
 static int quic_sock_get_close(struct sock *sk, int len, char __user *optval,
 			       int __user *optlen)
 {
-	u32 hdr = offsetof(struct quic_connection_close, phrase);
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_conn *c = qs->conn;
-	struct quic_connection_close cc = {};
 	const u8 *phrase = qs->close_phrase;
-	u32 plen = qs->close_phrase_used;
+	u32 plen = qs->close_phrase_len;
+	u32 errcode = qs->close_errcode;
+	u8 frame = qs->close_frame;
+	u8 *buf;
+	int n;
 
-	cc.errcode = qs->close_errcode;
-	cc.frame = qs->close_frame;
 	if (c && c->peer_closed) {
-		cc.errcode = c->peer_errcode;
-		cc.frame = c->peer_frame;
+		errcode = c->peer_errcode;
+		frame = c->peer_frame;
 		phrase = c->peer_phrase;
 		plen = c->peer_phrase_len;
 	}
-	if (len < hdr + plen)
-		return -EINVAL;
-	if (put_user(hdr + plen, optlen) || copy_to_user(optval, &cc, hdr) ||
-	    copy_to_user(optval + hdr, phrase, plen))
-		return -EFAULT;
-	return 0;
+	buf = quic_close_info(errcode, frame, phrase, plen, &n, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (len < n)
+		n = -EINVAL;
+	else if (put_user(n, optlen) || copy_to_user(optval, buf, n))
+		n = -EFAULT;
+	kfree(buf);
+	return n < 0 ? n : 0;
 }
 
 static int quic_sock_get_config(struct sock *sk, int len,

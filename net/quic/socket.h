@@ -7,6 +7,7 @@
 #define __NET_QUIC_SOCKET_H
 
 #include <linux/quic.h>
+#include <linux/version.h>
 #include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -60,8 +61,7 @@ struct quic_sock {
 	u32				close_errcode;
 	u8				close_frame;
 	u8				*close_phrase;	/* sock_kmalloc()ed */
-	u32				close_phrase_len;	/* allocated */
-	u32				close_phrase_used;	/* without NUL */
+	u32				close_phrase_len;	/* without NUL */
 };
 
 struct quic6_sock {
@@ -103,6 +103,8 @@ extern struct proto quicv6_prot;
 void quic_v6_prot_init(void);
 
 void quic_sk_event_close(struct sock *sk);
+u8 *quic_close_info(u32 errcode, u8 frame, const u8 *phrase, u32 plen,
+		    int *len, gfp_t gfp);
 void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len);
 int quic_inet_connect(struct socket *sock, struct sockaddr *addr, int len,
 		      int flags);
@@ -117,6 +119,13 @@ int quic_do_accept(struct socket *sock, struct socket *newsock, int flags,
 
 /* input.c */
 int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+void quic_udp_err(struct sock *usk, struct sk_buff *skb, int err,
+		  __be16 port, u32 info, u8 *payload);
+#else
+void quic_udp_err(struct sock *usk, struct sk_buff *skb,
+		  unsigned int udp_offset);
+#endif
 void quic_skb_addrs(struct sk_buff *skb, sa_family_t family,
 		    union quic_addr *src, union quic_addr *dst);
 

@@ -62,6 +62,7 @@ void quic_streams_init(struct quic_streams *ss)
 	INIT_LIST_HEAD(&ss->rcv_list);
 	skb_queue_head_init(&ss->dgramq);
 	ss->last_id = -1;
+	ss->peer_last_id = -1;
 }
 
 static struct quic_sock *quic_conn_qs(const struct quic_conn *c)
@@ -194,7 +195,6 @@ static struct quic_stream *quic_stream_create(struct quic_conn *c, s64 id,
 		st->rcv_max = lp->max_stream_data_uni;
 	}
 	hlist_add_head(&st->node, quic_stream_bucket(&c->streams, id));
-	c->streams.last_id = id;
 	return st;
 }
 
@@ -254,11 +254,15 @@ static void quic_stream_put(struct quic_conn *c, struct quic_stream *st)
 		return;
 	if (!quic_stream_is_local(c, st->id)) {
 		ss->peer_done[dir]++;
-		/* RFC 9000 4.6: give more once half the window is used. */
+		/* RFC 9000 4.6: each stream that ends makes room for one
+		 * more, announced with the next packet.  Room that waits
+		 * for many to end would starve a peer whose lower streams,
+		 * opened implicitly (section 3.2), never end.
+		 */
 		limit = dir ? lp->max_streams_uni : lp->max_streams_bidi;
 		max = min_t(u64, ss->peer_done[dir] + limit,
 			    QUIC_MAX_STREAMS_LIMIT);
-		if (max >= ss->peer_max[dir] + max_t(u64, limit / 2, 1)) {
+		if (max > ss->peer_max[dir]) {
 			ss->peer_max[dir] = max;
 			ss->max_streams_pending[dir] = true;
 		}
@@ -303,9 +307,8 @@ static int quic_streams_open_upto(struct quic_conn *c, bool local, int dir,
 		if (!st)
 			return -ENOMEM;
 		(*next)++;
-		if (!local)
-			quic_stream_event(c, st, QUIC_STREAM_RECV_STATE_RECV,
-					  0, 0);
+		if (!local && !dir)
+			ss->peer_last_id = st->id;
 	}
 	return 0;
 }
@@ -463,6 +466,7 @@ static int quic_stream_rcv_data(struct quic_conn *c, const struct quic_frame *f)
 	u64 off = f->stream.offset, end = off + f->stream.len;
 	bool fin = f->type & QUIC_STREAM_BIT_FIN;
 	struct quic_stream *st;
+	bool first;
 	int err;
 
 	err = quic_stream_get_rx(c, f->stream.stream_id, true, f->type, &st);
@@ -480,9 +484,15 @@ static int quic_stream_rcv_data(struct quic_conn *c, const struct quic_frame *f)
 	if (st->recv_state == QUIC_STREAM_RECV_STATE_RESET_RECVD ||
 	    st->recv_state == QUIC_STREAM_RECV_STATE_RESET_READ)
 		return 0;
+	first = !st->rcv_highest && end;
 	err = quic_stream_rcv_credit(c, st, end, f->type);
 	if (err)
 		return err;
+	/* Section 5.1.1 of the draft: the first data of a stream whose last
+	 * fragment has not come yet.
+	 */
+	if (first && !fin)
+		quic_stream_event(c, st, QUIC_STREAM_RECV_STATE_RECV, 0, 0);
 	if (fin && !st->fin_known) {
 		st->fin_known = true;
 		st->final_size = end;
@@ -548,13 +558,17 @@ static int quic_stream_rcv_reset(struct quic_conn *c,
 	st->rcv_read = size;
 	quic_conn_update_window(c);
 	quic_stream_drop_recv(c, st);
-	st->recv_state = QUIC_STREAM_RECV_STATE_RESET_RECVD;
-	st->reset_error = true;
 	st->max_pending = false;
-	quic_stream_queue_rcv(c, st);
+	/* The application hears of it from the event alone: the bytes it
+	 * had not read are gone, and no read of another stream fails for
+	 * it.  Nothing is left to deliver, so the reset counts as read.
+	 */
+	st->recv_state = QUIC_STREAM_RECV_STATE_RESET_RECVD;
 	quic_stream_event(c, st, QUIC_STREAM_RECV_STATE_RESET_RECVD,
 			  f->reset_stream.errcode, size);
-	quic_stream_wake_reader(c);
+	st->recv_state = QUIC_STREAM_RECV_STATE_RESET_READ;
+	list_del_init(&st->rcv_node);
+	quic_stream_put(c, st);
 	return 0;
 }
 
@@ -1174,6 +1188,30 @@ int quic_stream_open(struct quic_conn *c, s64 *id, u32 flags)
 }
 
 /**
+ * quic_stream_latest - the stream send() uses without a stream ID
+ * @c: the connection
+ *
+ * The draft's section 4.3.1: the stream this end opened last.  An end that
+ * opened none (a server answering on the client's stream, say) uses the
+ * bidirectional stream the peer opened last.
+ *
+ * Return: its ID, or -1 if there is none.
+ */
+s64 quic_stream_latest(const struct quic_conn *c)
+{
+	const struct quic_streams *ss = &c->streams;
+
+	return ss->last_id >= 0 ? ss->last_id : ss->peer_last_id;
+}
+
+/* Has the application written on @st (data or a FIN)? */
+bool quic_stream_started(const struct quic_stream *st)
+{
+	return st->snd_len || st->fin ||
+	       st->send_state != QUIC_STREAM_SEND_STATE_READY;
+}
+
+/**
  * quic_stream_ended - whether a stream we could send on is over
  * @c: the connection
  * @id: its ID
@@ -1371,15 +1409,6 @@ int quic_stream_read(struct quic_conn *c, struct quic_stream *st,
 	int err;
 
 	*fin = false;
-	if (st->reset_error) {
-		if (peek)
-			return -ECONNRESET;
-		st->reset_error = false;
-		st->recv_state = QUIC_STREAM_RECV_STATE_RESET_READ;
-		list_del_init(&st->rcv_node);
-		quic_stream_put(c, st);
-		return -ECONNRESET;
-	}
 	skb_queue_walk_safe(&st->rcvq, skb, tmp) {
 		if (copied == len)
 			break;

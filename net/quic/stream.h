@@ -78,7 +78,6 @@ struct quic_stream {
 	bool			max_pending;	/* MAX_STREAM_DATA to send */
 	bool			stop_pending;	/* STOP_SENDING to send */
 	bool			stop_sent;
-	bool			reset_error;	/* a read owes ECONNRESET */
 };
 
 /* The streams of a connection and the connection-level flow control. */
@@ -86,7 +85,8 @@ struct quic_streams {
 	struct hlist_head	hash[1 << QUIC_STREAM_HASH_BITS];
 	struct list_head	send_list;	/* streams with frames to send */
 	struct list_head	rcv_list;	/* streams with something to read */
-	s64			last_id;	/* most recently opened, or -1 */
+	s64			last_id;	/* we opened last, or -1 */
+	s64			peer_last_id;	/* bidi the peer opened last */
 	bool			ready;		/* limits set: established */
 
 	/* Ours, by direction: the next index and the peer's limit. */
@@ -156,6 +156,8 @@ int quic_stream_send(struct quic_conn *c, struct quic_stream *st,
 		     struct iov_iter *from, u32 len, bool fin);
 int quic_stream_send_check(struct quic_conn *c, struct quic_stream *st);
 bool quic_stream_ended(struct quic_conn *c, s64 id);
+s64 quic_stream_latest(const struct quic_conn *c);
+bool quic_stream_started(const struct quic_stream *st);
 int quic_stream_reset(struct quic_conn *c, s64 id, u32 code);
 int quic_stream_stop_sending(struct quic_conn *c, s64 id, u32 code);
 struct quic_stream *quic_stream_readable(struct quic_conn *c);

@@ -104,6 +104,7 @@ static struct quic_udp_sock *quic_udp_sock_create(struct sock *owner,
 	cfg.sk_user_data = us;
 	cfg.encap_type = 1;
 	cfg.encap_rcv = quic_udp_rcv;
+	cfg.encap_err_rcv = quic_udp_err;
 	setup_udp_tunnel_sock(net, sock, &cfg);
 	return us;
 

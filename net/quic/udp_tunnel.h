@@ -20,6 +20,26 @@ union quic_addr {
 	struct sockaddr_in6	v6;
 };
 
+/* An IPv4 address, or an IPv6 one that maps one (::ffff:a.b.c.d). */
+static inline bool quic_addr_v4(const union quic_addr *a)
+{
+	return a->sa.sa_family == AF_INET ||
+	       ipv6_addr_v4mapped(&a->v6.sin6_addr);
+}
+
+/* The IPv4 address of one that quic_addr_v4() holds true for. */
+static inline __be32 quic_addr_v4_addr(const union quic_addr *a)
+{
+	return a->sa.sa_family == AF_INET ? a->v4.sin_addr.s_addr :
+					    a->v6.sin6_addr.s6_addr32[3];
+}
+
+/* The port in network order: both sockaddrs keep it at the same place. */
+static inline __be16 quic_addr_be_port(const union quic_addr *a)
+{
+	return a->v4.sin_port;
+}
+
 static inline u16 quic_addr_port(const union quic_addr *a)
 {
 	return ntohs(a->sa.sa_family == AF_INET ? a->v4.sin_port :

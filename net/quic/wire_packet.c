@@ -189,6 +189,38 @@ int quic_packet_parse(const u8 *p, u32 len, u8 short_dcid_len,
 }
 
 /**
+ * quic_packet_quoted_scid - the Source Connection ID of a quoted packet
+ * @p: the start of a packet we sent, as an ICMP error quotes it
+ * @len: the bytes quoted, often fewer than the packet had
+ * @scid: set to the Source Connection ID
+ * @scid_len: set to its length
+ *
+ * Only what RFC 8999 fixes for every version's long header is read: a
+ * short header names no connection of ours.
+ *
+ * Return: 0, or -EINVAL if @p is not a long header or is cut too short.
+ */
+int quic_packet_quoted_scid(const u8 *p, u32 len, const u8 **scid,
+			    u32 *scid_len)
+{
+	u64 version, dcid_len, n;
+	const u8 *q = p + 1, *dcid;
+	u32 rem;
+
+	if (!len || !(p[0] & QUIC_PACKET_FORM_LONG))
+		return -EINVAL;
+	rem = len - 1;
+	if (!quic_get_uint(&q, &rem, 4, &version) ||
+	    !quic_get_uint(&q, &rem, 1, &dcid_len) ||
+	    !quic_get_bytes(&q, &rem, dcid_len, &dcid) ||
+	    !quic_get_uint(&q, &rem, 1, &n) ||
+	    !quic_get_bytes(&q, &rem, n, scid))
+		return -EINVAL;
+	*scid_len = n;
+	return 0;
+}
+
+/**
  * quic_packet_pn_decode - recover a full packet number
  * @largest_pn: the largest packet number processed so far in the space;
  *	(u64)-1 if none, which makes the next expected one 0

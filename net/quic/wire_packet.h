@@ -69,6 +69,8 @@ struct quic_packet_hdr {
 
 int quic_packet_parse(const u8 *p, u32 len, u8 short_dcid_len,
 		      struct quic_packet_hdr *h);
+int quic_packet_quoted_scid(const u8 *p, u32 len, const u8 **scid,
+			    u32 *scid_len);
 
 /* Supported Version @i (below @h->versions_count) of a parsed VN packet. */
 static inline u32 quic_packet_vn_version(const struct quic_packet_hdr *h,

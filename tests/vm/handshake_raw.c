@@ -258,26 +258,27 @@ TEST(close_reaches_peer)
 	cc->errcode = 42;
 	strcpy((char *)cc->phrase, "bye now");
 	CHECK_OK(setsockopt(p.client, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE,
-			    buf, 5 + 8));
+			    buf, sizeof(*cc) + 8));
 	CHECK_OK(close(p.client));
 
 	/* The event first, then the error. */
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	n = recvmsg(p.server, &msg, 0);
-	if (n != 1 + 5 + 7)
+	/* The option's layout: the phrase NUL-terminated. */
+	if (n != 1 + 5 + 8)
 		FAIL("event of %zd bytes, type %d", n, buf[0]);
 	CHECK(msg.msg_flags & MSG_NOTIFICATION);
 	CHECK(buf[0] == QUIC_EVENT_CONNECTION_CLOSE);
 	CHECK(((struct quic_connection_close *)(buf + 1))->errcode == 42);
-	CHECK(!memcmp(buf + 1 + 5, "bye now", 7));
+	CHECK(!memcmp(buf + 1 + 5, "bye now", 8));
 	CHECK_ERRNO(recv(p.server, buf, sizeof(buf), 0), ECONNRESET);
 
 	memset(buf, 0, sizeof(buf));
 	CHECK_OK(getsockopt(p.server, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE,
 			    buf, &len));
-	CHECK(len == 5 + 7 && cc->errcode == 42);
-	CHECK(!memcmp(cc->phrase, "bye now", 7));
+	CHECK(len == 5 + 8 && cc->errcode == 42);
+	CHECK(!strcmp((char *)cc->phrase, "bye now"));
 }
 
 TEST(handshake_timeout)

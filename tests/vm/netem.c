@@ -985,7 +985,7 @@ static void peer_close_body(void)
 	message_each_way(c, s, 0);
 	cc->errcode = 0x1234;
 	CHECK_OK(setsockopt(c, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, buf,
-			    5));
+			    sizeof(*cc)));
 	CHECK_OK(close(c));
 	/* The application's close, after the handshake: ECONNRESET. */
 	CHECK_ERRNO(recv(s, buf, sizeof(buf), 0), ECONNRESET);

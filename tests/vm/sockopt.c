@@ -132,7 +132,7 @@ TEST(transport_param_out_of_range)
 } while (0)
 	BAD(remote, 2);
 	BAD(disable_active_migration, 2);
-	BAD(grease_quic_bit, 255);
+	BAD(grease_quic_bit, 254);	/* 255 is QUIC_OPT_ZERO */
 	BAD(stateless_reset, 2);
 	BAD(disable_1rtt_encryption, 2);
 	BAD(disable_compatible_version, 2);
@@ -189,12 +189,24 @@ TEST(config_set_get)
 	r = get_config(fd);
 	CHECK(!memcmp(&c, &r, sizeof(c)));
 
-	/* Zero selects the default. */
+	/* Zero keeps what is set. */
 	memset(&c, 0, sizeof(c));
+	CHECK_OK(set_config(fd, &c));
+	c = r;
+	r = get_config(fd);
+	CHECK(!memcmp(&c, &r, sizeof(c)));
+
+	/* QUIC_OPT_ZERO sets 0, which for the version and the RTT is the
+	 * default.
+	 */
+	memset(&c, 0xff, sizeof(c));
 	CHECK_OK(set_config(fd, &c));
 	r = get_config(fd);
 	CHECK(r.version == QUIC_VERSION_V1 && r.initial_smoothed_rtt == 333000);
 	CHECK(r.congestion_control_algo == QUIC_CONG_ALG_RENO);
+	CHECK(r.plpmtud_probe_interval == 0 && r.validate_peer_address == 0);
+	CHECK(r.payload_cipher_type == 0 && r.receive_session_ticket == 0);
+	CHECK(r.certificate_request == 0 && r.stream_data_nodelay == 0);
 }
 
 TEST(config_out_of_range)

@@ -78,6 +78,14 @@ enum quic_cong_algo {
 };
 
 /*
+ * QUIC_SOCKOPT_TRANSPORT_PARAM and QUIC_SOCKOPT_CONFIG take a whole struct,
+ * but a field left at 0 keeps the value the socket has: zero the struct,
+ * set the fields to change.  To set a field to 0 itself, give it
+ * QUIC_OPT_ZERO (all ones in the field's type).
+ */
+#define QUIC_OPT_ZERO	(-1)
+
+/*
  * Transport parameters (QUIC_SOCKOPT_TRANSPORT_PARAM). Times are in
  * microseconds; the comments give the defaults.
  */
@@ -102,7 +110,7 @@ struct quic_transport_param {
 	__u64	max_streams_uni;		/* 100 */
 };
 
-/* Connection settings (QUIC_SOCKOPT_CONFIG); 0 selects the default. */
+/* Connection settings (QUIC_SOCKOPT_CONFIG); 0 keeps the current value. */
 struct quic_config {
 	__u32	version;			/* QUIC_VERSION_V1 */
 	__u32	plpmtud_probe_interval;		/* usec, 0: PLPMTUD off */
