@@ -31,13 +31,13 @@ VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,\
 	$(filter-out $(VM_HELPERS),$(wildcard tests/vm/*.c)))
 # In-VM tests that run real handshakes through libquic link it and GnuTLS:
 # every tls_*.c, and the ones named in VM_LIBQUIC_NAMES.
-VM_LIBQUIC_NAMES := stream netem interop
+VM_LIBQUIC_NAMES := stream netem interop compat
 VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
 	$(addprefix $(BUILD)/tests/vm/,$(VM_LIBQUIC_NAMES)),$(VM_TESTS))
 # In-VM tests that talk to the kernel through the raw peer, named in
 # VM_RAW_NAMES: the wire layer, through tests/shim/, encodes their frames
 # and GnuTLS protects their packets.
-VM_RAW_NAMES := violation
+VM_RAW_NAMES := violation compat_raw
 VM_RAW_TESTS := $(addprefix $(BUILD)/tests/vm/,$(VM_RAW_NAMES))
 # The benchmark (make bench): built by make, run by tests/bench/run.sh
 # only, never by the test runner.
@@ -124,6 +124,7 @@ $(BENCH_PROGS): $(BUILD)/tests/bench/%: tests/bench/%.c $(LIBQUIC_DEPS) tests/vm
 		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread
 
 $(VM_RAW_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c tests/vm/rawpeer.c tests/vm/rawpeer.h \
+		tests/vm/rawconn.h \
 		tests/lib/test.h tests/lib/handshake_msg.h $(WIRE_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WIRE_CFLAGS) $(USER_CFLAGS) -o $@ $< tests/vm/rawpeer.c $(WIRE_SRCS) -lgnutls

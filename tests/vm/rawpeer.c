@@ -484,6 +484,14 @@ static void raw_frame(struct raw_peer *rp, enum raw_level level,
 		raw_trace(rp, "%c:ack<=%llu", c,
 			  (unsigned long long)f->ack.largest);
 		break;
+	case QUIC_FRAME_MAX_STREAMS_BIDI:
+	case QUIC_FRAME_MAX_STREAMS_UNI:
+		n = f->type == QUIC_FRAME_MAX_STREAMS_UNI;
+		if (f->max_streams > rp->max_streams[n])
+			rp->max_streams[n] = f->max_streams;
+		raw_trace(rp, "%c:max_streams_%s %llu", c, n ? "uni" : "bidi",
+			  (unsigned long long)f->max_streams);
+		break;
 	case QUIC_FRAME_MAX_DATA:
 		if (f->max_data > rp->max_data)
 			rp->max_data = f->max_data;
@@ -504,6 +512,10 @@ static void raw_frame(struct raw_peer *rp, enum raw_level level,
 		    f->close.phrase_len : sizeof(rp->close.phrase) - 1;
 		memcpy(rp->close.phrase, f->close.phrase, n);
 		rp->close.phrase[n] = '\0';
+		rp->close.phrase_len = f->close.phrase_len;
+		n = f->close.phrase_len < sizeof(rp->close.phrase_raw) ?
+		    f->close.phrase_len : sizeof(rp->close.phrase_raw);
+		memcpy(rp->close.phrase_raw, f->close.phrase, n);
 		raw_trace(rp, "%c:close%s(err 0x%llx, frame 0x%llx)", c,
 			  rp->close.app ? "_app" : "",
 			  (unsigned long long)f->close.errcode,

@@ -74,6 +74,8 @@ struct raw_close {
 	uint64_t	errcode;
 	uint64_t	frame_type;	/* 0x1c only */
 	char		phrase[64];	/* NUL-terminated, cut */
+	uint64_t	phrase_len;	/* as on the wire */
+	uint8_t		phrase_raw[300];	/* its bytes, cut */
 };
 
 struct raw_peer {
@@ -90,6 +92,7 @@ struct raw_peer {
 	struct raw_space	sp[RAW_LEVELS];
 	bool			handshake_done;	/* HANDSHAKE_DONE received */
 	uint64_t		max_data;	/* the largest MAX_DATA seen */
+	uint64_t		max_streams[2];	/* MAX_STREAMS: bidi, uni */
 	uint64_t		rx_bytes;	/* UDP payload bytes received */
 	uint64_t		seen;		/* BIT(type) of frames < 64 */
 	uint64_t		streams_blocked; /* the last STREAMS_BLOCKED */
