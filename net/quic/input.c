@@ -11,7 +11,6 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/udp.h>
-#include <linux/version.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 
@@ -204,7 +203,7 @@ static void quic_udp_refused(struct sock *usk, struct sk_buff *skb,
 	sock_put(sk);
 }
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#ifdef QUIC_HAVE_ENCAP_ERR_INFO
 /**
  * quic_udp_err - the UDP tunnel socket's ICMP error hook
  * @usk: the UDP socket that sent the packet the error quotes
@@ -224,7 +223,7 @@ void quic_udp_err(struct sock *usk, struct sk_buff *skb, int err,
 }
 #else
 /**
- * quic_udp_err - the UDP tunnel socket's ICMP error hook (6.1)
+ * quic_udp_err - the UDP tunnel socket's ICMP error hook (before 6.2)
  * @usk: the UDP socket that sent the packet the error quotes
  * @skb: the ICMP message, its data at the quoted IP header
  * @udp_offset: where the quoted UDP header starts, from @skb->data

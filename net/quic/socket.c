@@ -1265,30 +1265,45 @@ static int quic_param_check(const struct quic_transport_param *p)
  * A field of an option struct: 0 keeps the current value, QUIC_OPT_ZERO
  * (all ones) sets 0, anything else is the new value.
  */
-#define quic_opt_merge(cur, in, f)					\
-	((in)->f = (in)->f == (typeof((in)->f))QUIC_OPT_ZERO ? 0 :	\
-		   (in)->f ?: (cur)->f)
+static void quic_opt64(u64 *v, u64 cur)
+{
+	*v = *v == (u64)QUIC_OPT_ZERO ? 0 : *v ?: cur;
+}
 
-static void quic_param_merge(const struct quic_transport_param *cur,
+static void quic_opt32(u32 *v, u32 cur)
+{
+	*v = *v == (u32)QUIC_OPT_ZERO ? 0 : *v ?: cur;
+}
+
+static void quic_opt8(u8 *v, u8 cur)
+{
+	*v = *v == (u8)QUIC_OPT_ZERO ? 0 : *v ?: cur;
+}
+
+static void quic_param_merge(const struct quic_transport_param *o,
 			     struct quic_transport_param *p)
 {
-	quic_opt_merge(cur, p, disable_active_migration);
-	quic_opt_merge(cur, p, grease_quic_bit);
-	quic_opt_merge(cur, p, stateless_reset);
-	quic_opt_merge(cur, p, disable_1rtt_encryption);
-	quic_opt_merge(cur, p, disable_compatible_version);
-	quic_opt_merge(cur, p, max_udp_payload_size);
-	quic_opt_merge(cur, p, ack_delay_exponent);
-	quic_opt_merge(cur, p, max_ack_delay);
-	quic_opt_merge(cur, p, active_connection_id_limit);
-	quic_opt_merge(cur, p, max_idle_timeout);
-	quic_opt_merge(cur, p, max_datagram_frame_size);
-	quic_opt_merge(cur, p, max_data);
-	quic_opt_merge(cur, p, max_stream_data_bidi_local);
-	quic_opt_merge(cur, p, max_stream_data_bidi_remote);
-	quic_opt_merge(cur, p, max_stream_data_uni);
-	quic_opt_merge(cur, p, max_streams_bidi);
-	quic_opt_merge(cur, p, max_streams_uni);
+	quic_opt8(&p->disable_active_migration, o->disable_active_migration);
+	quic_opt8(&p->grease_quic_bit, o->grease_quic_bit);
+	quic_opt8(&p->stateless_reset, o->stateless_reset);
+	quic_opt8(&p->disable_1rtt_encryption, o->disable_1rtt_encryption);
+	quic_opt8(&p->disable_compatible_version,
+		  o->disable_compatible_version);
+	quic_opt64(&p->max_udp_payload_size, o->max_udp_payload_size);
+	quic_opt64(&p->ack_delay_exponent, o->ack_delay_exponent);
+	quic_opt64(&p->max_ack_delay, o->max_ack_delay);
+	quic_opt64(&p->active_connection_id_limit,
+		   o->active_connection_id_limit);
+	quic_opt64(&p->max_idle_timeout, o->max_idle_timeout);
+	quic_opt64(&p->max_datagram_frame_size, o->max_datagram_frame_size);
+	quic_opt64(&p->max_data, o->max_data);
+	quic_opt64(&p->max_stream_data_bidi_local,
+		   o->max_stream_data_bidi_local);
+	quic_opt64(&p->max_stream_data_bidi_remote,
+		   o->max_stream_data_bidi_remote);
+	quic_opt64(&p->max_stream_data_uni, o->max_stream_data_uni);
+	quic_opt64(&p->max_streams_bidi, o->max_streams_bidi);
+	quic_opt64(&p->max_streams_uni, o->max_streams_uni);
 }
 
 static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
@@ -1350,6 +1365,7 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 				unsigned int optlen)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	const struct quic_config *o = &qs->config;
 	struct quic_config c;
 	int err;
 
@@ -1362,15 +1378,15 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 		c.version = quic_default_config.version;
 	if (c.initial_smoothed_rtt == (u64)QUIC_OPT_ZERO)
 		c.initial_smoothed_rtt = quic_default_config.initial_smoothed_rtt;
-	quic_opt_merge(&qs->config, &c, version);
-	quic_opt_merge(&qs->config, &c, plpmtud_probe_interval);
-	quic_opt_merge(&qs->config, &c, initial_smoothed_rtt);
-	quic_opt_merge(&qs->config, &c, congestion_control_algo);
-	quic_opt_merge(&qs->config, &c, validate_peer_address);
-	quic_opt_merge(&qs->config, &c, payload_cipher_type);
-	quic_opt_merge(&qs->config, &c, receive_session_ticket);
-	quic_opt_merge(&qs->config, &c, certificate_request);
-	quic_opt_merge(&qs->config, &c, stream_data_nodelay);
+	quic_opt32(&c.version, o->version);
+	quic_opt32(&c.plpmtud_probe_interval, o->plpmtud_probe_interval);
+	quic_opt64(&c.initial_smoothed_rtt, o->initial_smoothed_rtt);
+	quic_opt8(&c.congestion_control_algo, o->congestion_control_algo);
+	quic_opt8(&c.validate_peer_address, o->validate_peer_address);
+	quic_opt32(&c.payload_cipher_type, o->payload_cipher_type);
+	quic_opt8(&c.receive_session_ticket, o->receive_session_ticket);
+	quic_opt8(&c.certificate_request, o->certificate_request);
+	quic_opt8(&c.stream_data_nodelay, o->stream_data_nodelay);
 	err = quic_config_check(&c);
 	if (err)
 		return err;

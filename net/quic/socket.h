@@ -7,7 +7,6 @@
 #define __NET_QUIC_SOCKET_H
 
 #include <linux/quic.h>
-#include <linux/version.h>
 #include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -119,7 +118,7 @@ int quic_do_accept(struct socket *sock, struct socket *newsock, int flags,
 
 /* input.c */
 int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#ifdef QUIC_HAVE_ENCAP_ERR_INFO
 void quic_udp_err(struct sock *usk, struct sk_buff *skb, int err,
 		  __be16 port, u32 info, u8 *payload);
 #else

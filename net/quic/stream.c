@@ -496,7 +496,8 @@ static int quic_stream_rcv_data(struct quic_conn *c, const struct quic_frame *f)
 	if (fin && !st->fin_known) {
 		st->fin_known = true;
 		st->final_size = end;
-		if (st->rcv_off < end) {
+		/* Section 5.1.1: only when the end comes ahead of a gap. */
+		if (off > st->rcv_off) {
 			st->recv_state = QUIC_STREAM_RECV_STATE_SIZE_KNOWN;
 			quic_stream_event(c, st,
 					  QUIC_STREAM_RECV_STATE_SIZE_KNOWN, 0,
