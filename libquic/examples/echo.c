@@ -11,11 +11,14 @@
  * CAs, or the PEM file QUIC_CA_FILE names.  PSK: both take a file of
  * "identity:hexkey" lines (the client uses its first line).
  *
- * ADDR may be IPv4 or IPv6; for instance, with tests/vm/certs.sh's files:
+ * ADDR may be IPv4 or IPv6; a server on "::" takes both (IPv4 clients show
+ * as ::ffff:a.b.c.d).  For instance, with tests/vm/certs.sh's files:
  *
- *   echo server ::1 4433 server.key server.pem echo &
- *   QUIC_CA_FILE=ca.pem echo client ::1 4433 echo
+ *   echo server :: 4433 server.key server.pem echo &
+ *   QUIC_CA_FILE=ca.pem echo client 127.0.0.1 4433 echo
  */
+
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -58,18 +61,20 @@ static int quic_socket(const char *addr, const char *port, int passive,
 	return fd;
 }
 
-/* Read one whole stream message, up to its FIN. */
+/*
+ * Read one whole stream message, up to its FIN.  @flags goes back in as
+ * each call left it: what recvmsg() returns there is output only.
+ */
 static ssize_t recv_message(int fd, char *buf, size_t size, int64_t *sid)
 {
+	uint32_t flags = 0;
 	size_t len = 0;
-	uint32_t flags;
 
 	do {
 		ssize_t n;
 
 		if (len == size)
 			return -1;
-		flags = 0;
 		n = quic_recvmsg(fd, buf + len, size - len, sid, &flags);
 		if (n < 0) {
 			perror("quic_recvmsg");
@@ -80,9 +85,30 @@ static ssize_t recv_message(int fd, char *buf, size_t size, int64_t *sid)
 	return len;
 }
 
+/* "a.b.c.d port" or "v6 port". */
+static const char *addr_str(const struct sockaddr_storage *ss, char *buf,
+			    size_t size)
+{
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	const struct sockaddr_in *s4 = (const void *)ss;
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		snprintf(buf, size, "%s %u", ip, ntohs(s4->sin_port));
+	} else {
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, size, "%s %u", ip, ntohs(s6->sin6_port));
+	}
+	return buf;
+}
+
 static int server(const char *psk, int argc, char **argv)
 {
 	const char *key = NULL, *cert = NULL, *alpn = NULL;
+	struct sockaddr_storage peer;
+	socklen_t peer_len = sizeof(peer);
+	char name[INET6_ADDRSTRLEN + 8];
 	struct addrinfo *ai;
 	int lfd, fd, ret;
 	char buf[1024];
@@ -109,11 +135,13 @@ static int server(const char *psk, int argc, char **argv)
 		return 1;
 	}
 
-	fd = accept(lfd, NULL, NULL);
+	fd = accept(lfd, (struct sockaddr *)&peer, &peer_len);
 	if (fd < 0) {
 		perror("accept");
 		return 1;
 	}
+	printf("server: a client from %s\n", addr_str(&peer, name,
+						     sizeof(name)));
 	ret = quic_server_handshake(fd, psk ? psk : key, cert, alpn);
 	if (ret) {
 		fprintf(stderr, "handshake: %s\n", strerror(-ret));
@@ -169,8 +197,8 @@ static int client(const char *psk, int argc, char **argv)
 		return 1;
 	}
 
-	/* Stream 0: the client's first bidirectional stream. */
-	n = quic_sendmsg(fd, MESSAGE, strlen(MESSAGE), 0,
+	/* Stream -1 with MSG_STREAM_NEW: the next bidirectional stream. */
+	n = quic_sendmsg(fd, MESSAGE, strlen(MESSAGE), -1,
 			 MSG_STREAM_NEW | MSG_STREAM_FIN);
 	if (n != (ssize_t)strlen(MESSAGE)) {
 		perror("quic_sendmsg");

@@ -397,6 +397,44 @@ TEST(short_dcid_len_over_20)
 	CHECK_OK(quic_packet_parse(buf, sizeof(buf), 20, &h));
 }
 
+/*
+ * What an ICMP error quotes of a packet we sent: the RFC 9001 A.2 client
+ * Initial's first bytes (DCID 8394c8f03e515708, no SCID) and the A.3
+ * server Initial's (SCID f067a5502a4262b5), cut anywhere.
+ */
+TEST(quoted_scid)
+{
+	struct pkt c = pkt_hex("c300000001088394c8f03e5157080000449e00000002",
+			       0);
+	struct pkt s = pkt_hex("c1000000010008f067a5502a4262b50040750001", 0);
+	const u8 *scid;
+	u32 len, n;
+
+	CHECK_OK(quic_packet_quoted_scid(c.p, c.n, &scid, &len));
+	CHECK(len == 0);
+	CHECK_OK(quic_packet_quoted_scid(s.p, s.n, &scid, &len));
+	CHECK(len == 8 && scid == s.p + 7);
+	CHECK(!memcmp(scid, "\xf0\x67\xa5\x50\x2a\x42\x62\xb5", 8));
+	/* Up to the SCID's last byte it must be there; cut, it is refused. */
+	for (n = 0; n < 15; n++) {
+		struct pkt t = pkt_from(s.p, n);
+
+		CHECK(quic_packet_quoted_scid(t.p, n, &scid, &len) == -EINVAL);
+		free(t.p);
+	}
+	{
+		struct pkt t = pkt_from(s.p, 15);
+
+		CHECK_OK(quic_packet_quoted_scid(t.p, 15, &scid, &len));
+		free(t.p);
+	}
+	/* A short header names no connection of ours. */
+	s.p[0] = 0x41;
+	CHECK(quic_packet_quoted_scid(s.p, s.n, &scid, &len) == -EINVAL);
+	free(c.p);
+	free(s.p);
+}
+
 TEST(empty_input)
 {
 	struct quic_packet_hdr h;
@@ -1212,6 +1250,7 @@ int main(void)
 	RUN(short_header_bits);
 	RUN(short_header_sample);
 	RUN(short_dcid_len_over_20);
+	RUN(quoted_scid);
 	RUN(empty_input);
 	RUN(long_types_both_versions);
 	RUN(type_bits_by_version);

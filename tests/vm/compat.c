@@ -1208,6 +1208,78 @@ TEST(peer_opens_stream_400_first)
 		FAIL("server: %s", strerror((int)(long)ret));
 }
 
+/* ---- libquic/examples/echo, the way a user runs it ---- */
+
+/* A free UDP port on "::" (both families), for a program to bind. */
+static int free_port(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0), port;
+
+	CHECK(fd >= 0);
+	CHECK_OK(bind(fd, (struct sockaddr *)&sa, len));
+	CHECK_OK(getsockname(fd, (struct sockaddr *)&sa, &len));
+	port = ntohs(sa.sin6_port);
+	close(fd);
+	return port;
+}
+
+/* Whether something is bound to UDP [::]:@port yet. */
+static bool port_taken(int port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port) };
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	bool taken;
+
+	CHECK(fd >= 0);
+	taken = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+		errno == EADDRINUSE;
+	close(fd);
+	return taken;
+}
+
+/*
+ * The echo example's server on "::" (dual-stack, accept() with the
+ * address, a read loop that reuses its flags), one client of @ip: the
+ * client exits 0 and the server names it as @want_peer.
+ */
+static void echo_example(const char *ip, const char *want_peer)
+{
+	char cmd[512], out[512] = "";
+	int port = free_port(), i, status;
+	FILE *server;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "%s/echo server --psk %s :: %d",
+		 H3_BIN, psk_file, port);
+	server = popen(cmd, "r");
+	CHECK(server);
+	for (i = 0; i < 100 && !port_taken(port); i++)
+		usleep(50000);
+	CHECK(port_taken(port));
+	snprintf(cmd, sizeof(cmd), "%s/echo client --psk %s %s %d",
+		 H3_BIN, pskc_file, ip, port);
+	status = system(cmd);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		FAIL("%s: status 0x%x", cmd, status);
+	n = fread(out, 1, sizeof(out) - 1, server);
+	out[n] = '\0';
+	status = pclose(server);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		FAIL("echo server: status 0x%x, said \"%s\"", status, out);
+	if (!strstr(out, want_peer))
+		FAIL("echo server said \"%s\", want the client %s", out,
+		     want_peer);
+}
+
+TEST(echo_example_dual_stack)
+{
+	echo_example("127.0.0.1", "from ::ffff:127.0.0.1 ");
+	echo_example("::1", "from ::1 ");
+}
+
 /* ---- Appendix B: the session helpers ---- */
 
 /*
@@ -1305,5 +1377,6 @@ int main(void)
 	RUN(reset_one_of_two_streams);
 	RUN(peer_opens_stream_400_first);
 	RUN(appendix_b_helpers);
+	RUN(echo_example_dual_stack);
 	return test_done();
 }
