@@ -569,9 +569,10 @@ static void kt_connect(struct kt *t, int family)
 	    !KT_EQ(t, kernel_connect(client, (struct sockaddr *)&ss, alen, 0),
 		   -EISCONN))
 		goto out;
-	/* Before the handshake the client has no peer to show. */
+	/* From connect() on the client names its peer, as TCP does. */
 	if (!KT_EQ(t, kernel_getpeername(client, (struct sockaddr *)&peer),
-		   -ENOTCONN))
+		   alen) ||
+	    !KT_EQ(t, peer.ss_family, family))
 		goto out;
 	/* connect() sent nothing: accept() waits out its timeout. */
 	WRITE_ONCE(listener->sk->sk_rcvtimeo, HZ / 4);
@@ -672,9 +673,9 @@ static bool kt_finish(struct kt *t, struct kt_pair *p, struct kt_hs_bufs *b)
 			   b->buf, KT_FLIGHT_LEN) ||
 	    !KT_TRUE(t, !memcmp(b->buf, b->flight, KT_FLIGHT_LEN)))
 		return false;
-	/* Not established until the client has its 1-RTT receive key. */
-	if (!KT_EQ(t, kernel_getpeername(p->client, (struct sockaddr *)&ss),
-		   -ENOTCONN))
+	/* Named since connect(), established or not. */
+	if (!KT_TRUE(t, kernel_getpeername(p->client,
+					   (struct sockaddr *)&ss) > 0))
 		return false;
 	if (!KT_EQ(t, kt_set_secret(p->client, QUIC_CRYPTO_APP, 1, 3), 0) ||
 	    !KT_EQ(t, kt_set_secret(p->client, QUIC_CRYPTO_APP, 0, 4), 0) ||
@@ -738,9 +739,9 @@ static bool kt_close(struct kt *t, struct kt_pair *p, struct kt_hs_bufs *b,
 	memset(b->buf, 0, hdr);
 	cc->errcode = KT_CLOSE_CODE;
 	memcpy(cc->phrase, KT_CLOSE_PHRASE, plen + 1);
-	/* With the NUL, which is not part of the phrase. */
+	/* Sized as programs size it: the struct, the phrase, its NUL. */
 	if (!KT_EQ(t, kt_setsockopt(p->client, QUIC_SOCKOPT_CONNECTION_CLOSE,
-				    cc, hdr + plen + 1), 0))
+				    cc, sizeof(*cc) + plen + 1), 0))
 		return false;
 	if (by_shutdown &&
 	    !KT_EQ(t, kernel_sock_shutdown(p->client, SHUT_WR), 0))
@@ -749,14 +750,15 @@ static bool kt_close(struct kt *t, struct kt_pair *p, struct kt_hs_bufs *b,
 
 	memset(b->buf, 0, KT_TP_EXT_MAX);
 	n = kt_recv_once(p->server, b->buf, KT_TP_EXT_MAX, 0, &r);
-	if (!KT_EQ(t, n, 1 + hdr + plen) ||
+	/* The option's layout: the phrase NUL-terminated. */
+	if (!KT_EQ(t, n, 1 + hdr + plen + 1) ||
 	    !KT_TRUE(t, r.flags & MSG_NOTIFICATION) ||
 	    !KT_EQ(t, r.cmsg, -1) ||
 	    !KT_EQ(t, b->buf[0], QUIC_EVENT_CONNECTION_CLOSE))
 		return false;
 	cc = (void *)(b->buf + 1);
 	if (!KT_EQ(t, cc->errcode, KT_CLOSE_CODE) ||
-	    !KT_TRUE(t, !memcmp(cc->phrase, KT_CLOSE_PHRASE, plen)))
+	    !KT_TRUE(t, !memcmp(cc->phrase, KT_CLOSE_PHRASE, plen + 1)))
 		return false;
 	if (!KT_EQ(t, kt_recv_once(p->server, b->buf, KT_TP_EXT_MAX, 0, &r),
 		   -ECONNRESET))
@@ -768,9 +770,9 @@ static bool kt_close(struct kt *t, struct kt_pair *p, struct kt_hs_bufs *b,
 	if (!KT_EQ(t, kt_getsockopt(p->server, QUIC_SOCKOPT_CONNECTION_CLOSE,
 				    cc, &len), 0))
 		return false;
-	return KT_EQ(t, len, hdr + plen) &&
+	return KT_EQ(t, len, hdr + plen + 1) &&
 	       KT_EQ(t, cc->errcode, KT_CLOSE_CODE) &&
-	       KT_TRUE(t, !memcmp(cc->phrase, KT_CLOSE_PHRASE, plen));
+	       KT_TRUE(t, !memcmp(cc->phrase, KT_CLOSE_PHRASE, plen + 1));
 }
 
 /* 3. A full handshake between two kernel sockets, without TLS, then close. */
@@ -939,7 +941,7 @@ static void kt_close_in_handshake(struct kt *t, int family)
 	cc->errcode = KT_CLOSE_CODE;
 	memcpy(cc->phrase, KT_CLOSE_PHRASE, sizeof(KT_CLOSE_PHRASE));
 	if (!KT_EQ(t, kt_setsockopt(p.client, QUIC_SOCKOPT_CONNECTION_CLOSE,
-				    cc, hdr + sizeof(KT_CLOSE_PHRASE)), 0))
+				    cc, sizeof(*cc) + sizeof(KT_CLOSE_PHRASE)), 0))
 		goto out;
 	kt_release(&p.client);
 
@@ -950,7 +952,7 @@ static void kt_close_in_handshake(struct kt *t, int family)
 	len = KT_TP_EXT_MAX;
 	if (!KT_EQ(t, kt_getsockopt(p.server, QUIC_SOCKOPT_CONNECTION_CLOSE,
 				    cc, &len), 0) ||
-	    !KT_EQ(t, len, hdr) ||
+	    !KT_EQ(t, len, sizeof(*cc)) ||
 	    !KT_EQ(t, cc->errcode, QUIC_TRANSPORT_ERROR_APPLICATION))
 		goto out;
 	/* Closed, its error already read: EPIPE. */

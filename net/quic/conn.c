@@ -642,6 +642,9 @@ static int quic_cstream_deliver(struct quic_conn *c, u8 level, const u8 *data,
 	struct sock *sk = c->sk;
 	struct sk_buff *skb;
 
+	/* After shutdown(SHUT_RD) nothing is read: dropped quietly. */
+	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+		return 0;
 	skb = alloc_skb(len, GFP_ATOMIC);
 	if (!skb)
 		return -ENOMEM;

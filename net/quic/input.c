@@ -99,6 +99,7 @@ static void quic_listener_request(struct sock *sk, struct sk_buff *skb)
 
 	spin_lock(&qs->reqs.lock);
 	if (READ_ONCE(sk->sk_state) == TCP_LISTEN &&
+	    !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
 	    skb_queue_len(&qs->reqs) < READ_ONCE(sk->sk_max_ack_backlog)) {
 		skb_queue_walk(&qs->reqs, tmp)
 			if (quic_req_same(tmp, skb))

@@ -526,6 +526,26 @@ int quic_inet6_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return inet6_getname(sock, uaddr, peer);
 }
 
+/*
+ * listen(fd, 0): the draft's section 3.1.3 says a zero backlog disables
+ * listening.  Requests waiting are dropped, a blocked accept() wakes with
+ * EINVAL, and the socket may listen again later.
+ */
+static void quic_listen_stop(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	/* Under the queue's lock: no request is queued after this. */
+	spin_lock_bh(&qs->reqs.lock);
+	inet_sk_set_state(sk, TCP_CLOSE);
+	spin_unlock_bh(&qs->reqs.lock);
+	skb_queue_purge(&qs->reqs);
+	quic_udp_unlisten(qs->udp, &qs->listen_node);
+	/* Receive paths may still walk the node: wait before it is reused. */
+	synchronize_rcu();
+	sk->sk_state_change(sk);
+}
+
 int quic_inet_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
@@ -533,10 +553,16 @@ int quic_inet_listen(struct socket *sock, int backlog)
 	int err = -EINVAL;
 
 	lock_sock(sk);
+	if (!backlog) {
+		if (sk->sk_state == TCP_LISTEN)
+			quic_listen_stop(sk);
+		err = sk->sk_state == TCP_CLOSE && !qs->conn ? 0 : -EINVAL;
+		goto out;
+	}
 	if (!qs->udp || qs->conn ||
 	    (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN))
 		goto out;
-	WRITE_ONCE(sk->sk_max_ack_backlog, max(backlog, 1));
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	if (sk->sk_state != TCP_LISTEN) {
 		inet_sk_set_state(sk, TCP_LISTEN);
 		quic_udp_listen(qs->udp, &qs->listen_node);
@@ -720,6 +746,11 @@ struct quic_send_info {
 	u32	flags;
 };
 
+/* The stream_flags a sendmsg() cmsg may carry (section 4.3.1). */
+#define QUIC_STREAM_SEND_FLAGS	(MSG_STREAM_NEW | MSG_STREAM_FIN | \
+				 MSG_STREAM_UNI | MSG_STREAM_DONTWAIT | \
+				 MSG_STREAM_SNDBLOCK)
+
 static int quic_msg_info(struct msghdr *msg, struct quic_send_info *si)
 {
 	struct quic_handshake_info *hi;
@@ -747,6 +778,9 @@ static int quic_msg_info(struct msghdr *msg, struct quic_send_info *si)
 			if (cmsg->cmsg_len != CMSG_LEN(sizeof(*sinfo)))
 				return -EINVAL;
 			sinfo = CMSG_DATA(cmsg);
+			/* Section 3.2.1: unknown flags are refused. */
+			if (sinfo->stream_flags & ~QUIC_STREAM_SEND_FLAGS)
+				return -EINVAL;
 			si->has_stream = true;
 			si->stream_id = sinfo->stream_id;
 			si->flags = sinfo->stream_flags;
@@ -890,6 +924,8 @@ static int quic_send_stream_data(struct sock *sk, struct msghdr *msg,
 	if (err)
 		return err;
 	id = st->id;
+	/* MSG_MORE: what does not fill a packet waits for the next send. */
+	quic_stream_cork(c, msg->msg_flags & MSG_MORE);
 	for (;;) {
 		err = quic_stream_send_check(c, st);
 		if (err)
@@ -1143,6 +1179,17 @@ int quic_inet_shutdown(struct socket *sock, int how)
 	if (how & SEND_SHUTDOWN)
 		quic_close_user(sk);
 	sk->sk_shutdown |= how;
+	/* Section 3.1.7: SHUT_RD discards incoming data and connection
+	 * requests quietly, what waits and what comes.
+	 */
+	if (how & RCV_SHUTDOWN) {
+		skb_queue_purge(&sk->sk_receive_queue);
+		skb_queue_purge(&quic_sk(sk)->reqs);
+		if (quic_sk(sk)->conn) {
+			quic_streams_discard(quic_sk(sk)->conn);
+			quic_conn_flush(quic_sk(sk)->conn);
+		}
+	}
 	sk->sk_state_change(sk);
 	release_sock(sk);
 	return 0;
@@ -1159,7 +1206,8 @@ void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len)
 {
 	struct sk_buff *skb;
 
-	if (!(quic_sk(sk)->events & BIT(type)))
+	if (!(quic_sk(sk)->events & BIT(type)) ||
+	    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
 		return;
 	skb = alloc_skb(1 + len, GFP_ATOMIC);
 	if (!skb)

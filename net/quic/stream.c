@@ -461,6 +461,58 @@ static int quic_stream_rcv_credit(struct quic_conn *c, struct quic_stream *st,
 	return 0;
 }
 
+static void quic_stream_update_windows(struct quic_conn *c,
+				       struct quic_stream *st);
+
+/* After shutdown(SHUT_RD) nothing is read: received bytes count as read. */
+static bool quic_stream_rcv_off(const struct quic_conn *c)
+{
+	return READ_ONCE(c->sk->sk_shutdown) & RCV_SHUTDOWN;
+}
+
+/*
+ * Drop what @st holds for the reader as if it was read: the flow-control
+ * windows move on, so the peer is not held, and a stream whose end was
+ * read this way is over.  @st may be freed.
+ */
+static void quic_stream_discard(struct quic_conn *c, struct quic_stream *st)
+{
+	u64 n = st->rcv_off - st->rcv_read;
+
+	if (!st->can_recv)
+		return;
+	__skb_queue_purge(&st->rcvq);
+	list_del_init(&st->rcv_node);
+	st->rcv_read += n;
+	c->streams.rcv_read += n;
+	if (n)
+		quic_stream_update_windows(c, st);
+	if (st->fin_known && st->rcv_read == st->final_size &&
+	    st->recv_state != QUIC_STREAM_RECV_STATE_RESET_READ) {
+		st->recv_state = QUIC_STREAM_RECV_STATE_READ;
+		quic_stream_put(c, st);
+	}
+}
+
+/**
+ * quic_streams_discard - shutdown(SHUT_RD): drop what waits to be read
+ * @c: the connection
+ *
+ * The draft's section 3.1.7: incoming data is discarded quietly from now
+ * on; the peer's streams still end as they would, so it is not stalled.
+ */
+void quic_streams_discard(struct quic_conn *c)
+{
+	struct quic_streams *ss = &c->streams;
+	struct quic_stream *st;
+	struct hlist_node *tmp;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ss->hash); i++)
+		hlist_for_each_entry_safe(st, tmp, &ss->hash[i], node)
+			quic_stream_discard(c, st);
+}
+
 static int quic_stream_rcv_data(struct quic_conn *c, const struct quic_frame *f)
 {
 	u64 off = f->stream.offset, end = off + f->stream.len;
@@ -520,6 +572,10 @@ static int quic_stream_rcv_data(struct quic_conn *c, const struct quic_frame *f)
 		quic_stream_wake_reader(c);
 	}
 	quic_stream_check_recvd(c, st);
+	if (quic_stream_rcv_off(c)) {
+		quic_stream_discard(c, st);
+		return 0;
+	}
 	if (st->recv_state == QUIC_STREAM_RECV_STATE_RECVD)
 		quic_stream_wake_reader(c);
 	return 0;
@@ -577,6 +633,8 @@ static int quic_stream_rcv_reset(struct quic_conn *c,
 static void quic_stream_do_reset(struct quic_conn *c, struct quic_stream *st,
 				 u32 code)
 {
+	/* What was never sent will not be: it waits for nothing now. */
+	c->streams.snd_queued -= st->snd_len - st->snd_next;
 	quic_stream_drop_send(c, st);
 	st->send_state = QUIC_STREAM_SEND_STATE_RESET_SENT;
 	st->reset_code = code;
@@ -839,6 +897,7 @@ struct quic_fill {
 	struct quic_sent_frame	*frames;
 	u8			*nframes;
 	bool			*eliciting;
+	bool			hold;		/* new stream bytes wait */
 };
 
 /* Write @f and remember it as @type, @id; false if it does not fit. */
@@ -1037,6 +1096,8 @@ static bool quic_fill_stream_data(struct quic_conn *c, struct quic_stream *st,
 		}
 	}
 
+	if (fl->hold)
+		return true;
 	/* New bytes, within both flow-control limits. */
 	lim = min(st->snd_len, st->snd_max);
 	lim = min(lim, st->snd_next + (ss->snd_max - ss->snd_sent));
@@ -1093,6 +1154,53 @@ static bool quic_fill_dgrams(struct quic_conn *c, struct quic_fill *fl)
 	return true;
 }
 
+/*
+ * Whether new stream bytes wait for more to come, so as not to go in small
+ * packets: less than a full packet of them is queued, and either the last
+ * sendmsg() said more follows (MSG_MORE, the draft's section 4.1), or,
+ * unless stream_data_nodelay is set (section 6.1.3), bytes sent earlier
+ * are not acknowledged yet (the Nagle algorithm).  A queued FIN goes at
+ * once: the application has nothing more to add.
+ */
+static bool quic_stream_hold(const struct quic_conn *c)
+{
+	const struct quic_streams *ss = &c->streams;
+
+	if (ss->snd_queued - ss->snd_sent >= c->pmtu.mtu)
+		return false;
+	if (ss->corked)
+		return true;
+	if (ss->push || quic_conn_qs(c)->config.stream_data_nodelay)
+		return false;
+	return c->inflight;
+}
+
+/* New bytes or a FIN of @st not sent yet (and never to be, after a reset). */
+static bool quic_stream_new_pending(const struct quic_stream *st)
+{
+	if (st->send_state == QUIC_STREAM_SEND_STATE_RESET_SENT ||
+	    st->send_state == QUIC_STREAM_SEND_STATE_RESET_RECVD)
+		return false;
+	return st->snd_next < st->snd_len || (st->fin && !st->fin_sent);
+}
+
+/* Frames of @st that go whatever quic_stream_hold() says. */
+static bool quic_stream_ctrl_pending(const struct quic_stream *st)
+{
+	return st->reset_pending || st->stop_pending || st->max_pending ||
+	       st->blocked_pending || !list_empty(&st->lost);
+}
+
+/**
+ * quic_stream_cork - what the last sendmsg() said of the next
+ * @c: the connection
+ * @more: MSG_MORE was set: hold what does not fill a packet
+ */
+void quic_stream_cork(struct quic_conn *c, bool more)
+{
+	c->streams.corked = more;
+}
+
 /**
  * quic_stream_fill - write the application's frames into a 1-RTT packet
  * @c: the connection
@@ -1113,31 +1221,38 @@ u8 *quic_stream_fill(struct quic_conn *c, u8 *p, u8 *end,
 {
 	struct quic_fill fl = { p, end, frames, nframes, eliciting };
 	struct quic_streams *ss = &c->streams;
-	struct quic_stream *st;
+	struct quic_stream *st, *tmp, *full = NULL;
 
 	if (!ss->ready || !quic_fill_conn_ctrl(c, &fl) ||
 	    !quic_fill_dgrams(c, &fl))
 		return fl.p;
-	while ((st = list_first_entry_or_null(&ss->send_list,
-					      struct quic_stream, send_node))) {
+	fl.hold = quic_stream_hold(c);
+	list_for_each_entry_safe(st, tmp, &ss->send_list, send_node) {
 		if (!quic_fill_stream_ctrl(c, st, &fl) ||
-		    !quic_fill_stream_data(c, st, &fl))
+		    !quic_fill_stream_data(c, st, &fl)) {
+			full = st;
 			break;
+		}
+		/* Held bytes keep their place for when they may go. */
+		if (fl.hold && quic_stream_new_pending(st))
+			continue;
 		/* Nothing more for now: off the list until something comes. */
 		list_del_init(&st->send_node);
 		if (quic_stream_done(st))
 			quic_stream_put(c, st);
 	}
 	/* Round robin: the stream that filled the packet goes last. */
-	if (st)
-		list_move_tail(&st->send_node, &ss->send_list);
+	if (full)
+		list_move_tail(&full->send_node, &ss->send_list);
+	else if (list_empty(&ss->send_list))
+		ss->push = false;
 	return fl.p;
 }
 
-/* Whether quic_stream_fill() has something to write. */
 bool quic_stream_has_data(const struct quic_conn *c)
 {
 	const struct quic_streams *ss = &c->streams;
+	const struct quic_stream *st;
 	int dir;
 
 	if (!ss->ready)
@@ -1145,8 +1260,15 @@ bool quic_stream_has_data(const struct quic_conn *c)
 	for (dir = 0; dir < QUIC_STREAM_DIRS; dir++)
 		if (ss->max_streams_pending[dir] || ss->blocked_pending[dir])
 			return true;
-	return ss->max_data_pending || ss->data_blocked_pending ||
-	       !list_empty(&ss->send_list) || !skb_queue_empty(&ss->dgramq);
+	if (ss->max_data_pending || ss->data_blocked_pending ||
+	    !skb_queue_empty(&ss->dgramq))
+		return true;
+	if (list_empty(&ss->send_list) || !quic_stream_hold(c))
+		return !list_empty(&ss->send_list);
+	list_for_each_entry(st, &ss->send_list, send_node)
+		if (quic_stream_ctrl_pending(st))
+			return true;
+	return false;
 }
 
 /* ---- The application's side ---- */
@@ -1291,8 +1413,11 @@ int quic_stream_send(struct quic_conn *c, struct quic_stream *st,
 	}
 	if (!copied && len)
 		return -ENOMEM;
-	if (fin && copied == len)
+	c->streams.snd_queued += copied;
+	if (fin && copied == len) {
 		st->fin = true;
+		c->streams.push = true;
+	}
 	quic_stream_queue_send(c, st);
 	return copied;
 }
@@ -1486,8 +1611,11 @@ int quic_dgram_rcv(struct quic_conn *c, const u8 *data, u32 len)
 	struct sock *sk = c->sk;
 	struct sk_buff *skb;
 
-	/* Unreliable: beyond the receive buffer it is dropped. */
-	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
+	/* Unreliable: beyond the receive buffer it is dropped, and after
+	 * shutdown(SHUT_RD) too.
+	 */
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf) ||
+	    quic_stream_rcv_off(c))
 		return 0;
 	skb = alloc_skb(len, GFP_ATOMIC);
 	if (!skb)

@@ -102,6 +102,9 @@ struct quic_streams {
 	/* Connection flow control (RFC 9000 section 4.1). */
 	u64			snd_max;	/* the peer's MAX_DATA */
 	u64			snd_sent;	/* new bytes sent, all streams */
+	u64			snd_queued;	/* and queued, reset ones not */
+	bool			corked;		/* MSG_MORE on the last send */
+	bool			push;		/* a FIN waits: no Nagle delay */
 	u64			snd_blocked_at;	/* DATA_BLOCKED sent */
 	bool			data_blocked_pending;
 	u64			rcv_max;	/* our MAX_DATA */
@@ -148,6 +151,8 @@ u8 *quic_stream_fill(struct quic_conn *c, u8 *p, u8 *end,
 		     struct quic_sent_frame *frames, u8 *nframes,
 		     bool *eliciting);
 bool quic_stream_has_data(const struct quic_conn *c);
+void quic_stream_cork(struct quic_conn *c, bool more);
+void quic_streams_discard(struct quic_conn *c);
 
 /* From the socket layer, socket locked. */
 int quic_stream_open(struct quic_conn *c, s64 *id, u32 flags);

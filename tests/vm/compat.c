@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -484,6 +485,47 @@ TEST(getpeername_unconnected)
 	CHECK_ERRNO(getpeername(fd, (struct sockaddr *)&ss, &len), ENOTCONN);
 }
 
+/*
+ * Section 3.1.3: a zero backlog disables listening.  A blocked accept()
+ * wakes with EINVAL; a later listen() with a backlog serves again.
+ */
+static void *accept_blocked(void *arg)
+{
+	int fd = *(int *)arg;
+
+	return (void *)(long)(accept(fd, NULL, NULL) < 0 ? errno : 0);
+}
+
+TEST(listen_zero_disables)
+{
+	struct sockaddr_storage ss, to;
+	struct server s;
+	pthread_t thread;
+	int lfd, fd, sfd;
+	void *ret;
+
+	lfd = listener("127.0.0.1", -1, NULL, &ss);
+	CHECK(pthread_create(&thread, NULL, accept_blocked, &lfd) == 0);
+	usleep(200000);
+	CHECK_OK(listen(lfd, 0));
+	CHECK(pthread_join(thread, &ret) == 0);
+	CHECK((long)ret == EINVAL);
+	CHECK_ERRNO(accept(lfd, NULL, NULL), EINVAL);
+
+	CHECK_OK(listen(lfd, 4));
+	server_start(&s, lfd, false);
+	fd = client_connect(AF_INET, "127.0.0.1", &ss, &to);
+	client_handshake(fd, false);
+	sfd = server_wait(&s);
+	send_ok(fd, "again", -1, MSG_STREAM_NEW | MSG_STREAM_FIN);
+	{
+		struct got g;
+
+		read_streams(sfd, &g, 1);
+		expect_stream(&g, 0, "again");
+	}
+}
+
 /* ---- A dual-stack server: 16 MiB each way over both families ---- */
 
 struct bulk {
@@ -745,6 +787,30 @@ TEST(send_flags_without_cmsg)
 	expect_stream(&g, 0, "a");
 	expect_stream(&g, 4, "b");
 	expect_stream(&g, 2, "cde");
+}
+
+/* Section 3.2.1: stream flags the draft does not define are refused. */
+TEST(send_unknown_stream_flag)
+{
+	struct quic_stream_info info = { .stream_id = -1,
+					 .stream_flags = MSG_STREAM_NEW | 0x1 };
+	char ctl[CMSG_SPACE(sizeof(info))] = { 0 };
+	struct iovec iov = { "x", 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	struct pair p = pair();
+
+	cmsg->cmsg_level = SOL_QUIC;
+	cmsg->cmsg_type = QUIC_STREAM_INFO;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
+	CHECK_ERRNO(sendmsg(p.client, &msg, 0), EINVAL);
+	info.stream_flags = MSG_STREAM_NEW | MSG_STREAM_FIN;
+	memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
+	CHECK(sendmsg(p.client, &msg, 0) == 1);
 }
 
 /* No stream opened on either side: nothing to send on. */
@@ -1146,6 +1212,149 @@ TEST(reset_one_of_two_streams)
 	CHECK_ERRNO(recv(p.server, big, sizeof(big), MSG_DONTWAIT), EAGAIN);
 }
 
+/* ---- Section 3.1.7: shutdown() ---- */
+
+/* The next STREAM_UPDATE event with @state on @fd (others are skipped). */
+static void wait_update(int fd, uint32_t state)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		struct quic_stream_update u;
+		struct msg m = read_msg(fd);
+
+		if (!(m.flags & MSG_NOTIFICATION))
+			FAIL("data while waiting for stream state %u", state);
+		CHECK(m.n == 1 + sizeof(u));
+		memcpy(&u, m.data + 1, sizeof(u));
+		if (u.state == state)
+			return;
+	}
+	FAIL("no stream state %u", state);
+}
+
+/*
+ * SHUT_RD: what comes is discarded quietly, and so is what waits; reads
+ * return 0.  The peer is not held: 1 MiB, four times the stream window,
+ * goes through and is acknowledged whole.
+ */
+TEST(shutdown_rd_discards)
+{
+	struct pair p = pair_with(allow_datagrams);
+	char *big = calloc(1, 1 << 20), buf[64];
+
+	CHECK(big);
+	enable_event(p.client, QUIC_EVENT_STREAM_UPDATE);
+	send_ok(p.client, "waiting", -1, MSG_STREAM_NEW);
+	CHECK(send(p.client, "d", 1, MSG_DATAGRAM) == 1);
+	usleep(200000);
+	CHECK_OK(shutdown(p.server, SHUT_RD));
+	CHECK(recv(p.server, buf, sizeof(buf), MSG_DONTWAIT) == 0);
+
+	CHECK(quic_sendmsg(p.client, big, 1 << 20, 0, MSG_STREAM_FIN) ==
+	      1 << 20);
+	CHECK(send(p.client, "d", 1, MSG_DATAGRAM) == 1);
+	wait_update(p.client, QUIC_STREAM_SEND_STATE_RECVD);
+	CHECK(recv(p.server, buf, sizeof(buf), MSG_DONTWAIT) == 0);
+	{
+		struct quic_event_option ev = { QUIC_EVENT_STREAM_UPDATE, 0 };
+
+		CHECK_OK(setsockopt(p.client, SOL_QUIC, QUIC_SOCKOPT_EVENT,
+				    &ev, sizeof(ev)));
+	}
+	/* Sending still works. */
+	send_ok(p.server, "still here", -1, MSG_STREAM_NEW | MSG_STREAM_FIN);
+	{
+		struct got g;
+
+		read_streams(p.client, &g, 1);
+		expect_stream(&g, 1, "still here");
+	}
+	free(big);
+}
+
+/* SHUT_RD on a listener: connection requests are dropped quietly. */
+TEST(shutdown_rd_listener)
+{
+	struct quic_transport_param tp;
+	struct sockaddr_storage ss, to;
+	struct pollfd pfd;
+	int lfd, fd, err;
+
+	lfd = listener("127.0.0.1", -1, NULL, &ss);
+	CHECK_OK(shutdown(lfd, SHUT_RD));
+	fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	CHECK(fd >= 0);
+	/* The handshake gives up after 1 s. */
+	memset(&tp, 0, sizeof(tp));
+	tp.max_idle_timeout = 1000000;
+	set_param(fd, &tp);
+	sockaddr_of("127.0.0.1", port_of(&ss), &to);
+	CHECK_OK(connect(fd, (struct sockaddr *)&to,
+			 sizeof(struct sockaddr_in)));
+	err = quic_client_handshake(fd, pskc_file, NULL, NULL);
+	CHECK(err == -ETIMEDOUT);
+	pfd.fd = lfd;
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 0) == 0);
+	CHECK_ERRNO(accept(lfd, NULL, NULL), EINVAL);
+}
+
+struct blocked {
+	int fd;
+	bool send;
+	long ret;
+	int err;
+};
+
+static void *block_in_call(void *arg)
+{
+	struct blocked *b = arg;
+	static char buf[1 << 20];
+
+	if (b->send)
+		b->ret = quic_sendmsg(b->fd, buf, sizeof(buf), -1,
+				      MSG_STREAM_NEW);
+	else
+		b->ret = recv(b->fd, buf, sizeof(buf), 0);
+	b->err = errno;
+	return NULL;
+}
+
+/*
+ * SHUT_RDWR unblocks a recvmsg() and a sendmsg() waiting in other
+ * threads (accept() is handshake_raw's): the read returns 0, the write
+ * what it queued, or fails.
+ */
+TEST(shutdown_rdwr_unblocks)
+{
+	struct pair p = pair();
+	struct blocked r = { .fd = p.client }, w = { .fd = p.client,
+						      .send = true };
+	int sndbuf = 64 * 1024;
+	pthread_t rt, wt;
+	long t0;
+
+	set_timeouts(p.client, 60000);
+	/* The server reads nothing and sends nothing: the client's read
+	 * waits, and its write once the stream window and the small send
+	 * buffer are full.
+	 */
+	CHECK_OK(setsockopt(p.client, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			    sizeof(sndbuf)));
+	CHECK(pthread_create(&rt, NULL, block_in_call, &r) == 0);
+	CHECK(pthread_create(&wt, NULL, block_in_call, &w) == 0);
+	usleep(1000000);
+	t0 = now_ms();
+	CHECK_OK(shutdown(p.client, SHUT_RDWR));
+	CHECK(pthread_join(rt, NULL) == 0);
+	CHECK(pthread_join(wt, NULL) == 0);
+	CHECK(now_ms() - t0 < 10000);
+	CHECK(r.ret == 0);
+	if (w.ret == (long)(1 << 20))
+		FAIL("the write was not blocked: all of it was queued");
+}
+
 /* ---- RFC 9000 section 4.6: a peer that opens stream 400 first ---- */
 
 static void allow_101_bidi(int fd)
@@ -1356,6 +1565,7 @@ int main(void)
 	RUN(accept_addr_dual_stack_v6_client);
 	RUN(v4mapped_client);
 	RUN(getpeername_unconnected);
+	RUN(listen_zero_disables);
 	RUN(dual_stack_certificate);
 	RUN(dual_stack_psk);
 	RUN(v6only_refuses_ipv4_quickly);
@@ -1365,6 +1575,7 @@ int main(void)
 	RUN(send_minus1_uses_latest);
 	RUN(send_flags_without_cmsg);
 	RUN(send_without_stream);
+	RUN(send_unknown_stream_flag);
 	RUN(send_new_on_started_stream);
 	RUN(send_latest_after_peer_opened);
 
@@ -1375,6 +1586,9 @@ int main(void)
 
 	RUN(recv_flags_reused);
 	RUN(reset_one_of_two_streams);
+	RUN(shutdown_rd_discards);
+	RUN(shutdown_rd_listener);
+	RUN(shutdown_rdwr_unblocks);
 	RUN(peer_opens_stream_400_first);
 	RUN(appendix_b_helpers);
 	RUN(echo_example_dual_stack);

@@ -162,12 +162,14 @@ TEST(stream_update_sparse)
 
 /* ---- RFC 9000 section 4.6: more streams as streams end ---- */
 
-static void send_fin(int fd, int64_t sid)
+/* @s on stream @sid, with @sflags in the cmsg and @mflags to sendmsg(). */
+static void send_on(int fd, int64_t sid, const char *s, uint32_t sflags,
+		    int mflags)
 {
 	struct quic_stream_info info = { .stream_id = sid,
-					 .stream_flags = MSG_STREAM_FIN };
+					 .stream_flags = sflags };
 	char ctl[CMSG_SPACE(sizeof(info))] = { 0 };
-	struct iovec iov = { "ok", 2 };
+	struct iovec iov = { (void *)s, strlen(s) };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = ctl, .msg_controllen = sizeof(ctl),
@@ -178,7 +180,12 @@ static void send_fin(int fd, int64_t sid)
 	cmsg->cmsg_type = QUIC_STREAM_INFO;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(info));
 	memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
-	CHECK(sendmsg(fd, &msg, 0) == 2);
+	CHECK(sendmsg(fd, &msg, mflags) == (ssize_t)strlen(s));
+}
+
+static void send_fin(int fd, int64_t sid)
+{
+	send_on(fd, sid, "ok", MSG_STREAM_FIN, 0);
 }
 
 struct streams_arg {
@@ -224,6 +231,130 @@ TEST(max_streams_per_stream_end)
 	}
 }
 
+/* ---- Section 4.1 MSG_MORE, section 6.1.3 stream_data_nodelay ---- */
+
+struct at {
+	uint64_t id, off;
+};
+
+/* A STREAM frame of the server's carried byte @off of stream @id. */
+static bool stream_byte_seen(struct raw_peer *rp, const void *arg)
+{
+	const struct at *a = arg;
+	unsigned int i;
+
+	for (i = 0; i < rp->nstreams && i < RAW_STREAM_LOG; i++) {
+		const struct raw_stream_frame *s = &rp->streams[i];
+
+		if (s->id == a->id && s->off <= a->off &&
+		    a->off < s->off + s->len)
+			return true;
+	}
+	return false;
+}
+
+static bool never(struct raw_peer *rp, const void *arg)
+{
+	(void)rp;
+	(void)arg;
+	return false;
+}
+
+/* Read what the server sends for @ms, acknowledging nothing. */
+static void watch(struct conn *c, int ms)
+{
+	raw_wait(&c->rp, never, NULL, ms);
+}
+
+static void expect_byte(struct conn *c, uint64_t id, uint64_t off)
+{
+	struct at a = { id, off };
+
+	if (raw_wait(&c->rp, stream_byte_seen, &a, WAIT_MS))
+		FAIL("byte %llu of stream %llu never came: %s",
+		     (unsigned long long)off, (unsigned long long)id,
+		     c->rp.err);
+}
+
+static void expect_no_byte(struct conn *c, uint64_t id, uint64_t off)
+{
+	struct at a = { id, off };
+
+	if (stream_byte_seen(&c->rp, &a))
+		FAIL("byte %llu of stream %llu was sent: %s",
+		     (unsigned long long)off, (unsigned long long)id,
+		     c->rp.trace);
+}
+
+/*
+ * A server whose probe timeout is long (the raw peer announces a
+ * max_ack_delay of 2 s), so that within the test's watch nothing goes out
+ * again, and all it sent so far acknowledged.
+ */
+static void start_quiet(struct conn *c)
+{
+	raw_max_ack_delay_ms = 2000;
+	start_small(c);
+	usleep(100000);
+}
+
+/* Bytes sent with MSG_MORE wait for the next send without it. */
+TEST(msg_more_holds_until_next_send)
+{
+	struct conn c;
+
+	start_quiet(&c);
+	send_on(c.server, 1, "a", MSG_STREAM_NEW, MSG_MORE);
+	send_on(c.server, 1, "b", 0, MSG_MORE);
+	watch(&c, 300);
+	CHECK(c.rp.nstreams == 0);
+	send_on(c.server, 1, "c", 0, 0);
+	expect_byte(&c, 1, 2);
+	/* All three in one frame. */
+	CHECK(c.rp.nstreams == 1 && c.rp.streams[0].off == 0 &&
+	      c.rp.streams[0].len == 3);
+}
+
+/*
+ * The Nagle algorithm, on by default: a small send waits while bytes sent
+ * before are not acknowledged, and goes when they are; a FIN does not wait.
+ */
+TEST(nagle_holds_small_sends)
+{
+	struct conn c;
+
+	start_quiet(&c);
+	send_on(c.server, 1, "a", MSG_STREAM_NEW, 0);
+	expect_byte(&c, 1, 0);		/* nothing was in flight */
+	send_on(c.server, 1, "b", 0, 0);
+	watch(&c, 300);
+	expect_no_byte(&c, 1, 1);
+	RAW_OK(&c, raw_send_ack(&c.rp, RAW_APP));
+	expect_byte(&c, 1, 1);
+	/* "b" is not acknowledged, and the FIN goes all the same. */
+	send_on(c.server, 1, "c", MSG_STREAM_FIN, 0);
+	expect_byte(&c, 1, 2);
+}
+
+/* stream_data_nodelay: every send goes at once. */
+TEST(nodelay_sends_at_once)
+{
+	struct quic_config cfg;
+	struct conn c;
+
+	start_quiet(&c);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.stream_data_nodelay = 1;
+	CHECK_OK(setsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg,
+			    sizeof(cfg)));
+	send_on(c.server, 1, "a", MSG_STREAM_NEW, 0);
+	expect_byte(&c, 1, 0);
+	send_on(c.server, 1, "b", 0, 0);
+	expect_byte(&c, 1, 1);
+	send_on(c.server, 1, "c", 0, 0);
+	expect_byte(&c, 1, 2);
+}
+
 int main(void)
 {
 	RUN(close_phrase_on_wire);
@@ -231,5 +362,8 @@ int main(void)
 	RUN(stream_update_order);
 	RUN(stream_update_sparse);
 	RUN(max_streams_per_stream_end);
+	RUN(msg_more_holds_until_next_send);
+	RUN(nagle_holds_small_sends);
+	RUN(nodelay_sends_at_once);
 	return test_done();
 }

@@ -86,13 +86,23 @@ static struct pair start(int family, const uint8_t *hello, size_t len)
 	set_timeout(p.server, 10);
 	recv_level(p.server, QUIC_CRYPTO_INITIAL, buf, len);
 	CHECK(!memcmp(buf, hello, len));
-	/* No peer to name on either side until the handshake is complete. */
-	sl = sizeof(ss);
-	CHECK_ERRNO(getpeername(p.server, (struct sockaddr *)&ss, &sl),
-		    ENOTCONN);
-	sl = sizeof(ss);
-	CHECK_ERRNO(getpeername(p.client, (struct sockaddr *)&ss, &sl),
-		    ENOTCONN);
+	/* Each side names the other before the handshake, as TCP does
+	 * from its SYN: the server from the client's Initial.
+	 */
+	{
+		struct sockaddr_storage peer, local;
+		socklen_t pl = sizeof(peer), ll = sizeof(local);
+
+		CHECK_OK(getpeername(p.client, (struct sockaddr *)&peer, &pl));
+		CHECK(pl == sl && !memcmp(&peer, &ss, sl));
+		CHECK_OK(getsockname(p.client, (struct sockaddr *)&local,
+				     &ll));
+		pl = sizeof(peer);
+		CHECK_OK(getpeername(p.server, (struct sockaddr *)&peer, &pl));
+		CHECK(pl == ll && peer.ss_family == local.ss_family);
+		CHECK(((struct sockaddr_in *)&peer)->sin_port ==
+		      ((struct sockaddr_in *)&local)->sin_port);
+	}
 	return p;
 }
 

@@ -38,6 +38,13 @@ enum {
 	SEED_APP_S2C = 0x44,
 };
 
+/*
+ * The raw peer's max_ack_delay (ms), when a test sets it: the server's
+ * probe timeout grows by it, for tests that must see nothing sent again
+ * for a while.
+ */
+static uint64_t raw_max_ack_delay_ms;
+
 struct conn {
 	int listener, server;
 	struct raw_peer rp;
@@ -155,6 +162,10 @@ static inline uint32_t client_params(const struct raw_peer *rp, uint8_t *buf,
 		     BIT_ULL(QUIC_TP_INITIAL_MAX_STREAMS_UNI) |
 		     BIT_ULL(QUIC_TP_INITIAL_SCID);
 	tp.max_idle_timeout = 30000;	/* ms */
+	if (raw_max_ack_delay_ms) {
+		tp.present |= BIT_ULL(QUIC_TP_MAX_ACK_DELAY);
+		tp.max_ack_delay = raw_max_ack_delay_ms;
+	}
 	tp.initial_max_data = 1 << 20;
 	tp.initial_max_stream_data_bidi_local = 1 << 18;
 	tp.initial_max_stream_data_bidi_remote = 1 << 18;

@@ -521,6 +521,22 @@ static void raw_frame(struct raw_peer *rp, enum raw_level level,
 			  (unsigned long long)f->close.errcode,
 			  (unsigned long long)f->close.frame_type);
 		break;
+	case QUIC_FRAME_STREAM ... QUIC_FRAME_STREAM_LAST:
+		if (rp->nstreams < RAW_STREAM_LOG) {
+			struct raw_stream_frame *s = &rp->streams[rp->nstreams];
+
+			s->id = f->stream.stream_id;
+			s->off = f->stream.offset;
+			s->len = f->stream.len;
+			s->fin = f->type & QUIC_STREAM_BIT_FIN;
+		}
+		rp->nstreams++;
+		raw_trace(rp, "%c:stream %llu [%llu,+%llu)%s", c,
+			  (unsigned long long)f->stream.stream_id,
+			  (unsigned long long)f->stream.offset,
+			  (unsigned long long)f->stream.len,
+			  f->type & QUIC_STREAM_BIT_FIN ? " fin" : "");
+		break;
 	default:
 		raw_trace(rp, "%c:frame 0x%llx", c,
 			  (unsigned long long)f->type);

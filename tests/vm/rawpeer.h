@@ -67,6 +67,16 @@ struct raw_space {
 	struct quic_ack_set	acked;		/* ours the server acked */
 };
 
+/* A STREAM frame from the server (its data is not kept). */
+struct raw_stream_frame {
+	uint64_t	id;
+	uint64_t	off;
+	uint64_t	len;
+	bool		fin;
+};
+
+#define RAW_STREAM_LOG	64
+
 /* A CONNECTION_CLOSE from the server. */
 struct raw_close {
 	bool		seen;
@@ -93,6 +103,9 @@ struct raw_peer {
 	bool			handshake_done;	/* HANDSHAKE_DONE received */
 	uint64_t		max_data;	/* the largest MAX_DATA seen */
 	uint64_t		max_streams[2];	/* MAX_STREAMS: bidi, uni */
+	/* The server's STREAM frames, the first RAW_STREAM_LOG of them. */
+	struct raw_stream_frame	streams[RAW_STREAM_LOG];
+	unsigned int		nstreams;	/* how many came, all told */
 	uint64_t		rx_bytes;	/* UDP payload bytes received */
 	uint64_t		seen;		/* BIT(type) of frames < 64 */
 	uint64_t		streams_blocked; /* the last STREAMS_BLOCKED */

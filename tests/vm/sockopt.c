@@ -194,7 +194,15 @@ TEST(config_set_get)
 	CHECK_OK(set_config(fd, &c));
 	c = r;
 	r = get_config(fd);
-	CHECK(!memcmp(&c, &r, sizeof(c)));
+	CHECK(c.version == r.version && c.congestion_control_algo ==
+	      r.congestion_control_algo);
+	CHECK(c.plpmtud_probe_interval == r.plpmtud_probe_interval &&
+	      c.initial_smoothed_rtt == r.initial_smoothed_rtt);
+	CHECK(c.validate_peer_address == r.validate_peer_address &&
+	      c.payload_cipher_type == r.payload_cipher_type);
+	CHECK(c.receive_session_ticket == r.receive_session_ticket &&
+	      c.certificate_request == r.certificate_request &&
+	      c.stream_data_nodelay == r.stream_data_nodelay);
 
 	/* QUIC_OPT_ZERO sets 0, which for the version and the RTT is the
 	 * default.
