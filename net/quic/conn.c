@@ -17,6 +17,8 @@
 
 /* CRYPTO data a peer may send ahead of what was read (RFC 9000 7.5). */
 #define QUIC_CRYPTO_OOO_MAX	(64 * 1024)
+/* Copies of early CRYPTO data kept per level. */
+#define QUIC_CRYPTO_OOO_SKBS	32
 /* Handshake bytes userspace may queue at one level. */
 #define QUIC_CRYPTO_SEND_MAX	(64 * 1024)
 /* The shortest delayed-ACK wait, in us. */
@@ -319,9 +321,12 @@ static void quic_conn_retry(struct quic_conn *c, const u8 *p,
 	u8 tag[QUIC_PACKET_RETRY_TAG_LEN], *pseudo;
 	int err;
 
+	/* RFC 9000 17.2.5.2: one Retry, with a token, from a new ID. */
 	if (c->is_server || c->retry_seen || c->dcid_set ||
 	    h->version != c->version || h->token_len > QUIC_TOKEN_MAX_LEN ||
-	    !h->scid_len)
+	    !h->scid_len || !h->token_len ||
+	    (h->scid_len == c->odcid.len &&
+	     !memcmp(h->scid, c->odcid.data, h->scid_len)))
 		return;
 	plen = quic_packet_retry_pseudo_len(c->odcid.len, len);
 	pseudo = kmalloc(plen, GFP_ATOMIC);
@@ -658,34 +663,65 @@ static int quic_cstream_deliver(struct quic_conn *c, u8 level, const u8 *data,
 	return 0;
 }
 
+/*
+ * Keep early CRYPTO bytes [@off, @off + @len) of @cs, in offset order.  A
+ * frame whose bytes are all held already adds nothing and costs nothing;
+ * otherwise its copy is charged to the socket's receive memory, and the
+ * queue holds QUIC_CRYPTO_OOO_SKBS copies at most, so that neither memory
+ * nor the walk grows with what a peer sends.  -ENOBUFS drops the packet
+ * unacknowledged: the peer sends it again.
+ */
+static int quic_cstream_keep(struct quic_conn *c, struct quic_cstream *cs,
+			     u64 off, const u8 *data, u32 len)
+{
+	struct sock *sk = c->sk;
+	struct sk_buff *skb, *pos;
+	u64 o;
+
+	skb_queue_walk(&cs->ooo, pos) {
+		o = QUIC_RCV_CB(pos)->offset;
+		if (o <= off && off + len <= o + pos->len)
+			return 0;
+		if (o > off)
+			break;
+	}
+	if (skb_queue_len(&cs->ooo) >= QUIC_CRYPTO_OOO_SKBS)
+		return -ENOBUFS;
+	skb = alloc_skb(len, GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf)) {
+		kfree_skb(skb);
+		return -ENOBUFS;
+	}
+	skb_put_data(skb, data, len);
+	QUIC_RCV_CB(skb)->offset = off;
+	skb_set_owner_r(skb, sk);
+	__skb_queue_before(&cs->ooo, pos, skb);
+	cs->ooo_bytes += len;
+	return 0;
+}
+
 static int quic_cstream_rcv(struct quic_conn *c, u8 level,
 			    const struct quic_frame *f)
 {
 	struct quic_cstream *cs = &c->space[quic_level_space(level)].cs;
 	u64 off = f->crypto.offset, end = off + f->crypto.len;
-	struct sk_buff *skb, *tmp;
+	struct sk_buff *skb;
 	int err;
 
-	if (end <= cs->rcv_off)
-		return 0;	/* all seen before */
+	if (end <= cs->rcv_off || !f->crypto.len)
+		return 0;	/* nothing new */
 	if (off > cs->rcv_off) {
-		/* Early: keep a copy, in offset order, within a budget. */
+		/* Early: RFC 9000 7.5 lets us cap how far ahead. */
 		if (end - cs->rcv_off > QUIC_CRYPTO_OOO_MAX ||
 		    cs->ooo_bytes + f->crypto.len > QUIC_CRYPTO_OOO_MAX)
 			return quic_conn_violation(c,
 					QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED,
 					f->type);
-		skb = alloc_skb(f->crypto.len, GFP_ATOMIC);
-		if (!skb)
-			return -ENOMEM;
-		skb_put_data(skb, f->crypto.data, f->crypto.len);
-		QUIC_RCV_CB(skb)->offset = off;
-		skb_queue_walk(&cs->ooo, tmp)
-			if (QUIC_RCV_CB(tmp)->offset > off)
-				break;
-		__skb_queue_before(&cs->ooo, tmp, skb);
-		cs->ooo_bytes += f->crypto.len;
-		return 0;
+		return quic_cstream_keep(c, cs, off, f->crypto.data,
+					 f->crypto.len);
 	}
 	err = quic_cstream_deliver(c, level,
 				   f->crypto.data + (cs->rcv_off - off),
@@ -694,23 +730,23 @@ static int quic_cstream_rcv(struct quic_conn *c, u8 level,
 		return err;
 	cs->rcv_off = end;
 
-	/* What waited may follow on now. */
-	skb_queue_walk_safe(&cs->ooo, skb, tmp) {
+	/* What waited may follow on now; on failure it waits on. */
+	while ((skb = skb_peek(&cs->ooo))) {
 		off = QUIC_RCV_CB(skb)->offset;
 		if (off > cs->rcv_off)
 			break;
 		end = off + skb->len;
-		__skb_unlink(skb, &cs->ooo);
-		cs->ooo_bytes -= skb->len;
 		if (end > cs->rcv_off) {
 			err = quic_cstream_deliver(c, level,
 						   skb->data + (cs->rcv_off - off),
 						   end - cs->rcv_off);
+			if (err)
+				return err;
 			cs->rcv_off = end;
 		}
+		__skb_unlink(skb, &cs->ooo);
+		cs->ooo_bytes -= skb->len;
 		kfree_skb(skb);
-		if (err)
-			return err;
 	}
 	return 0;
 }

@@ -20,6 +20,7 @@
 
 /* RFC 9000 section 14.1: servers drop smaller client Initials. */
 #define QUIC_MIN_INITIAL_DATAGRAM	1200
+#define QUIC_MIN_ODCID_LEN		8
 
 /**
  * quic_skb_addrs - the source and destination of a received datagram
@@ -138,8 +139,12 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		goto drop;
 	sk = quic_cid_lookup(sock_net(usk), h.dcid, h.dcid_len);
 	if (!sk) {
+		/* RFC 9000 14.1: 1200 bytes; 7.2: a client's first DCID is
+		 * at least 8 unpredictable bytes, our Initial keys' seed.
+		 */
 		if (h.type != QUIC_PACKET_INITIAL ||
-		    skb->len < QUIC_MIN_INITIAL_DATAGRAM)
+		    skb->len < QUIC_MIN_INITIAL_DATAGRAM ||
+		    h.dcid_len < QUIC_MIN_ODCID_LEN)
 			goto drop;
 		sk = quic_listener_get(us);
 		if (!sk)

@@ -617,6 +617,12 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	refcount_inc(&lqs->udp->refcnt);
 	inet_sk_set_state(sk, TCP_SYN_RECV);
 	bh_unlock_sock(sk);
+	/*
+	 * Owned from here until complete: once its connection IDs are
+	 * registered the receive path finds it, and must then queue what it
+	 * brings on the backlog, for release_sock() to hand over.
+	 */
+	lock_sock(sk);
 
 	err = -ENOMEM;
 	if (lqs->alpn_len) {
@@ -652,7 +658,6 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	quic_set_local(sk, &la);
 	quic_set_peer(sk, &ra);
 
-	lock_sock(sk);
 	quic_conn_rcv(c, skb);
 	release_sock(sk);
 	return sk;
@@ -660,6 +665,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 err:
 	kfree_skb(skb);
 	*errp = err;
+	release_sock(sk);
 	/* Not visible to anyone yet: close it as a socket would be. */
 	inet_sk_set_state(sk, TCP_CLOSE);
 	sk->sk_prot->close(sk, 0);
@@ -1059,9 +1065,13 @@ static int quic_recv_stream(struct sock *sk, struct quic_stream *st,
 			    struct msghdr *msg, size_t len, int flags)
 {
 	struct quic_conn *c = quic_sk(sk)->conn;
-	struct quic_stream_info info = { .stream_id = st->id };
+	struct quic_stream_info info;
 	bool fin;
 	int n;
+
+	/* All of it goes to userspace, the tail padding too. */
+	memset(&info, 0, sizeof(info));
+	info.stream_id = st->id;
 
 	n = quic_stream_read(c, st, msg, min_t(size_t, len, INT_MAX),
 			     flags & MSG_PEEK, &fin);

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile peers: each test floods a kernel server from the raw peer
+ * (rawconn.h) with what a finding of issue 14 says costs memory or CPU,
+ * for a bounded count, then measures the bound it must hold (socket
+ * receive memory, sk_buffs in the slab) and that the connection still
+ * works, or that the attack was refused.
+ *
+ * So far: early CRYPTO data (empty frames, one-byte frames), client
+ * Initials with a short Destination Connection ID, and copies of a
+ * client's Initial racing accept().
+ */
+
+#define _GNU_SOURCE
+#include <linux/sock_diag.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/time.h>
+
+#define TEST_SUITE "abuse"
+#define TEST_TIMEOUT 120
+#include "../lib/test.h"
+#include "../lib/handshake_msg.h"
+#include "rawconn.h"
+
+/* Active sk_buffs, from /proc/slabinfo (the VM runs as root). */
+static long skbs_in_use(void)
+{
+	char line[512];
+	long n = -1;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	CHECK(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "skbuff_head_cache ", 18)) {
+			n = strtol(line + 18, NULL, 10);
+			break;
+		}
+	fclose(f);
+	CHECK(n >= 0);
+	return n;
+}
+
+/* The socket's receive memory, sk_rmem_alloc, from SO_MEMINFO. */
+static unsigned int rmem_of(int fd)
+{
+	unsigned int mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	CHECK_OK(getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len));
+	return mem[SK_MEMINFO_RMEM_ALLOC];
+}
+
+/*
+ * @count Initial packets of @per CRYPTO frames each, @len bytes long, at
+ * offsets from @first on, @step apart: all beyond what the server read.
+ */
+static void crypto_flood(struct conn *c, int count, int per, uint64_t first,
+			 uint64_t step, uint64_t len)
+{
+	static struct quic_frame f[300];
+	uint64_t off = first;
+	int i, j;
+
+	CHECK(per <= 300);
+	for (i = 0; i < count; i++) {
+		for (j = 0; j < per; j++, off += step) {
+			memset(&f[j], 0, sizeof(f[j]));
+			f[j].type = QUIC_FRAME_CRYPTO;
+			f[j].crypto.offset = off;
+			f[j].crypto.len = len;
+			f[j].crypto.data = data_bytes();
+		}
+		RAW_OK(c, raw_send_frames(&c->rp, RAW_INITIAL, f, per));
+	}
+}
+
+/*
+ * Early CRYPTO frames of length 0 add nothing: before, each cost an
+ * uncharged sk_buff (a 1200-byte Initial holds about 250), with Initial
+ * keys anyone derives from the DCID it chose.  Now they cost nothing, and
+ * the handshake goes on.
+ */
+TEST(crypto_ooo_empty_frames)
+{
+	long before, after;
+	unsigned int rmem0;
+	struct conn c;
+
+	begin(&c, SMALL_MAX_DATA, 0);
+	rmem0 = rmem_of(c.server);
+	before = skbs_in_use();
+	/* 20 packets, 240 frames each: 4800 frames. */
+	crypto_flood(&c, 20, 240, 1000, 1, 0);
+	usleep(300000);
+	after = skbs_in_use();
+	printf("# %u -> %u bytes of receive memory, %ld more sk_buffs in use, after 4800 empty early CRYPTO frames\n",
+	       rmem0, rmem_of(c.server), after - before);
+	if (after - before > 500)
+		FAIL("%ld more sk_buffs after 4800 empty CRYPTO frames",
+		     after - before);
+	CHECK(rmem_of(c.server) <= rmem0 + 4096);
+	establish(&c);
+}
+
+/*
+ * One new byte each, far apart: each would be a copy of its own.  At most
+ * QUIC_CRYPTO_OOO_SKBS are kept, charged to the socket; the packets beyond
+ * go unacknowledged, and the handshake still completes.
+ */
+TEST(crypto_ooo_one_byte_frames)
+{
+	long before, after;
+	unsigned int rmem0, rmem1;
+	struct conn c;
+	int rcvbuf;
+	socklen_t len = sizeof(rcvbuf);
+
+	begin(&c, SMALL_MAX_DATA, 0);
+	CHECK_OK(getsockopt(c.server, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
+	rmem0 = rmem_of(c.server);
+	before = skbs_in_use();
+	crypto_flood(&c, 20, 200, 1000, 3, 1);
+	usleep(300000);
+	after = skbs_in_use();
+	rmem1 = rmem_of(c.server);
+	printf("# %u -> %u bytes of receive memory (rcvbuf %d), %ld more sk_buffs in use, after 4000 one-byte early CRYPTO frames\n",
+	       rmem0, rmem1, rcvbuf, after - before);
+	if (after - before > 500)
+		FAIL("%ld more sk_buffs after 4000 one-byte CRYPTO frames",
+		     after - before);
+	CHECK(rmem1 <= (unsigned int)rcvbuf);
+	CHECK(rmem1 > rmem0);	/* what is kept is charged */
+	establish(&c);
+}
+
+/*
+ * RFC 9000 7.2: a client's first Destination Connection ID is at least 8
+ * bytes, the seed of the Initial keys.  A shorter one makes no connection.
+ */
+TEST(initial_short_dcid)
+{
+	uint8_t client[RAW_SECRET_LEN], server[RAW_SECRET_LEN], hello[300];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	struct conn c;
+	int lfd;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	CHECK(lfd >= 0);
+	CHECK_OK(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)));
+	CHECK_OK(getsockname(lfd, (struct sockaddr *)&sa, &sl));
+	CHECK_OK(listen(lfd, 8));
+	set_timeout(lfd, 1);
+
+	RAW_OK(&c, raw_open(&c.rp, (struct sockaddr *)&sa, sl));
+	c.rp.dcid_len = 4;
+	CHECK(!raw_initial_secrets(c.rp.dcid, 4, client, server));
+	RAW_OK(&c, raw_set_secrets(&c.rp, RAW_INITIAL, client, server));
+	fill(hello, sizeof(hello), 1);
+	RAW_OK(&c, raw_initial(&c.rp, hello, sizeof(hello)));
+	CHECK_ERRNO(accept(lfd, NULL, NULL), EAGAIN);
+}
+
+/* Copies of the client's Initial, sent as fast as it goes. */
+struct copier {
+	struct raw_peer *rp;
+	const uint8_t *hello;
+	size_t len;
+	atomic_bool stop;
+	int sent;
+};
+
+static void *send_copies(void *arg)
+{
+	struct copier *cp = arg;
+
+	while (!atomic_load(&cp->stop) && cp->sent < 2000) {
+		/* The same ClientHello at offset 0, as a retransmission. */
+		cp->rp->sp[RAW_INITIAL].crypto_off = 0;
+		if (raw_send_crypto(cp->rp, RAW_INITIAL, cp->hello, cp->len) < 0)
+			break;
+		cp->sent++;
+	}
+	return NULL;
+}
+
+/*
+ * While accept() makes the server's socket for a client, copies of the
+ * client's Initial keep coming.  Before, they could reach the new
+ * connection before it was set up (its timer armed with a zero deadline:
+ * an instant ETIMEDOUT); now the socket is published whole.  Ten rounds,
+ * each a handshake that must complete.
+ */
+TEST(initial_copies_race_accept)
+{
+	int round;
+
+	for (round = 0; round < 10; round++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		socklen_t sl = sizeof(sa);
+		uint8_t hello[300], buf[300];
+		struct copier cp = { 0 };
+		pthread_t t;
+		struct conn c;
+
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		c.listener = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+		CHECK(c.listener >= 0);
+		server_params(c.listener, SMALL_MAX_DATA, 0);
+		CHECK_OK(bind(c.listener, (struct sockaddr *)&sa,
+			      sizeof(sa)));
+		CHECK_OK(getsockname(c.listener, (struct sockaddr *)&sa, &sl));
+		CHECK_OK(listen(c.listener, 8));
+		set_timeout(c.listener, 10);
+		RAW_OK(&c, raw_open(&c.rp, (struct sockaddr *)&sa, sl));
+		fill(hello, sizeof(hello), 1);
+		RAW_OK(&c, raw_initial(&c.rp, hello, sizeof(hello)));
+
+		cp.rp = &c.rp;
+		cp.hello = hello;
+		cp.len = sizeof(hello);
+		CHECK(pthread_create(&t, NULL, send_copies, &cp) == 0);
+		c.server = accept(c.listener, NULL, NULL);
+		usleep(20000);
+		atomic_store(&cp.stop, true);
+		CHECK(pthread_join(t, NULL) == 0);
+		CHECK(c.server >= 0);
+		set_timeout(c.server, 10);
+		recv_level(c.server, QUIC_CRYPTO_INITIAL, buf, sizeof(hello));
+		CHECK(!memcmp(buf, hello, sizeof(hello)));
+		establish(&c);
+		close(c.server);
+		close(c.listener);
+		raw_free(&c.rp);
+	}
+}
+
+int main(void)
+{
+	RUN(crypto_ooo_empty_frames);
+	RUN(crypto_ooo_one_byte_frames);
+	RUN(initial_short_dcid);
+	RUN(initial_copies_race_accept);
+	return test_done();
+}
