@@ -65,6 +65,7 @@ static void quic_space_free(struct quic_space *s)
 		list_del(&p->list);
 		kfree(p);
 	}
+	s->ack_only = 0;
 	kfree(s->cs.buf);
 	s->cs.buf = NULL;
 	s->cs.cap = 0;
@@ -653,6 +654,16 @@ static int quic_cstream_deliver(struct quic_conn *c, u8 level, const u8 *data,
 	skb = alloc_skb(len, GFP_ATOMIC);
 	if (!skb)
 		return -ENOMEM;
+	/* Handshake data the reader leaves is bounded by its buffer: more is
+	 * more than we can buffer (RFC 9000 section 20.1).
+	 */
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf)) {
+		kfree_skb(skb);
+		return quic_conn_violation(c,
+				QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED,
+				QUIC_FRAME_CRYPTO);
+	}
 	skb_put_data(skb, data, len);
 	QUIC_RCV_CB(skb)->type = QUIC_RCV_HANDSHAKE;
 	QUIC_RCV_CB(skb)->level = level;
@@ -784,9 +795,12 @@ static void quic_conn_rtt_sample(struct quic_conn *c, u64 rtt, u64 ack_delay)
 	c->smoothed_rtt = (7 * c->smoothed_rtt + rtt) / 8;
 }
 
-static void quic_sent_free(struct quic_conn *c, struct quic_sent *p)
+static void quic_sent_free(struct quic_conn *c, enum quic_space_id s,
+			   struct quic_sent *p)
 {
 	c->inflight -= p->bytes;
+	if (!p->ack_eliciting)
+		c->space[s].ack_only--;
 	list_del(&p->list);
 	kfree(p);
 }
@@ -806,7 +820,7 @@ static void quic_conn_sent_acked(struct quic_conn *c, enum quic_space_id s,
 		quic_conn_pmtu_update(c);
 	if (p->bytes)
 		quic_cong_on_ack(&c->cong, p->bytes, p->time, c->smoothed_rtt);
-	quic_sent_free(c, p);
+	quic_sent_free(c, s, p);
 }
 
 /**
@@ -839,7 +853,7 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 		c->handshake_done_pending = true;
 	for (i = 0; i < p->nframes; i++)
 		quic_stream_frame_lost(c, &p->frames[i]);
-	quic_sent_free(c, p);
+	quic_sent_free(c, s, p);
 }
 
 /*

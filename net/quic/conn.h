@@ -79,6 +79,7 @@ struct quic_space {
 	bool			any_acked;
 	u64			loss_time;	/* us: a packet turns lost; 0 */
 	struct list_head	sent;		/* struct quic_sent, by pn */
+	u32			ack_only;	/* of them not ack-eliciting */
 	bool			discarded;	/* keys dropped (RFC 9001 4.9) */
 	struct quic_cstream	cs;
 	struct sk_buff_head	pending;	/* packets awaiting keys */

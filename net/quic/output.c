@@ -30,6 +30,8 @@
 				 sizeof(struct udphdr))
 /* Room below which a packet is not worth starting. */
 #define QUIC_MIN_PAYLOAD		24
+/* Packets that only acknowledge, remembered for their ACK. */
+#define QUIC_ACK_ONLY_KEPT		32
 
 struct quic_txpkt {
 	enum quic_space_id	space;
@@ -342,6 +344,27 @@ err:
 }
 
 /*
+ * A packet that only acknowledges is remembered so that its ACK, once
+ * acknowledged, lets us stop repeating those ranges (RFC 9000 13.2.4).  A
+ * peer that never acknowledges must not grow the list: beyond
+ * QUIC_ACK_ONLY_KEPT of them the oldest is forgotten, which costs nothing
+ * but ranges sent a little longer.
+ */
+static void quic_sent_forget_ack_only(struct quic_space *space)
+{
+	struct quic_sent *p;
+
+	list_for_each_entry(p, &space->sent, list) {
+		if (p->ack_eliciting)
+			continue;
+		list_del(&p->list);
+		kfree(p);
+		space->ack_only--;
+		return;
+	}
+}
+
+/*
  * Write the header of one packet at @p and seal it.  The payload is at
  * t->payload: in txbuf for a long header packet, copied in behind the
  * header; already in place for a short one.
@@ -403,6 +426,9 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 		quic_pmtu_sent(&c->pmtu, *written, pn);
 	space->next_pn++;
 	list_add_tail(&t->sent->list, &space->sent);
+	if (!t->sent->ack_eliciting &&
+	    ++space->ack_only > QUIC_ACK_ONLY_KEPT)
+		quic_sent_forget_ack_only(space);
 	t->sent = NULL;
 	return 0;
 }

@@ -1010,11 +1010,31 @@ out:
 	return err;
 }
 
-static bool quic_rcv_ready(struct sock *sk)
+/*
+ * The message of sk_receive_queue a recvmsg() reads first.  Without room
+ * for the level's cmsg (recv(), read()) a handshake message cannot be
+ * read; once the handshake is over (a NewSessionTicket, say) it waits for
+ * a recvmsg() that has the room, and what follows it is read past it,
+ * rather than every read failing with EINVAL.
+ */
+static struct sk_buff *quic_recv_head(struct sock *sk, struct msghdr *msg)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	struct sk_buff *skb;
+
+	if (msg->msg_controllen || !c || !c->handshake_complete)
+		return skb_peek(&sk->sk_receive_queue);
+	skb_queue_walk(&sk->sk_receive_queue, skb)
+		if (QUIC_RCV_CB(skb)->type != QUIC_RCV_HANDSHAKE)
+			return skb;
+	return NULL;
+}
+
+static bool quic_rcv_ready(struct sock *sk, struct msghdr *msg)
 {
 	struct quic_conn *c = quic_sk(sk)->conn;
 
-	return !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
+	return quic_recv_head(sk, msg) || sk->sk_err ||
 	       (sk->sk_shutdown & RCV_SHUTDOWN) || !c || c->closed ||
 	       !list_empty(&c->streams.rcv_list);
 }
@@ -1114,7 +1134,7 @@ static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	lock_sock(sk);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	for (;;) {
-		skb = skb_peek(&sk->sk_receive_queue);
+		skb = quic_recv_head(sk, msg);
 		if (skb)
 			break;
 		c = quic_sk(sk)->conn;
@@ -1137,7 +1157,7 @@ static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		err = sock_intr_errno(timeo);
 		if (signal_pending(current))
 			goto out;
-		quic_wait_for(sk, &timeo, quic_rcv_ready(sk));
+		quic_wait_for(sk, &timeo, quic_rcv_ready(sk, msg));
 	}
 	if (skb)
 		err = quic_recv_queued(sk, skb, msg, len, flags);
@@ -1219,9 +1239,33 @@ void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len)
 	if (!(quic_sk(sk)->events & BIT(type)) ||
 	    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
 		return;
+	/* A newer limit replaces one of the same stream type not read yet:
+	 * a MAX_STREAMS flood costs one message.
+	 */
+	skb = skb_peek_tail(&sk->sk_receive_queue);
+	if (type == QUIC_EVENT_STREAM_MAX_STREAM && skb &&
+	    QUIC_RCV_CB(skb)->type == QUIC_RCV_EVENT &&
+	    !QUIC_RCV_CB(skb)->read && skb->len == 1 + sizeof(u64) &&
+	    len == sizeof(u64) && skb->data[0] == type) {
+		u64 old, new;
+
+		memcpy(&old, skb->data + 1, sizeof(old));
+		memcpy(&new, data, sizeof(new));
+		if ((old & QUIC_STREAM_TYPE_MASK) ==
+		    (new & QUIC_STREAM_TYPE_MASK)) {
+			memcpy(skb->data + 1, &new, sizeof(new));
+			return;
+		}
+	}
 	skb = alloc_skb(1 + len, GFP_ATOMIC);
 	if (!skb)
 		return;
+	/* Events a reader does not read are bounded by its buffer. */
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf)) {
+		kfree_skb(skb);
+		return;
+	}
 	*(u8 *)skb_put(skb, 1) = type;
 	skb_put_data(skb, data, len);
 	QUIC_RCV_CB(skb)->type = QUIC_RCV_EVENT;

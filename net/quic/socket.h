@@ -80,10 +80,15 @@ static inline struct quic6_sock *quic6_sk(const struct sock *sk)
 
 /*
  * The draft's section 9: a buffer follows the flow-control window it
- * holds, growing to @bytes unless the user set its size.
+ * holds, growing to @bytes unless the user set its size, and no further
+ * than TCP's buffers grow on their own (tcp_rmem[2], tcp_wmem[2]): neither
+ * a peer's max_data nor a local one escapes the administrator's limits.
  */
 static inline void quic_sk_rcvbuf_follow(struct sock *sk, u64 bytes)
 {
+	u64 max = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]);
+
+	bytes = min(bytes, max);
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
 	    READ_ONCE(sk->sk_rcvbuf) < bytes)
 		WRITE_ONCE(sk->sk_rcvbuf, min_t(u64, bytes, INT_MAX / 2));
@@ -91,6 +96,9 @@ static inline void quic_sk_rcvbuf_follow(struct sock *sk, u64 bytes)
 
 static inline void quic_sk_sndbuf_follow(struct sock *sk, u64 bytes)
 {
+	u64 max = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]);
+
+	bytes = min(bytes, max);
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK) &&
 	    READ_ONCE(sk->sk_sndbuf) < bytes)
 		WRITE_ONCE(sk->sk_sndbuf, min_t(u64, bytes, INT_MAX / 2));

@@ -15,6 +15,14 @@ static void quic_ack_set_remove(struct quic_ack_set *s, u32 i)
 	s->count--;
 }
 
+/* Forget the range of the smallest numbers; they stay counted as present. */
+static void quic_ack_set_drop_last(struct quic_ack_set *s)
+{
+	s->count--;
+	if (s->r[s->count].end + 1 > s->floor)
+		s->floor = s->r[s->count].end + 1;
+}
+
 /**
  * quic_ack_set_add - record a received packet number
  * @s: the set
@@ -56,7 +64,7 @@ int quic_ack_set_add(struct quic_ack_set *s, u64 pn)
 	if (s->count == QUIC_ACK_RANGES_MAX) {
 		if (i == s->count)
 			return -ENOSPC;
-		s->count--;	/* forget the smallest range */
+		quic_ack_set_drop_last(s);
 	}
 	memmove(&s->r[i + 1], &s->r[i], (s->count - i) * sizeof(s->r[0]));
 	s->r[i].start = pn;
@@ -102,7 +110,7 @@ int quic_ack_set_add_range(struct quic_ack_set *s, u64 start, u64 end)
 	if (s->count == QUIC_ACK_RANGES_MAX) {
 		if (i == s->count)
 			return -ENOSPC;
-		s->count--;
+		quic_ack_set_drop_last(s);
 	}
 	memmove(&s->r[i + 1], &s->r[i], (s->count - i) * sizeof(s->r[0]));
 	s->r[i].start = start;
@@ -116,12 +124,19 @@ int quic_ack_set_add_range(struct quic_ack_set *s, u64 start, u64 end)
  * @s: the set
  * @pn: the packet number
  *
- * Return: true if a range holds @pn.
+ * Numbers below the floor of forgotten ranges count as present, and so do
+ * those below every range of a full set, which could not be kept: a packet
+ * that old is taken for a duplicate (a replay), never acted on twice.
+ *
+ * Return: true if @pn is present, as above or in a range.
  */
 bool quic_ack_set_has(const struct quic_ack_set *s, u64 pn)
 {
 	u32 i;
 
+	if (pn < s->floor || (s->count == QUIC_ACK_RANGES_MAX &&
+			      pn < s->r[s->count - 1].start))
+		return true;
 	for (i = 0; i < s->count; i++) {
 		if (pn > s->r[i].end)
 			return false;

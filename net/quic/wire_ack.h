@@ -22,15 +22,21 @@ struct quic_ack_range {
 	u64	end;
 };
 
-/* Disjoint, non-adjacent ranges, largest first. */
+/*
+ * Disjoint, non-adjacent ranges, largest first.  Numbers below @floor were
+ * in ranges forgotten for room: quic_ack_set_has() counts them as present,
+ * so that an old packet replayed after many gaps is still a duplicate.
+ */
 struct quic_ack_set {
 	struct quic_ack_range	r[QUIC_ACK_RANGES_MAX];
 	u32			count;
+	u64			floor;
 };
 
 static inline void quic_ack_set_init(struct quic_ack_set *s)
 {
 	s->count = 0;
+	s->floor = 0;
 }
 
 static inline bool quic_ack_set_empty(const struct quic_ack_set *s)

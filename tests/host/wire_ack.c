@@ -91,14 +91,25 @@ TEST(bounded_when_full)
 	CHECK(s.count == QUIC_ACK_RANGES_MAX);
 	/* Below all of a full set: not kept. */
 	CHECK(quic_ack_set_add(&s, 50) == -ENOSPC);
-	/* A new largest pushes out the smallest range. */
+	/* ... but counted as present: a packet that old is a replay. */
+	CHECK(quic_ack_set_has(&s, 50) && quic_ack_set_has(&s, 99));
+	/* A new largest pushes out the smallest range... */
 	CHECK(quic_ack_set_add(&s, 1000) == 0);
 	CHECK(s.count == QUIC_ACK_RANGES_MAX);
-	CHECK(!quic_ack_set_has(&s, 100) && quic_ack_set_has(&s, 102));
+	CHECK(s.r[s.count - 1].start == 102 && s.floor == 101);
+	/* ... which stays present, as does all below it, gaps too. */
+	CHECK(quic_ack_set_has(&s, 100) && quic_ack_set_has(&s, 102));
+	CHECK(quic_ack_set_has(&s, 0) && quic_ack_set_has(&s, 101));
+	CHECK(!quic_ack_set_has(&s, 103) && !quic_ack_set_has(&s, 999));
 	/* Filling a gap needs no new range, even when full. */
 	CHECK(quic_ack_set_add(&s, 103) == 0);
 	CHECK(s.count == QUIC_ACK_RANGES_MAX - 1);
 	CHECK(quic_ack_set_largest(&s) == 1000);
+	/* Not full now: the floor alone says what was forgotten. */
+	CHECK(quic_ack_set_has(&s, 100) && !quic_ack_set_has(&s, 105));
+	/* Re-initialised, nothing is present. */
+	quic_ack_set_init(&s);
+	CHECK(!quic_ack_set_has(&s, 0));
 }
 
 TEST(forget_below)

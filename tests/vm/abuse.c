@@ -237,11 +237,251 @@ TEST(initial_copies_race_accept)
 	}
 }
 
+/* Unreclaimable slab memory, in kB, from /proc/meminfo. */
+static long slab_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	CHECK(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SUnreclaim: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	CHECK(kb >= 0);
+	return kb;
+}
+
+/*
+ * A peer that never acknowledges: every packet of ours that only carries
+ * an ACK used to be remembered until acknowledged, one record each.  20000
+ * PINGs draw about 10000 such packets; the memory they cost stays small,
+ * and the connection still works.
+ */
+TEST(ack_only_packets_never_acked)
+{
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	long before, after;
+	struct conn c;
+	int i;
+
+	start_small(&c);
+	before = slab_kb();
+	for (i = 0; i < 20000; i++)
+		RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
+	usleep(300000);
+	after = slab_kb();
+	printf("# unreclaimable slab %ld -> %ld kB after 20000 PINGs never acknowledged\n",
+	       before, after);
+	if (after - before > 2048)
+		FAIL("slab grew by %ld kB", after - before);
+	send_acked(&c, stream(0, 0, 10, true));
+}
+
+/*
+ * A MAX_STREAMS flood, the event on and nobody reading: the events of one
+ * stream type are one message, with the latest limit.
+ */
+TEST(max_streams_event_flood)
+{
+	struct quic_event_option ev = { QUIC_EVENT_STREAM_MAX_STREAM, 1 };
+	static struct quic_frame f[100];
+	unsigned char buf[64];
+	uint64_t max = 16, id;
+	unsigned int rmem;
+	struct conn c;
+	int64_t pn = 0;
+	int i, j;
+
+	start_small(&c);
+	CHECK_OK(setsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_EVENT, &ev,
+			    sizeof(ev)));
+	for (i = 0; i < 50; i++) {
+		for (j = 0; j < 100; j++) {
+			memset(&f[j], 0, sizeof(f[j]));
+			f[j].type = QUIC_FRAME_MAX_STREAMS_BIDI;
+			f[j].max_streams = ++max;
+		}
+		pn = raw_send_frames(&c.rp, RAW_APP, f, 100);
+		RAW_OK(&c, pn);
+	}
+	RAW_OK(&c, raw_wait_acked(&c.rp, RAW_APP, pn, WAIT_MS));
+	rmem = rmem_of(c.server);
+	printf("# %u bytes of receive memory after 5000 MAX_STREAMS with the event on\n",
+	       rmem);
+	CHECK(rmem < 4096);
+	CHECK(recv(c.server, buf, sizeof(buf), 0) == 1 + sizeof(id));
+	CHECK(buf[0] == QUIC_EVENT_STREAM_MAX_STREAM);
+	memcpy(&id, buf + 1, sizeof(id));
+	/* The server's own bidirectional streams: 1, 5, ... */
+	CHECK(id == ((max - 1) << 2 | 1));
+	CHECK_ERRNO(recv(c.server, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+}
+
+/*
+ * In-order CRYPTO data after the handshake that the application never
+ * reads: bounded by the receive buffer, then CRYPTO_BUFFER_EXCEEDED.
+ */
+TEST(crypto_in_order_flood)
+{
+	static struct quic_frame f[1];
+	unsigned int rmem;
+	int rcvbuf, i;
+	socklen_t len = sizeof(rcvbuf);
+	struct conn c;
+
+	start_small(&c);
+	CHECK_OK(getsockopt(c.server, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
+	for (i = 0; i < 1000 && !c.rp.close.seen; i++) {
+		memset(f, 0, sizeof(f));
+		f[0].type = QUIC_FRAME_CRYPTO;
+		f[0].crypto.offset = (uint64_t)i * 1000;
+		f[0].crypto.len = 1000;
+		f[0].crypto.data = data_bytes();
+		RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, f, 1));
+	}
+	expect_close(&c, QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED,
+		     QUIC_FRAME_CRYPTO);
+	rmem = rmem_of(c.server);
+	printf("# %u bytes of receive memory (rcvbuf %d) when the flood was closed\n",
+	       rmem, rcvbuf);
+	CHECK(rmem <= (unsigned int)rcvbuf);
+}
+
+/*
+ * A handshake message after the handshake (a NewSessionTicket, say) does
+ * not make every recv() without room for its cmsg fail: the stream data
+ * behind it is read, and the message waits for a recvmsg() with the room.
+ */
+TEST(handshake_msg_does_not_block_recv)
+{
+	static struct quic_frame f;
+	uint8_t buf[200];
+	struct conn c;
+
+	start_small(&c);
+	memset(&f, 0, sizeof(f));
+	f.type = QUIC_FRAME_CRYPTO;
+	f.crypto.len = 100;
+	f.crypto.data = data_bytes();
+	send_acked(&c, f);
+	send_acked(&c, stream(0, 0, 10, true));
+	CHECK(recv(c.server, buf, sizeof(buf), 0) == 10);
+	recv_level(c.server, QUIC_CRYPTO_APP, buf, 100);
+	CHECK(!memcmp(buf, data_bytes(), 100));
+}
+
+/* The third of the three numbers in /proc/sys/net/ipv4/@name. */
+static long tcp_mem_max(const char *name)
+{
+	char path[96];
+	long a, b, c = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	f = fopen(path, "r");
+	CHECK(f);
+	CHECK(fscanf(f, "%ld %ld %ld", &a, &b, &c) == 3);
+	fclose(f);
+	return c;
+}
+
+static int sockbuf(int fd, int opt)
+{
+	int v;
+	socklen_t len = sizeof(v);
+
+	CHECK_OK(getsockopt(fd, SOL_SOCKET, opt, &v, &len));
+	return v;
+}
+
+/*
+ * The send buffer follows the peer's initial_max_data, the receive
+ * buffer our max_data: up to TCP's own growth limits (tcp_wmem[2],
+ * tcp_rmem[2]), never to a gigabyte because a peer (or an unprivileged
+ * user) says so.
+ */
+TEST(buffers_within_sysctls)
+{
+	struct quic_transport_param tp;
+	struct conn c;
+	int fd;
+
+	raw_initial_max_data = 1ULL << 40;
+	start_small(&c);
+	printf("# SO_SNDBUF %d with the peer's max_data 2^40 (tcp_wmem[2] %ld)\n",
+	       sockbuf(c.server, SO_SNDBUF), tcp_mem_max("tcp_wmem"));
+	CHECK(sockbuf(c.server, SO_SNDBUF) <= 2 * tcp_mem_max("tcp_wmem"));
+
+	fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	CHECK(fd >= 0);
+	memset(&tp, 0, sizeof(tp));
+	tp.max_data = 1ULL << 40;
+	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			    sizeof(tp)));
+	printf("# SO_RCVBUF %d with a local max_data 2^40 (tcp_rmem[2] %ld)\n",
+	       sockbuf(fd, SO_RCVBUF), tcp_mem_max("tcp_rmem"));
+	CHECK(sockbuf(fd, SO_RCVBUF) <= 2 * tcp_mem_max("tcp_rmem"));
+}
+
+static struct quic_frame dgram(const char *s)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_DATAGRAM_LEN };
+
+	f.datagram.data = (const uint8_t *)s;
+	f.datagram.len = strlen(s);
+	return f;
+}
+
+/*
+ * An old packet sent again (an on-path replay) after more gaps than the
+ * received-packet set keeps ranges for: it used to be new again, and its
+ * DATAGRAM delivered twice.  Now it is a duplicate.
+ */
+TEST(replay_after_many_gaps)
+{
+	struct quic_frame ping = { .type = QUIC_FRAME_PING }, f;
+	uint64_t old_pn, next;
+	char buf[64];
+	struct conn c;
+	int i;
+
+	start(&c, SMALL_MAX_DATA, 1200);
+	old_pn = c.rp.sp[RAW_APP].next_pn;
+	f = dgram("first");
+	send_acked(&c, f);
+	CHECK(recv(c.server, buf, sizeof(buf), 0) == 5);
+	/* 40 gaps: every other packet number skipped. */
+	for (i = 0; i < 40; i++) {
+		c.rp.sp[RAW_APP].next_pn++;
+		send_acked(&c, ping);
+	}
+	next = c.rp.sp[RAW_APP].next_pn;
+	c.rp.sp[RAW_APP].next_pn = old_pn;
+	f = dgram("replayed");
+	RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &f, 1));
+	c.rp.sp[RAW_APP].next_pn = next;
+	f = dgram("last");
+	send_acked(&c, f);
+	memset(buf, 0, sizeof(buf));
+	CHECK(recv(c.server, buf, sizeof(buf), 0) > 0);
+	if (strcmp(buf, "last"))
+		FAIL("read \"%s\" after the replay, want \"last\"", buf);
+	CHECK_ERRNO(recv(c.server, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+}
+
 int main(void)
 {
 	RUN(crypto_ooo_empty_frames);
 	RUN(crypto_ooo_one_byte_frames);
 	RUN(initial_short_dcid);
 	RUN(initial_copies_race_accept);
+	RUN(ack_only_packets_never_acked);
+	RUN(max_streams_event_flood);
+	RUN(crypto_in_order_flood);
+	RUN(handshake_msg_does_not_block_recv);
+	RUN(buffers_within_sysctls);
+	RUN(replay_after_many_gaps);
 	return test_done();
 }

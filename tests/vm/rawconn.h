@@ -44,6 +44,8 @@ enum {
  * for a while.
  */
 static uint64_t raw_max_ack_delay_ms;
+/* The raw peer's initial_max_data, when a test sets it. */
+static uint64_t raw_initial_max_data;
 
 struct conn {
 	int listener, server;
@@ -166,7 +168,7 @@ static inline uint32_t client_params(const struct raw_peer *rp, uint8_t *buf,
 		tp.present |= BIT_ULL(QUIC_TP_MAX_ACK_DELAY);
 		tp.max_ack_delay = raw_max_ack_delay_ms;
 	}
-	tp.initial_max_data = 1 << 20;
+	tp.initial_max_data = raw_initial_max_data ?: 1 << 20;
 	tp.initial_max_stream_data_bidi_local = 1 << 18;
 	tp.initial_max_stream_data_bidi_remote = 1 << 18;
 	tp.initial_max_stream_data_uni = 1 << 18;
