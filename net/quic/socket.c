@@ -204,6 +204,18 @@ static void quic_close_user(struct sock *sk)
 	quic_conn_close(c, qs->close_errcode, qs->close_frame, app);
 }
 
+/* Leave TCP_LISTEN (if in it) and drop the client Initials that wait. */
+static void quic_reqs_close(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	/* Under the queue's lock: no request is queued after this. */
+	spin_lock_bh(&qs->reqs.lock);
+	inet_sk_set_state(sk, TCP_CLOSE);
+	spin_unlock_bh(&qs->reqs.lock);
+	skb_queue_purge(&qs->reqs);
+}
+
 static void quic_close(struct sock *sk, long timeout)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -214,11 +226,7 @@ static void quic_close(struct sock *sk, long timeout)
 	if (cancel_delayed_work(&qs->work))
 		__sock_put(sk);
 	sk->sk_shutdown = SHUTDOWN_MASK;
-	/* Under the queue's lock: no request is queued after this. */
-	spin_lock_bh(&qs->reqs.lock);
-	inet_sk_set_state(sk, TCP_CLOSE);
-	spin_unlock_bh(&qs->reqs.lock);
-	skb_queue_purge(&qs->reqs);
+	quic_reqs_close(sk);
 	release_sock(sk);
 
 	sk_common_release(sk);
@@ -535,11 +543,7 @@ static void quic_listen_stop(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	/* Under the queue's lock: no request is queued after this. */
-	spin_lock_bh(&qs->reqs.lock);
-	inet_sk_set_state(sk, TCP_CLOSE);
-	spin_unlock_bh(&qs->reqs.lock);
-	skb_queue_purge(&qs->reqs);
+	quic_reqs_close(sk);
 	quic_udp_unlisten(qs->udp, &qs->listen_node);
 	/* Receive paths may still walk the node: wait before it is reused. */
 	synchronize_rcu();

@@ -23,22 +23,29 @@
 #include "../lib/handshake_msg.h"
 #include "rawconn.h"
 
-/* Active sk_buffs, from /proc/slabinfo (the VM runs as root). */
-static long skbs_in_use(void)
+/* The number after @key at the start of a line of @path. */
+static long proc_number(const char *path, const char *key)
 {
+	size_t n = strlen(key);
 	char line[512];
-	long n = -1;
-	FILE *f = fopen("/proc/slabinfo", "r");
+	long v = -1;
+	FILE *f = fopen(path, "r");
 
 	CHECK(f);
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "skbuff_head_cache ", 18)) {
-			n = strtol(line + 18, NULL, 10);
+		if (!strncmp(line, key, n)) {
+			v = strtol(line + n, NULL, 10);
 			break;
 		}
 	fclose(f);
-	CHECK(n >= 0);
-	return n;
+	CHECK(v >= 0);
+	return v;
+}
+
+/* Active sk_buffs, from /proc/slabinfo (the VM runs as root). */
+static long skbs_in_use(void)
+{
+	return proc_number("/proc/slabinfo", "skbuff_head_cache ");
 }
 
 /* The socket's receive memory, sk_rmem_alloc, from SO_MEMINFO. */
@@ -240,17 +247,7 @@ TEST(initial_copies_race_accept)
 /* Unreclaimable slab memory, in kB, from /proc/meminfo. */
 static long slab_kb(void)
 {
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	CHECK(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "SUnreclaim: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	CHECK(kb >= 0);
-	return kb;
+	return proc_number("/proc/meminfo", "SUnreclaim:");
 }
 
 /*
