@@ -66,7 +66,8 @@ LIBQUIC_DEPS := $(LIBQUIC_SRCS) libquic/internal.h libquic/netinet/quic.h \
 LIBQUIC_CFLAGS := -std=gnu11 -I$(TOP)/libquic -I$(TOP)/include/uapi
 LIBQUIC_TESTS := $(BUILD)/tests/host/libquic_args $(BUILD)/tests/host/libquic_handshake
 
-.PHONY: all modules userspace check check-host check-vm lint deps clean fuzz libquic \
+.PHONY: all modules userspace check check-host check-vm check-debug lint deps clean \
+	fuzz libquic \
 	bench
 
 all: modules libquic userspace
@@ -160,6 +161,15 @@ check-host: userspace
 
 check-vm: all
 	@$(TOP)/tests/run.sh --vm-only $(KVERS)
+
+# The VM suites once more on the 6.12 kernel (Debian's 6.1 has no KFENCE),
+# with KFENCE guarding a sampled allocation every 10 ms and SLUB checking
+# red zones, poison and frees of every cache: slower, so not part of
+# "make check"; run it before a stop.  A report fails the boot.
+DEBUG_BOOT := kfence.sample_interval=10 slub_debug=FZPU
+check-debug: all
+	@VM_APPEND="$(DEBUG_BOOT)" VM_TIMEOUT=3600 $(TOP)/tests/run.sh --vm-only \
+		$(filter 6.12%,$(KVERS))
 
 # One boot of the BENCH_KERNEL series (the module built for it alone),
 # BENCH_SECS per timed run; the table also goes to build/bench/.

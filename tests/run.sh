@@ -9,6 +9,7 @@
 #   TEST_FILTER=glob   run only the tests whose "suite.name" matches
 #   VM_TIMEOUT=secs    limit for one VM boot (default 1500)
 #   VM_KVM=1           boot under KVM instead of emulation
+#   VM_APPEND=opts     more kernel boot options (make check-debug)
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -100,10 +101,11 @@ if [ $vm = 1 ]; then
 		log=$logs/vm-$k.console
 		res=$logs/vm-$k.results
 		shared=$(mktemp -d /tmp/quic-vm.XXXXXX)
-		echo "# booting $k ${kvm:-(kvm)}" >&2
+		echo "# booting $k ${kvm:-(kvm)} ${VM_APPEND:-}" >&2
 		start=$(date +%s)
 		(cd /tmp && timeout "${VM_TIMEOUT:-1500}" vng $kvm -v -r "/boot/vmlinuz-$k" \
 			${qemu_opts:+--qemu-opts="$qemu_opts"} \
+			${VM_APPEND:+--append "$VM_APPEND"} \
 			--user root --cpus 2 --memory 2G --rwdir "$shared" \
 			--exec "TEST_FILTER='${TEST_FILTER:-}' $top/tests/vm/run-in-vm.sh $k > $shared/results 2>&1" \
 			< /dev/null > "$log" 2>&1)

@@ -168,17 +168,7 @@ static void quic_conn_update_plaintext(struct quic_conn *c)
 		quic_sk(c->sk)->local_param.disable_1rtt_encryption;
 }
 
-/* Process the packets that waited for the keys of @s. */
-static void quic_conn_rcv_pending(struct quic_conn *c, enum quic_space_id s)
-{
-	struct sk_buff_head q;
-	struct sk_buff *skb;
-
-	__skb_queue_head_init(&q);
-	skb_queue_splice_init(&c->space[s].pending, &q);
-	while ((skb = __skb_dequeue(&q)))
-		quic_conn_rcv(c, skb);
-}
+static void quic_conn_rcv_pending(struct quic_conn *c, enum quic_space_id s);
 
 /**
  * quic_conn_set_secret - install the keys of one direction of one level
@@ -379,32 +369,84 @@ int quic_conn_key_update(struct quic_conn *c)
 	c->ku_peer_seen = false;
 	c->ku_acked = false;
 	c->ku_first_pn = c->space[QUIC_SPACE_APP].next_pn;
+	c->key_tx_packets = 0;
 	return 0;
 }
 
 /*
- * A 1-RTT packet opened with the keys of @phase.  The phase after ours is
- * the peer's key update, which we follow at once (section 6.2); the one
- * before is a late packet.  Once both ends are in the new phase the
+ * A 1-RTT packet @pn opened with the keys of @phase.  The phase after ours
+ * is the peer's key update, which we follow at once (section 6.2); the one
+ * before is a late packet, which must be older than every packet of the
+ * current phase (section 6.5).  Once both ends are in the new phase the
  * application hears of it, and the next keys are due.
+ *
+ * Return: false if the packet closed the connection.
  */
-static void quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase)
+static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn)
 {
 	struct quic_crypto *cr = &c->crypto[QUIC_CRYPTO_APP];
 
 	if (phase != cr->key_phase) {
-		if (!c->ku_next_ready)
-			return;
+		if (!c->ku_next_ready) {
+			if (c->ku_peer_seen && pn > c->ku_peer_first_pn) {
+				quic_conn_violation(c,
+					QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0);
+				return false;
+			}
+			return true;
+		}
 		cr->key_phase = phase;
 		c->ku_next_ready = false;
 		c->ku_acked = false;
 		c->ku_first_pn = c->space[QUIC_SPACE_APP].next_pn;
+		c->key_tx_packets = 0;
 	} else if (c->ku_peer_seen) {
-		return;
+		c->ku_peer_first_pn = min(c->ku_peer_first_pn, pn);
+		return true;
 	}
 	c->ku_peer_seen = true;
+	c->ku_peer_first_pn = pn;
 	quic_conn_work_schedule(c, 3 * quic_conn_pto(c));
 	quic_sk_event(c->sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
+	return true;
+}
+
+/*
+ * Connection lost without a word to the peer: @err for the application.
+ * RFC 9001 section 6.6: keys worn out are not used even to close.
+ */
+static void quic_conn_abort(struct quic_conn *c, int err)
+{
+	struct sock *sk = c->sk;
+
+	if (c->closed)
+		return;
+	if (!sk->sk_err)
+		sk->sk_err = err;
+	c->closed = true;
+	inet_sk_set_state(sk, TCP_CLOSE);
+	sk_stop_timer(sk, &c->timer);
+	quic_conn_wake(c);
+}
+
+/**
+ * quic_conn_sealed - a 1-RTT packet was sealed with the current send key
+ * @c: the connection
+ *
+ * RFC 9001 section 6.6: the keys are updated before their AEAD's
+ * confidentiality limit, from seven eighths of it on; at the limit, if no
+ * update could be made, the connection ends.
+ */
+void quic_conn_sealed(struct quic_conn *c)
+{
+	u64 limit = quic_crypto_conf_limit(&c->crypto[QUIC_CRYPTO_APP]);
+
+	if (++c->key_tx_packets < limit - limit / 8)
+		return;
+	if (c->key_tx_packets < limit)
+		quic_conn_key_update(c);
+	else
+		quic_conn_abort(c, ECONNABORTED);
 }
 
 /* Our transport parameters, as the TLS extension carries them. */
@@ -1058,15 +1100,9 @@ static void quic_conn_peer_close(struct quic_conn *c,
  */
 void quic_conn_refused(struct quic_conn *c)
 {
-	struct sock *sk = c->sk;
-
-	if (c->is_server || c->closed || c->handshake_complete)
+	if (c->is_server || c->handshake_complete)
 		return;
-	sk->sk_err = ECONNREFUSED;
-	c->closed = true;
-	inet_sk_set_state(sk, TCP_CLOSE);
-	sk_stop_timer(sk, &c->timer);
-	quic_conn_wake(c);
+	quic_conn_abort(c, ECONNREFUSED);
 }
 
 /* Decode and act on the frames of one packet's payload. */
@@ -1167,6 +1203,20 @@ static u8 quic_pkt_crypto_level(enum quic_packet_type t)
 	}
 }
 
+/*
+ * RFC 9001 section 6.6: past the integrity limit of its AEAD, so many
+ * forgeries make the connection unsafe to use.  Initial packets are left
+ * out: their keys are no secret.
+ */
+static void quic_conn_auth_failed(struct quic_conn *c, u8 level, int err)
+{
+	if (err != -EBADMSG || level == QUIC_CRYPTO_INITIAL)
+		return;
+	if (++c->auth_failures > quic_crypto_integ_limit(&c->crypto[level]))
+		quic_conn_violation(c, QUIC_TRANSPORT_ERROR_AEAD_LIMIT_REACHED,
+				    0);
+}
+
 /* Keep a copy of a packet whose keys are not installed yet. */
 static void quic_conn_keep_pending(struct quic_conn *c, enum quic_space_id s,
 				   const u8 *p, u32 len)
@@ -1256,8 +1306,10 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	plen = quic_crypto_decrypt(crypto, p, hdr_len, h->len, pn,
 				   (p[0] & 0x80) ? 0 :
 				   !!(p[0] & QUIC_PACKET_SHORT_KEY_PHASE));
-	if (plen < 0)
+	if (plen < 0) {
+		quic_conn_auth_failed(c, level, plen);
 		return false;
+	}
 	if (quic_ack_set_has(&space->recvd, pn))
 		return false;
 
@@ -1269,9 +1321,10 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 				    0);
 		return false;
 	}
-	if (!(p[0] & 0x80))
-		quic_conn_key_phase_rcv(c,
-					!!(p[0] & QUIC_PACKET_SHORT_KEY_PHASE));
+	if (!(p[0] & 0x80) &&
+	    !quic_conn_key_phase_rcv(c, !!(p[0] & QUIC_PACKET_SHORT_KEY_PHASE),
+				     pn))
+		return false;
 
 	/* RFC 9000 7.2: the client switches to the server's connection ID. */
 	if (!c->is_server && h->type == QUIC_PACKET_INITIAL && !c->dcid_set) {
@@ -1299,15 +1352,28 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	return true;
 }
 
-/**
- * quic_conn_rcv - process a datagram that found this connection
- * @c: the connection
- * @skb: the UDP payload, possibly several coalesced packets; consumed
- *
- * Packets that fail to parse or to open are dropped one by one
- * (RFC 9000 section 12.2); a protocol violation closes the connection.
+/*
+ * RFC 9000 section 8.1: before the client's address is validated, a
+ * server sends at most three times what it received from that address.
+ * Datagrams from elsewhere (another client, or one spoofing ours with our
+ * connection ID) do not raise the limit.
  */
-void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
+static bool quic_conn_from_peer(struct quic_conn *c, struct sk_buff *skb)
+{
+	const union quic_addr *peer = &quic_sk(c->sk)->peer;
+	union quic_addr src, dst;
+
+	quic_skb_addrs(skb, c->sk->sk_family, &src, &dst);
+	if (src.sa.sa_family != peer->sa.sa_family ||
+	    quic_addr_be_port(&src) != quic_addr_be_port(peer))
+		return false;
+	if (src.sa.sa_family == AF_INET)
+		return src.v4.sin_addr.s_addr == peer->v4.sin_addr.s_addr;
+	return ipv6_addr_equal(&src.v6.sin6_addr, &peer->v6.sin6_addr);
+}
+
+/* The packets of one datagram, or of a copy kept for keys to come. */
+static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 {
 	struct quic_packet_hdr h, first;
 	u32 left;
@@ -1315,7 +1381,6 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 
 	if (c->closed || skb_ensure_writable(skb, skb->len))
 		goto out;
-	c->bytes_recvd += skb->len;
 	p = skb->data;
 	left = skb->len;
 	while (left && !c->closed) {
@@ -1341,5 +1406,33 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 	}
 out:
 	kfree_skb(skb);
+}
+
+/* Process the packets that waited for the keys of @s. */
+static void quic_conn_rcv_pending(struct quic_conn *c, enum quic_space_id s)
+{
+	struct sk_buff_head q;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&q);
+	skb_queue_splice_init(&c->space[s].pending, &q);
+	while ((skb = __skb_dequeue(&q)))
+		quic_conn_rcv_datagram(c, skb);
+}
+
+/**
+ * quic_conn_rcv - process a datagram that found this connection
+ * @c: the connection
+ * @skb: the UDP payload, possibly several coalesced packets, its IP and
+ *	UDP headers still in front; consumed
+ *
+ * Packets that fail to parse or to open are dropped one by one
+ * (RFC 9000 section 12.2); a protocol violation closes the connection.
+ */
+void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
+{
+	if (c->is_server && !c->addr_validated && quic_conn_from_peer(c, skb))
+		c->bytes_recvd += skb->len;
+	quic_conn_rcv_datagram(c, skb);
 	quic_conn_flush(c);
 }

@@ -126,6 +126,12 @@ struct quic_conn {
 	bool			ku_peer_seen;	/* a peer packet in this phase */
 	bool			ku_acked;	/* one of ours in it was acked */
 	u64			ku_first_pn;	/* our first in this phase */
+	u64			ku_peer_first_pn; /* the peer's lowest in it */
+	/* RFC 9001 section 6.6: packets sealed with the current 1-RTT send
+	 * key, and packets that failed to open, Initial ones aside.
+	 */
+	u64			key_tx_packets;
+	u64			auth_failures;
 
 	bool			handshake_complete;
 	bool			handshake_confirmed;
@@ -245,6 +251,7 @@ void quic_conn_work(struct quic_conn *c);
 void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
 int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type);
 void quic_conn_refused(struct quic_conn *c);
+void quic_conn_sealed(struct quic_conn *c);
 void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 			 struct quic_sent *p, bool congestion);
 bool quic_conn_loss_timer(struct quic_conn *c);

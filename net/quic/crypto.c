@@ -13,6 +13,7 @@
 
 #include <crypto/aead.h>
 #include <crypto/hash.h>
+#include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/quic.h>
@@ -27,14 +28,61 @@ struct quic_cipher {
 	u8		key_len;
 	u8		secret_len;
 	bool		chacha;		/* header protection by ChaCha20 */
+	/* RFC 9001 section 6.6: packets sealed with one key, and packets
+	 * that fail to open in one connection, at most.
+	 */
+	u64		conf_limit;
+	u64		integ_limit;
 };
 
 static const struct quic_cipher quic_ciphers[] = {
-	{ TLS_CIPHER_AES_GCM_128, "gcm(aes)", "hmac(sha256)", 16, 32, false },
-	{ TLS_CIPHER_AES_GCM_256, "gcm(aes)", "hmac(sha384)", 32, 48, false },
+	{ TLS_CIPHER_AES_GCM_128, "gcm(aes)", "hmac(sha256)", 16, 32, false,
+	  1ULL << 23, 1ULL << 52 },
+	{ TLS_CIPHER_AES_GCM_256, "gcm(aes)", "hmac(sha384)", 32, 48, false,
+	  1ULL << 23, 1ULL << 52 },
+	/* Its confidentiality limit is beyond any packet number. */
 	{ TLS_CIPHER_CHACHA20_POLY1305, "rfc7539(chacha20,poly1305)",
-	  "hmac(sha256)", 32, 32, true },
+	  "hmac(sha256)", 32, 32, true, U64_MAX, 1ULL << 36 },
 };
+
+/* Lower limits, to see them reached in tests; 0 keeps the RFC's. */
+static unsigned long aead_limit;
+module_param(aead_limit, ulong, 0644);
+MODULE_PARM_DESC(aead_limit,
+		 "Testing only: lower both AEAD limits to this many packets (0: RFC 9001's)");
+
+static u64 quic_limit(u64 limit)
+{
+	u64 test = READ_ONCE(aead_limit);
+
+	return test ? min(test, limit) : limit;
+}
+
+/**
+ * quic_crypto_conf_limit - packets one send key may seal
+ * @c: the level's crypto state, its send keys installed
+ *
+ * Return: the confidentiality limit of its AEAD (RFC 9001 section 6.6).
+ */
+u64 quic_crypto_conf_limit(const struct quic_crypto *c)
+{
+	if (c->plaintext || !c->cipher)
+		return U64_MAX;
+	return quic_limit(c->cipher->conf_limit);
+}
+
+/**
+ * quic_crypto_integ_limit - packets that may fail to open, all told
+ * @c: the level's crypto state, its receive keys installed
+ *
+ * Return: the integrity limit of its AEAD (RFC 9001 section 6.6).
+ */
+u64 quic_crypto_integ_limit(const struct quic_crypto *c)
+{
+	if (c->plaintext || !c->cipher)
+		return U64_MAX;
+	return quic_limit(c->cipher->integ_limit);
+}
 
 /* RFC 9001 section 5.2 and RFC 9369 section 3.3.1. */
 static const u8 quic_v1_salt[] = {

@@ -62,6 +62,8 @@ int quic_crypto_set_secret(struct quic_crypto *c, u32 version,
 int quic_crypto_initial_keys(struct quic_crypto *c, u32 version,
 			     const u8 *dcid, u32 dcid_len, bool is_server);
 int quic_crypto_key_update_prepare(struct quic_crypto *c);
+u64 quic_crypto_conf_limit(const struct quic_crypto *c);
+u64 quic_crypto_integ_limit(const struct quic_crypto *c);
 void quic_crypto_free(struct quic_crypto *c);
 
 int quic_crypto_encrypt(struct quic_crypto *c, u8 *pkt, u32 pn_offset,

@@ -8,6 +8,7 @@
 
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/jhash.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/udp.h>
@@ -78,36 +79,176 @@ static struct sock *quic_listener_get(struct quic_udp_sock *us)
 	return NULL;
 }
 
-/* Same client, same first Destination Connection ID: a retransmission. */
-static bool quic_req_same(struct sk_buff *a, struct sk_buff *b)
-{
-	struct quic_packet_hdr ha, hb;
+/*
+ * Client Initials waiting for accept() sit on the listener's reqs queue,
+ * in arrival order, and in a hash table keyed by the client's address,
+ * port and first Destination Connection ID, where a retransmission finds
+ * its first copy in O(1): the key lives in the skb's control block.  Each
+ * is charged to the listener's sk_rmem_alloc: SO_RCVBUF and the backlog
+ * bound what half-open connections cost.
+ */
+struct quic_req_cb {
+	struct hlist_node	node;		/* in qs->req_hash */
+	struct sk_buff		*skb;		/* whose control block this is */
+	u8			dcid_len;
+	u8			dcid[QUIC_CONN_ID_MAX_LEN];
+};
 
-	if (quic_packet_parse(a->data, a->len, 0, &ha) ||
-	    quic_packet_parse(b->data, b->len, 0, &hb))
+#define QUIC_REQ_CB(skb)	((struct quic_req_cb *)&((skb)->cb[0]))
+
+static u32 quic_req_seed __read_mostly;
+
+/* The client's address and port, as IPv6 (IPv4 maps into it). */
+static void quic_req_src(struct sk_buff *skb, union quic_addr *src)
+{
+	union quic_addr dst;
+
+	quic_skb_addrs(skb, AF_INET6, src, &dst);
+}
+
+/* Same client, same first Destination Connection ID: a retransmission. */
+static bool quic_req_same(const struct quic_req_cb *a,
+			  const union quic_addr *src, const struct quic_req_cb *b)
+{
+	union quic_addr sb;
+
+	if (a->dcid_len != b->dcid_len ||
+	    memcmp(a->dcid, b->dcid, a->dcid_len))
 		return false;
-	return ha.dcid_len == hb.dcid_len &&
-	       !memcmp(ha.dcid, hb.dcid, ha.dcid_len) &&
-	       udp_hdr(a)->source == udp_hdr(b)->source;
+	quic_req_src(b->skb, &sb);
+	return src->v6.sin6_port == sb.v6.sin6_port &&
+	       ipv6_addr_equal(&src->v6.sin6_addr, &sb.v6.sin6_addr);
+}
+
+static void quic_req_rfree(struct sk_buff *skb)
+{
+	atomic_sub(skb->truesize, &skb->sk->sk_rmem_alloc);
+}
+
+/**
+ * quic_reqs_init - make a listener's table of waiting requests
+ * @sk: the socket about to listen, locked
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int quic_reqs_init(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct hlist_head *h;
+	int i;
+
+	if (qs->req_hash)
+		return 0;
+	net_get_random_once(&quic_req_seed, sizeof(quic_req_seed));
+	h = kmalloc_array(QUIC_REQ_HASH_SIZE, sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	for (i = 0; i < QUIC_REQ_HASH_SIZE; i++)
+		INIT_HLIST_HEAD(&h[i]);
+	spin_lock_bh(&qs->reqs.lock);
+	qs->req_hash = h;
+	spin_unlock_bh(&qs->reqs.lock);
+	return 0;
+}
+
+/**
+ * quic_reqs_dequeue - the oldest waiting request, no longer charged
+ * @sk: the listener
+ *
+ * Return: the client's Initial datagram, or NULL.
+ */
+struct sk_buff *quic_reqs_dequeue(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff *skb;
+
+	spin_lock_bh(&qs->reqs.lock);
+	skb = __skb_dequeue(&qs->reqs);
+	if (skb)
+		hlist_del(&QUIC_REQ_CB(skb)->node);
+	spin_unlock_bh(&qs->reqs.lock);
+	if (skb)
+		skb_orphan(skb);
+	return skb;
+}
+
+/**
+ * quic_reqs_purge - drop every waiting request
+ * @sk: the listener
+ * @stop: leave TCP_LISTEN too, under the queue's lock, so that no request
+ *	is queued after this
+ */
+void quic_reqs_purge(struct sock *sk, bool stop)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff_head q;
+	int i;
+
+	__skb_queue_head_init(&q);
+	spin_lock_bh(&qs->reqs.lock);
+	if (stop)
+		inet_sk_set_state(sk, TCP_CLOSE);
+	skb_queue_splice_init(&qs->reqs, &q);
+	if (qs->req_hash)
+		for (i = 0; i < QUIC_REQ_HASH_SIZE; i++)
+			INIT_HLIST_HEAD(&qs->req_hash[i]);
+	spin_unlock_bh(&qs->reqs.lock);
+	__skb_queue_purge(&q);
+}
+
+/**
+ * quic_reqs_free - free a listener's table, its queue empty
+ * @sk: the socket, being destroyed
+ */
+void quic_reqs_free(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	quic_reqs_purge(sk, false);
+	kfree(qs->req_hash);
+	qs->req_hash = NULL;
 }
 
 /* Queue a client Initial for accept(), once per connection attempt. */
-static void quic_listener_request(struct sock *sk, struct sk_buff *skb)
+static void quic_listener_request(struct sock *sk, struct sk_buff *skb,
+				  const struct quic_packet_hdr *h)
 {
+	struct quic_req_cb *cb = QUIC_REQ_CB(skb);
 	struct quic_sock *qs = quic_sk(sk);
-	struct sk_buff *tmp;
+	struct hlist_head *head;
+	union quic_addr src;
+	struct quic_req_cb *q;
 	bool queued = false;
+	u32 hash;
+
+	BUILD_BUG_ON(sizeof(struct quic_req_cb) > sizeof(skb->cb));
+	quic_req_src(skb, &src);
+	cb->skb = skb;
+	cb->dcid_len = h->dcid_len;
+	memcpy(cb->dcid, h->dcid, h->dcid_len);
+	hash = jhash2(src.v6.sin6_addr.s6_addr32, 4,
+		      jhash(h->dcid, h->dcid_len, quic_req_seed) ^
+		      (__force u32)src.v6.sin6_port);
 
 	spin_lock(&qs->reqs.lock);
-	if (READ_ONCE(sk->sk_state) == TCP_LISTEN &&
-	    !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
-	    skb_queue_len(&qs->reqs) < READ_ONCE(sk->sk_max_ack_backlog)) {
-		skb_queue_walk(&qs->reqs, tmp)
-			if (quic_req_same(tmp, skb))
-				goto out;
-		__skb_queue_tail(&qs->reqs, skb);
-		queued = true;
-	}
+	if (READ_ONCE(sk->sk_state) != TCP_LISTEN || !qs->req_hash ||
+	    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
+		goto out;
+	head = &qs->req_hash[hash & (QUIC_REQ_HASH_SIZE - 1)];
+	hlist_for_each_entry(q, head, node)
+		if (quic_req_same(cb, &src, q))
+			goto out;
+	if (skb_queue_len(&qs->reqs) >= READ_ONCE(sk->sk_max_ack_backlog) ||
+	    atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf))
+		goto out;
+	skb_orphan(skb);
+	skb->sk = sk;
+	skb->destructor = quic_req_rfree;
+	atomic_add(skb->truesize, &sk->sk_rmem_alloc);
+	hlist_add_head(&cb->node, head);
+	__skb_queue_tail(&qs->reqs, skb);
+	queued = true;
 out:
 	spin_unlock(&qs->reqs.lock);
 	if (queued)
@@ -149,7 +290,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		sk = quic_listener_get(us);
 		if (!sk)
 			goto drop;
-		quic_listener_request(sk, skb);
+		quic_listener_request(sk, skb, &h);
 		sock_put(sk);
 		return 0;
 	}

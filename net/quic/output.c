@@ -408,6 +408,8 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 				  t->len, pn);
 	if (err)
 		return err;
+	if (t->space == QUIC_SPACE_APP)
+		quic_conn_sealed(c);
 	*written = p - start + t->len + t->tag_len;
 	t->sent->pn = pn;
 	t->sent->time = ktime_to_us(ktime_get());

@@ -155,7 +155,7 @@ static void quic_destroy_sock(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 
 	quic_conn_release(sk);
-	skb_queue_purge(&qs->reqs);
+	quic_reqs_free(sk);
 	if (qs->alpn)
 		sock_kfree_s(sk, qs->alpn, qs->alpn_len);
 	qs->alpn = NULL;
@@ -204,18 +204,6 @@ static void quic_close_user(struct sock *sk)
 	quic_conn_close(c, qs->close_errcode, qs->close_frame, app);
 }
 
-/* Leave TCP_LISTEN (if in it) and drop the client Initials that wait. */
-static void quic_reqs_close(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-
-	/* Under the queue's lock: no request is queued after this. */
-	spin_lock_bh(&qs->reqs.lock);
-	inet_sk_set_state(sk, TCP_CLOSE);
-	spin_unlock_bh(&qs->reqs.lock);
-	skb_queue_purge(&qs->reqs);
-}
-
 static void quic_close(struct sock *sk, long timeout)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -226,7 +214,7 @@ static void quic_close(struct sock *sk, long timeout)
 	if (cancel_delayed_work(&qs->work))
 		__sock_put(sk);
 	sk->sk_shutdown = SHUTDOWN_MASK;
-	quic_reqs_close(sk);
+	quic_reqs_purge(sk, true);
 	release_sock(sk);
 
 	sk_common_release(sk);
@@ -543,7 +531,7 @@ static void quic_listen_stop(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	quic_reqs_close(sk);
+	quic_reqs_purge(sk, true);
 	quic_udp_unlisten(qs->udp, &qs->listen_node);
 	/* Receive paths may still walk the node: wait before it is reused. */
 	synchronize_rcu();
@@ -566,6 +554,12 @@ int quic_inet_listen(struct socket *sock, int backlog)
 	if (!qs->udp || qs->conn ||
 	    (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN))
 		goto out;
+	err = quic_reqs_init(sk);
+	if (err)
+		goto out;
+	/* listen(2) caps it so; kernel users get the same bound. */
+	backlog = min_t(int, backlog,
+			READ_ONCE(sock_net(sk)->core.sysctl_somaxconn));
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	if (sk->sk_state != TCP_LISTEN) {
 		inet_sk_set_state(sk, TCP_LISTEN);
@@ -611,6 +605,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	if (sk->sk_family == AF_INET6)
 		inet_sk(sk)->pinet6 = &quic6_sk(sk)->inet6;
 	skb_queue_head_init(&qs->reqs);
+	qs->req_hash = NULL;
 	INIT_HLIST_NODE(&qs->listen_node);
 	INIT_DELAYED_WORK(&qs->work, quic_sock_work);
 	qs->conn = NULL;
@@ -697,7 +692,6 @@ static bool quic_accept_ready(struct sock *sk)
 
 static struct sock *quic_accept(struct sock *sk, int flags, int *errp)
 {
-	struct quic_sock *qs = quic_sk(sk);
 	struct sock *newsk = NULL;
 	struct sk_buff *skb;
 	long timeo;
@@ -710,7 +704,7 @@ static struct sock *quic_accept(struct sock *sk, int flags, int *errp)
 		if (sk->sk_state != TCP_LISTEN ||
 		    (sk->sk_shutdown & RCV_SHUTDOWN))
 			break;
-		skb = skb_dequeue(&qs->reqs);
+		skb = quic_reqs_dequeue(sk);
 		if (!skb) {
 			err = -EAGAIN;
 			if (!timeo)
@@ -1218,7 +1212,7 @@ int quic_inet_shutdown(struct socket *sock, int how)
 	 */
 	if (how & RCV_SHUTDOWN) {
 		skb_queue_purge(&sk->sk_receive_queue);
-		skb_queue_purge(&quic_sk(sk)->reqs);
+		quic_reqs_purge(sk, false);
 		if (quic_sk(sk)->conn) {
 			quic_streams_discard(quic_sk(sk)->conn);
 			quic_conn_flush(quic_sk(sk)->conn);
@@ -1433,6 +1427,10 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 		qs->remote_param = p;
 		return 0;
 	}
+	p.max_streams_bidi = min_t(u64, p.max_streams_bidi,
+				   QUIC_STREAMS_OPEN_MAX);
+	p.max_streams_uni = min_t(u64, p.max_streams_uni,
+				  QUIC_STREAMS_OPEN_MAX);
 	qs->local_param = p;
 	/* The draft's section 9: the receive buffer follows max_data. */
 	quic_sk_rcvbuf_follow(sk, 2 * p.max_data);

@@ -18,6 +18,9 @@
 /* RFC 7301: one protocol name is 1 to 255 bytes. */
 #define QUIC_ALPN_NAME_MAX_LEN	255
 
+/* Buckets of a listener's table of waiting requests: a power of two. */
+#define QUIC_REQ_HASH_SIZE	256
+
 /* What an skb on sk_receive_queue holds, for recvmsg(). */
 enum quic_rcv_type {
 	QUIC_RCV_HANDSHAKE,	/* CRYPTO data of one level */
@@ -43,8 +46,11 @@ struct quic_sock {
 	union quic_addr			peer;		/* connect(), accept() */
 	struct quic_conn		*conn;		/* connecting or connected */
 
-	/* Listening: client Initials waiting for accept(). */
+	/* Listening: client Initials waiting for accept(), in order and
+	 * in @req_hash (input.c).
+	 */
 	struct sk_buff_head		reqs;
+	struct hlist_head		*req_hash;	/* QUIC_REQ_HASH_SIZE */
 	struct hlist_node		listen_node;	/* in udp->listeners */
 
 	struct quic_transport_param	local_param;
@@ -133,6 +139,10 @@ void quic_udp_err(struct sock *usk, struct sk_buff *skb, int err,
 void quic_udp_err(struct sock *usk, struct sk_buff *skb,
 		  unsigned int udp_offset);
 #endif
+int quic_reqs_init(struct sock *sk);
+struct sk_buff *quic_reqs_dequeue(struct sock *sk);
+void quic_reqs_purge(struct sock *sk, bool stop);
+void quic_reqs_free(struct sock *sk);
 void quic_skb_addrs(struct sk_buff *skb, sa_family_t family,
 		    union quic_addr *src, union quic_addr *dst);
 

@@ -59,6 +59,7 @@ void quic_streams_init(struct quic_streams *ss)
 	for (i = 0; i < ARRAY_SIZE(ss->hash); i++)
 		INIT_HLIST_HEAD(&ss->hash[i]);
 	INIT_LIST_HEAD(&ss->send_list);
+	INIT_LIST_HEAD(&ss->blocked_list);
 	INIT_LIST_HEAD(&ss->rcv_list);
 	skb_queue_head_init(&ss->dgramq);
 	ss->last_id = -1;
@@ -272,8 +273,12 @@ static void quic_stream_put(struct quic_conn *c, struct quic_stream *st)
 
 static void quic_stream_queue_send(struct quic_conn *c, struct quic_stream *st)
 {
-	if (list_empty(&st->send_node))
+	if (st->conn_blocked) {
+		st->conn_blocked = false;
+		list_move_tail(&st->send_node, &c->streams.send_list);
+	} else if (list_empty(&st->send_node)) {
 		list_add_tail(&st->send_node, &c->streams.send_list);
+	}
 }
 
 static void quic_stream_queue_rcv(struct quic_conn *c, struct quic_stream *st)
@@ -419,15 +424,18 @@ static int quic_stream_pull_ooo(struct quic_conn *c, struct quic_stream *st)
 		if (off > st->rcv_off)
 			break;
 		end = off + skb->len;
-		__skb_unlink(skb, &st->ooo);
-		c->streams.ooo_mem -= skb->truesize;
 		if (end > st->rcv_off)
 			err = quic_stream_append(c, st,
 						 skb->data + (st->rcv_off - off),
 						 end - st->rcv_off);
-		kfree_skb(skb);
+		/* Acknowledged long ago: on failure what is left stays, for
+		 * the next frame of the stream to pull.
+		 */
 		if (err)
 			return err;
+		__skb_unlink(skb, &st->ooo);
+		c->streams.ooo_mem -= skb->truesize;
+		kfree_skb(skb);
 	}
 	return 0;
 }
@@ -671,19 +679,6 @@ static int quic_stream_rcv_stop(struct quic_conn *c, const struct quic_frame *f)
 	return 0;
 }
 
-/* Streams with bytes that flow control held may go on now. */
-static void quic_stream_requeue_blocked(struct quic_conn *c)
-{
-	struct quic_streams *ss = &c->streams;
-	struct quic_stream *st;
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(ss->hash); i++)
-		hlist_for_each_entry(st, &ss->hash[i], node)
-			if (st->snd_next < st->snd_len)
-				quic_stream_queue_send(c, st);
-}
-
 /**
  * quic_stream_frame_rcv - act on a stream or flow-control frame
  * @c: the connection
@@ -712,9 +707,13 @@ int quic_stream_frame_rcv(struct quic_conn *c, const struct quic_frame *f)
 	case QUIC_FRAME_STOP_SENDING:
 		return quic_stream_rcv_stop(c, f);
 	case QUIC_FRAME_MAX_DATA:
+		/* What waited for it may go on: one splice, whatever
+		 * number of streams or of frames.
+		 */
 		if (f->max_data > ss->snd_max) {
 			ss->snd_max = f->max_data;
-			quic_stream_requeue_blocked(c);
+			list_splice_tail_init(&ss->blocked_list,
+					      &ss->send_list);
 		}
 		return 0;
 	case QUIC_FRAME_MAX_STREAM_DATA:
@@ -1201,6 +1200,16 @@ void quic_stream_cork(struct quic_conn *c, bool more)
 	c->streams.corked = more;
 }
 
+/* New bytes within the stream's window wait for the connection's. */
+static bool quic_stream_conn_blocked(const struct quic_conn *c,
+				     const struct quic_stream *st)
+{
+	return (st->send_state == QUIC_STREAM_SEND_STATE_READY ||
+		st->send_state == QUIC_STREAM_SEND_STATE_SEND) &&
+	       st->snd_next < min(st->snd_len, st->snd_max) &&
+	       c->streams.snd_sent >= c->streams.snd_max;
+}
+
 /**
  * quic_stream_fill - write the application's frames into a 1-RTT packet
  * @c: the connection
@@ -1236,7 +1245,15 @@ u8 *quic_stream_fill(struct quic_conn *c, u8 *p, u8 *end,
 		/* Held bytes keep their place for when they may go. */
 		if (fl.hold && quic_stream_new_pending(st))
 			continue;
-		/* Nothing more for now: off the list until something comes. */
+		/* Nothing more for now: off the list until something comes,
+		 * or to the blocked list until MAX_DATA does.
+		 */
+		if (quic_stream_conn_blocked(c, st)) {
+			st->conn_blocked = true;
+			list_move_tail(&st->send_node, &ss->blocked_list);
+			continue;
+		}
+		st->conn_blocked = false;
 		list_del_init(&st->send_node);
 		if (quic_stream_done(st))
 			quic_stream_put(c, st);

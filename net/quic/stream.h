@@ -19,6 +19,13 @@
 #define QUIC_STREAM_DIRS	2	/* index: 0 bidirectional, 1 uni */
 /* RFC 9000 section 4.6: at most 2^60 streams of each type. */
 #define QUIC_MAX_STREAMS_LIMIT	BIT_ULL(60)
+/*
+ * The most streams of one type we let the peer have open at once: a
+ * larger max_streams is clamped to it, as SO_RCVBUF is to rmem_max.  A
+ * frame for the peer's highest stream opens every one below (RFC 9000
+ * section 3.2), in softirq: this bounds that work and its memory.
+ */
+#define QUIC_STREAMS_OPEN_MAX	4096
 
 struct quic_conn;
 
@@ -38,9 +45,14 @@ struct quic_lost {
 
 struct quic_stream {
 	struct hlist_node	node;		/* in quic_streams.hash */
-	struct list_head	send_node;	/* in quic_streams.send_list */
+	/* In quic_streams.send_list, or in its blocked_list when
+	 * @conn_blocked (which may be stale after a splice: see
+	 * quic_stream_queue_send()).
+	 */
+	struct list_head	send_node;
 	struct list_head	rcv_node;	/* in quic_streams.rcv_list */
 	s64			id;
+	bool			conn_blocked;
 	bool			can_send;
 	bool			can_recv;
 
@@ -84,6 +96,10 @@ struct quic_stream {
 struct quic_streams {
 	struct hlist_head	hash[1 << QUIC_STREAM_HASH_BITS];
 	struct list_head	send_list;	/* streams with frames to send */
+	/* Streams whose new bytes wait for the peer's MAX_DATA, and only
+	 * for it: a larger one moves them all back at once.
+	 */
+	struct list_head	blocked_list;
 	struct list_head	rcv_list;	/* streams with something to read */
 	s64			last_id;	/* we opened last, or -1 */
 	s64			peer_last_id;	/* bidi the peer opened last */

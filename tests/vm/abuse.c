@@ -12,6 +12,7 @@
  */
 
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <linux/sock_diag.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +21,7 @@
 #define TEST_SUITE "abuse"
 #define TEST_TIMEOUT 120
 #include "../lib/test.h"
+#include "../lib/aead_limit.h"
 #include "../lib/handshake_msg.h"
 #include "rawconn.h"
 
@@ -468,6 +470,346 @@ TEST(replay_after_many_gaps)
 	CHECK_ERRNO(recv(c.server, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
 }
 
+/* Make the raw peer a new client: a fresh first DCID, its Initial keys. */
+static void new_client(struct conn *c, uint32_t n)
+{
+	uint8_t client[RAW_SECRET_LEN], server[RAW_SECRET_LEN];
+
+	c->rp.dcid_len = RAW_CID_LEN;
+	memset(c->rp.dcid, 0xa5, RAW_CID_LEN);
+	memcpy(c->rp.dcid, &n, sizeof(n));
+	CHECK(!raw_initial_secrets(c->rp.dcid, RAW_CID_LEN, client, server));
+	RAW_OK(c, raw_set_secrets(&c->rp, RAW_INITIAL, client, server));
+	c->rp.sp[RAW_INITIAL].next_pn = 0;
+	c->rp.sp[RAW_INITIAL].crypto_off = 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Accept what waits, without blocking; each accepted socket closed. */
+static int accept_all(int lfd)
+{
+	int n = 0, fd;
+
+	CHECK_OK(fcntl(lfd, F_SETFL, O_NONBLOCK));
+	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		close(fd);
+		n++;
+	}
+	CHECK(errno == EAGAIN);
+	CHECK_OK(fcntl(lfd, F_SETFL, 0));
+	return n;
+}
+
+/*
+ * A flood of client Initials, each a new connection attempt, at a listener
+ * with a backlog of 256 that nobody accepts from: what waits is charged
+ * to the listener and bounded by its SO_RCVBUF (before, 256 uncharged
+ * datagrams, 300 kB); a retransmission finds its first copy in a hash
+ * table (it re-parsed every waiting request).  Then a real client still
+ * connects.
+ */
+TEST(listener_initial_flood)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int flood = 400, copies = 400, rcvbuf, queued, i;
+	double t_new, t_copy;
+	socklen_t sl = sizeof(sa);
+	long skbs_before, skbs_after;
+	uint8_t hello[300], buf[300];
+	struct quic_stream_info info;
+	struct conn c;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c.listener = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	CHECK(c.listener >= 0);
+	server_params(c.listener, SMALL_MAX_DATA, 0);
+	CHECK_OK(bind(c.listener, (struct sockaddr *)&sa, sizeof(sa)));
+	CHECK_OK(getsockname(c.listener, (struct sockaddr *)&sa, &sl));
+	CHECK_OK(listen(c.listener, 256));
+	rcvbuf = sockbuf(c.listener, SO_RCVBUF);
+	RAW_OK(&c, raw_open(&c.rp, (struct sockaddr *)&sa, sl));
+	fill(hello, sizeof(hello), 1);
+
+	skbs_before = skbs_in_use();
+	t_new = now_ms();
+	for (i = 0; i < flood; i++) {
+		new_client(&c, i);
+		RAW_OK(&c, raw_initial(&c.rp, hello, sizeof(hello)));
+	}
+	t_new = now_ms() - t_new;
+	skbs_after = skbs_in_use();
+	printf("# %d new clients: listener rmem %u of SO_RCVBUF %d, skbs %+ld, %.0f ms\n",
+	       flood, rmem_of(c.listener), rcvbuf, skbs_after - skbs_before,
+	       t_new);
+	CHECK(rmem_of(c.listener) <= (unsigned int)rcvbuf);
+
+	/* The same client's Initial again and again: one request. */
+	new_client(&c, flood);
+	t_copy = now_ms();
+	for (i = 0; i < copies; i++) {
+		c.rp.sp[RAW_INITIAL].crypto_off = 0;
+		RAW_OK(&c, raw_initial(&c.rp, hello, sizeof(hello)));
+	}
+	t_copy = now_ms() - t_copy;
+	printf("# %d copies of one Initial: %.0f ms (%.2f of the new clients' time)\n",
+	       copies, t_copy, t_copy / t_new);
+
+	queued = accept_all(c.listener);
+	printf("# %d requests waited\n", queued);
+	if (queued * 1200 > rcvbuf)
+		FAIL("%d requests of 1200 bytes waited, SO_RCVBUF %d",
+		     queued, rcvbuf);
+	CHECK(queued > 8);
+	CHECK(rmem_of(c.listener) == 0);
+
+	/* A real client, from a new port: what the closed ones sent went
+	 * to the old one.
+	 */
+	raw_free(&c.rp);
+	RAW_OK(&c, raw_open(&c.rp, (struct sockaddr *)&sa, sl));
+	for (i = 0; i < 50; i++) {
+		c.rp.sp[RAW_INITIAL].crypto_off = 0;
+		c.rp.sp[RAW_INITIAL].next_pn = 0;
+		RAW_OK(&c, raw_initial(&c.rp, hello, sizeof(hello)));
+	}
+	set_timeout(c.listener, 10);
+	c.server = accept(c.listener, NULL, NULL);
+	CHECK(c.server >= 0);
+	CHECK(accept_all(c.listener) == 0);
+	set_timeout(c.server, 10);
+	recv_level(c.server, QUIC_CRYPTO_INITIAL, buf, sizeof(hello));
+	CHECK(!memcmp(buf, hello, sizeof(hello)));
+	establish(&c);
+	send_acked(&c, stream(0, 0, 10, true));
+	CHECK(recv_stream(c.server, buf, sizeof(buf), &info) == 10);
+}
+
+static bool never(struct raw_peer *rp, const void *arg)
+{
+	(void)rp;
+	(void)arg;
+	return false;
+}
+
+/* A long header packet of @type to @dcid, 1200 bytes, that cannot open. */
+static void send_junk(int fd, uint8_t type, const uint8_t *dcid,
+		      uint8_t dcid_len)
+{
+	uint8_t p[1200], *q = p;
+
+	fill(p, sizeof(p), 9);
+	*q++ = 0xc0 | type << 4;
+	*q++ = 0; *q++ = 0; *q++ = 0; *q++ = 1;		/* QUIC v1 */
+	*q++ = dcid_len;
+	memcpy(q, dcid, dcid_len);
+	q += dcid_len;
+	*q++ = 0;					/* no SCID */
+	if (type == 0)
+		*q++ = 0;				/* no token */
+	/* The length: the rest of the datagram, in two bytes. */
+	*q = 0x40 | (sizeof(p) - (q - p) - 2) >> 8;
+	q[1] = (sizeof(p) - (q - p) - 2) & 0xff;
+	CHECK(send(fd, p, sizeof(p), 0) == sizeof(p));
+}
+
+/*
+ * RFC 9000 section 8.1 counts what came from the client's address.  An
+ * attacker with the server's connection ID sends junk from another port
+ * while the victim's address is not validated; and the victim's own junk
+ * Handshake packets, held for keys to come, are counted once, not again
+ * when the keys come.  The server sends the victim no more than three
+ * times what the victim sent.
+ */
+TEST(amplification_per_address)
+{
+	static uint8_t flight[40000];
+	uint8_t c2s[RAW_SECRET_LEN], s2c[RAW_SECRET_LEN];
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	uint64_t limit;
+	struct conn c;
+	int other, i;
+
+	begin(&c, SMALL_MAX_DATA, 0);
+	RAW_OK(&c, raw_wait_server_cid(&c.rp, WAIT_MS));
+	/* Three Handshake packets before the server has Handshake keys. */
+	for (i = 0; i < 3; i++)
+		send_junk(c.rp.fd, 2, c.rp.dcid, c.rp.dcid_len);
+	usleep(100000);
+	set_secret(c.server, QUIC_CRYPTO_HANDSHAKE, 1, SEED_HS_S2C);
+	set_secret(c.server, QUIC_CRYPTO_HANDSHAKE, 0, SEED_HS_C2S);
+	fill(c2s, sizeof(c2s), SEED_HS_C2S);
+	fill(s2c, sizeof(s2c), SEED_HS_S2C);
+	RAW_OK(&c, raw_set_secrets(&c.rp, RAW_HANDSHAKE, c2s, s2c));
+
+	/* The attacker, on another port, with the server's CID. */
+	CHECK_OK(getpeername(c.rp.fd, (struct sockaddr *)&sa, &sl));
+	other = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK(other >= 0);
+	CHECK_OK(connect(other, (struct sockaddr *)&sa, sl));
+	for (i = 0; i < 20; i++)
+		send_junk(other, 2, c.rp.dcid, c.rp.dcid_len);
+	close(other);
+
+	fill(flight, sizeof(flight), 3);
+	CHECK(send_level(c.server, QUIC_CRYPTO_HANDSHAKE, flight,
+			 sizeof(flight)) == sizeof(flight));
+	raw_wait(&c.rp, never, NULL, 2000);
+	limit = 3 * 4 * 1200;
+	printf("# the victim sent 4 datagrams of 1200 bytes and received %llu bytes (limit %llu)\n",
+	       (unsigned long long)c.rp.rx_bytes, (unsigned long long)limit);
+	if (c.rp.rx_bytes > limit)
+		FAIL("server sent %llu bytes before validation, limit %llu",
+		     (unsigned long long)c.rp.rx_bytes,
+		     (unsigned long long)limit);
+	CHECK(c.rp.rx_bytes > 3 * 1200);
+}
+
+/* A 1-RTT packet to @c's server that cannot open: a forgery. */
+static void send_forgery(struct conn *c)
+{
+	uint8_t p[100];
+
+	fill(p, sizeof(p), 5);
+	p[0] = 0x40 | (p[0] & 0x3f);
+	memcpy(p + 1, c->rp.dcid, c->rp.dcid_len);
+	CHECK(send(c->rp.fd, p, sizeof(p), 0) == sizeof(p));
+}
+
+/*
+ * RFC 9001 section 6.6: past the integrity limit of its AEAD, packets
+ * that fail to open close the connection with AEAD_LIMIT_REACHED (before,
+ * they were dropped without end).  The limit is lowered to 64 for the
+ * test; up to it the connection lives.
+ */
+TEST(aead_integrity_limit)
+{
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	struct conn c;
+	int i;
+
+	set_aead_limit(64);
+	start_small(&c);
+	for (i = 0; i < 64; i++)
+		send_forgery(&c);
+	send_acked(&c, ping);
+	send_forgery(&c);
+	expect_close(&c, QUIC_TRANSPORT_ERROR_AEAD_LIMIT_REACHED, 0);
+	set_aead_limit(0);
+}
+
+/*
+ * RFC 9001 section 6.5: once a packet came in the new key phase, one with
+ * a higher packet number in the old phase is a KEY_UPDATE_ERROR.  The raw
+ * peer updates its keys (packet N, phase 1), then sends packet N + 1 with
+ * the old ones.
+ */
+TEST(key_update_old_keys_after_new)
+{
+	uint8_t c2s[RAW_SECRET_LEN], s2c[RAW_SECRET_LEN];
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	struct raw_keys old_tx, old_rx;
+	struct conn c;
+
+	start_small(&c);
+	fill(c2s, sizeof(c2s), SEED_APP_C2S);
+	fill(s2c, sizeof(s2c), SEED_APP_S2C);
+	CHECK(!raw_hkdf_expand_label(c2s, sizeof(c2s), "quic ku", c2s,
+				     sizeof(c2s)));
+	CHECK(!raw_hkdf_expand_label(s2c, sizeof(s2c), "quic ku", s2c,
+				     sizeof(s2c)));
+	old_tx = c.rp.sp[RAW_APP].tx;
+	old_rx = c.rp.sp[RAW_APP].rx;
+	RAW_OK(&c, raw_set_secrets(&c.rp, RAW_APP, c2s, s2c));
+	/* Section 6.1: the header protection keys stay. */
+	memcpy(c.rp.sp[RAW_APP].tx.hp, old_tx.hp, sizeof(old_tx.hp));
+	memcpy(c.rp.sp[RAW_APP].rx.hp, old_rx.hp, sizeof(old_rx.hp));
+	c.rp.short_bits = 0x04;		/* Key Phase 1 */
+	send_acked(&c, ping);
+	c.rp.sp[RAW_APP].tx = old_tx;
+	c.rp.short_bits = 0;
+	RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
+	expect_close(&c, QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0);
+}
+
+/* @packets packets of 100 MAX_DATA frames, each raising it by one. */
+static double max_data_flood(struct conn *c, int packets, uint64_t *next)
+{
+	struct quic_frame f[100], ping = { .type = QUIC_FRAME_PING };
+	double t = now_ms();
+	int64_t pn;
+	int i, j;
+
+	for (i = 0; i < packets; i++) {
+		for (j = 0; j < 100; j++) {
+			memset(&f[j], 0, sizeof(f[j]));
+			f[j].type = QUIC_FRAME_MAX_DATA;
+			f[j].max_data = (*next)++;
+		}
+		pn = raw_send_frames(&c->rp, RAW_APP, f, 100);
+		RAW_OK(c, pn);
+		/* Read the ACKs as they come: the socket's buffer is small. */
+		if (i % 16 == 15)
+			RAW_OK(c, raw_wait_acked(&c->rp, RAW_APP, pn, WAIT_MS));
+	}
+	send_acked(c, ping);
+	return now_ms() - t;
+}
+
+/*
+ * A peer's frame for a stream far ahead opens every stream below it, in
+ * softirq (RFC 9000 section 3.2): a max_streams of 2^60 let one frame
+ * ask for 2^60 of them.  Now a larger limit is clamped to 4096 streams
+ * open at once (as SO_RCVBUF is to rmem_max), and the 4096th costs a
+ * bounded amount of memory.  Then MAX_DATA frames: each used to walk every
+ * stream; with 4096 open they cost what they cost with none.
+ */
+TEST(peer_streams_far_ahead)
+{
+	struct quic_transport_param tp = { 0 };
+	socklen_t len = sizeof(tp);
+	uint64_t next = 1 << 21;
+	double t_few, t_many;
+	long before, after;
+	struct conn c;
+
+	begin(&c, SMALL_MAX_DATA, 0);
+	CHECK_OK(getsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			    &tp, &len));
+	tp.max_streams_bidi = 1ULL << 60;
+	CHECK_OK(setsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			    &tp, sizeof(tp)));
+	CHECK_OK(getsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			    &tp, &len));
+	printf("# max_streams_bidi 2^60 reads back as %llu\n",
+	       (unsigned long long)tp.max_streams_bidi);
+	CHECK(tp.max_streams_bidi == 4096);
+	establish(&c);
+
+	t_few = max_data_flood(&c, 200, &next);
+	before = slab_kb();
+	send_acked(&c, stream(4 * 4095, 0, 1, true));
+	after = slab_kb();
+	printf("# stream %d opened 4096 streams: unreclaimable slab %+ld kB\n",
+	       4 * 4095, after - before);
+	CHECK(after - before < 16 * 1024);
+	t_many = max_data_flood(&c, 200, &next);
+	printf("# 20000 MAX_DATA frames: %.0f ms with 1 stream, %.0f ms with 4096\n",
+	       t_few, t_many);
+	if (t_many > 5 * t_few + 1000)
+		FAIL("MAX_DATA frames cost %.0f ms with 4096 streams, %.0f ms with one",
+		     t_many, t_few);
+	send_frame(&c, stream(4 * 4096, 0, 1, true));
+	expect_close(&c, QUIC_TRANSPORT_ERROR_STREAM_LIMIT, 0x0b);
+}
+
 int main(void)
 {
 	RUN(crypto_ooo_empty_frames);
@@ -480,5 +822,10 @@ int main(void)
 	RUN(handshake_msg_does_not_block_recv);
 	RUN(buffers_within_sysctls);
 	RUN(replay_after_many_gaps);
+	RUN(listener_initial_flood);
+	RUN(amplification_per_address);
+	RUN(aead_integrity_limit);
+	RUN(key_update_old_keys_after_new);
+	RUN(peer_streams_far_ahead);
 	return test_done();
 }

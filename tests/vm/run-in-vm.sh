@@ -17,7 +17,9 @@ pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1${2:+: $2}"; }
 
 # Kernel log lines that fail a boot, wherever they come from.
-bad_log='WARNING:|BUG:|Oops|general protection|refcount_t|list_add corruption|list_del corruption|kernel BUG|Call Trace|still has objects|UBSAN|KASAN|leak'
+# (KFENCE reports start "BUG: KFENCE:"; SLUB's debugging "BUG <cache> (...)"
+# and names what it found.)
+bad_log='WARNING:|BUG:|BUG [a-z0-9_-]+ \(|Redzone|Poison overwritten|Object padding|Oops|general protection|refcount_t|list_add corruption|list_del corruption|kernel BUG|Call Trace|still has objects|UBSAN|KASAN|leak'
 
 want() {
 	# A harness step runs unless a filter is set that names other tests.

@@ -33,6 +33,7 @@
 #define TEST_SUITE "stream"
 #define TEST_TIMEOUT 120	/* seconds per test; the bulk tests take more */
 #include "../lib/test.h"
+#include "../lib/aead_limit.h"
 
 /* ---- Sizes and limits ---- */
 
@@ -1822,6 +1823,7 @@ struct ku_writer {
 	int fd;
 	unsigned char sent[DIGEST_LEN];
 	int updates;		/* that the socket took */
+	bool ask_none;		/* leave the updates to the module */
 };
 
 static void *ku_write(void *arg)
@@ -1844,7 +1846,7 @@ static void *ku_write(void *arg)
 			flags |= MSG_STREAM_FIN;
 		send_all(w->fd, 0, buf, BULK_ONE_CHUNK, flags);
 		flags = 0;
-		if (done >= next) {
+		if (done >= next && !w->ask_none) {
 			next += KU_BULK_EVERY;
 			if (!key_update(w->fd))
 				w->updates++;
@@ -1882,6 +1884,50 @@ TEST(key_update_during_bulk)
 		FAIL("only %d key updates were taken", w.updates);
 }
 
+/*
+ * RFC 9001 section 6.6: the send keys are updated, unasked, before their
+ * AEAD's confidentiality limit.  The module's testing knob lowers it to
+ * 4000 packets: 16 MiB take three times as many, and each end updates
+ * from 3500 on (the receiver's acknowledgments count too).  The writer
+ * hears of each update as an event.
+ */
+TEST(key_update_at_aead_limit)
+{
+	unsigned char digest[DIGEST_LEN], buf[64];
+	struct ku_writer w = { .ask_none = true };
+	int events = 0;
+	pthread_t thread;
+	uint32_t flags;
+	struct pair p;
+	int64_t sid;
+
+	time_limit(BULK_TIME_LIMIT);
+	set_aead_limit(4000);
+	p = quic_pair(AF_INET);
+	enable_event(p.client, QUIC_EVENT_KEY_UPDATE);
+	w.fd = p.client;
+	CHECK(pthread_create(&thread, NULL, ku_write, &w) == 0);
+	CHECK(read_stream_hashed(p.server, 0, digest) == KU_BULK_SIZE);
+	CHECK(pthread_join(thread, NULL) == 0);
+	set_aead_limit(0);
+	CHECK(!memcmp(digest, w.sent, DIGEST_LEN));
+	for (;;) {
+		flags = MSG_DONTWAIT;
+		if (quic_recvmsg(p.client, buf, sizeof(buf), &sid, &flags) < 0)
+			break;
+		if ((flags & MSG_NOTIFICATION) && buf[0] == QUIC_EVENT_KEY_UPDATE)
+			events++;
+	}
+	CHECK(errno == EAGAIN);
+	printf("# %d key updates in %d MiB, none asked for\n", events,
+	       KU_BULK_SIZE / MiB);
+	if (events < 2)
+		FAIL("%d key updates, want 2 or more", events);
+	close(p.client);
+	close(p.server);
+	close(p.listener);
+}
+
 int main(void)
 {
 	/* EPIPE must come back as an error, not kill the test. */
@@ -1914,6 +1960,7 @@ int main(void)
 	RUN(signal_interrupts);
 	RUN(key_update_both_ways);
 	RUN(key_update_during_bulk);
+	RUN(key_update_at_aead_limit);
 
 	unlink(psk_file);
 	rmdir(psk_dir);
