@@ -9,6 +9,7 @@
 #   TEST_FILTER=glob   run only the tests whose "suite.name" matches
 #   VM_TIMEOUT=secs    limit for one VM boot (default 1500)
 #   VM_KVM=1           boot under KVM instead of emulation
+#   FUZZ_SEED=n        the seed of the fuzz suite (tests/vm/fuzz.c)
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -105,7 +106,7 @@ if [ $vm = 1 ]; then
 		(cd /tmp && timeout "${VM_TIMEOUT:-1500}" vng $kvm -v -r "/boot/vmlinuz-$k" \
 			${qemu_opts:+--qemu-opts="$qemu_opts"} \
 			--user root --cpus 2 --memory 2G --rwdir "$shared" \
-			--exec "TEST_FILTER='${TEST_FILTER:-}' $top/tests/vm/run-in-vm.sh $k > $shared/results 2>&1" \
+			--exec "TEST_FILTER='${TEST_FILTER:-}' FUZZ_SEED='${FUZZ_SEED:-}' $top/tests/vm/run-in-vm.sh $k > $shared/results 2>&1" \
 			< /dev/null > "$log" 2>&1)
 		rc=$?
 		cp "$shared/results" "$res" 2>/dev/null || : > "$res"
