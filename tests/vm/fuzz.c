@@ -1052,6 +1052,8 @@ static size_t gen_initial(struct fz *z, uint8_t *d)
 	quic_put_varint_n(length_at, chance(r, 85) ? 4 + len + RAW_TAG_LEN :
 				     rnd(r, 1 << 14), 2);
 	if (protect && dcid_len <= QUIC_CONN_ID_MAX_LEN) {
+		/* The header has four packet number bytes: say so. */
+		d[0] |= 0x03;
 		CHECK(!raw_initial_secrets(dcid, dcid_len, c_sec, s_sec));
 		CHECK(!raw_keys_from_secret(&k, c_sec));
 		total = raw_seal_packet(&k, d, hdr, 0, pl, len, 2048);
