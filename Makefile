@@ -37,7 +37,7 @@ VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
 # In-VM tests that talk to the kernel through the raw peer, named in
 # VM_RAW_NAMES: the wire layer, through tests/shim/, encodes their frames
 # and GnuTLS protects their packets.
-VM_RAW_NAMES := violation compat_raw abuse
+VM_RAW_NAMES := violation compat_raw abuse fuzz
 VM_RAW_TESTS := $(addprefix $(BUILD)/tests/vm/,$(VM_RAW_NAMES))
 # The benchmark (make bench): built by make, run by tests/bench/run.sh
 # only, never by the test runner.

@@ -10,6 +10,7 @@
 #   VM_TIMEOUT=secs    limit for one VM boot (default 1500)
 #   VM_KVM=1           boot under KVM instead of emulation
 #   VM_APPEND=opts     more kernel boot options (make check-debug)
+#   FUZZ_SEED=n        the seed of the fuzz suite (tests/vm/fuzz.c)
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -107,7 +108,7 @@ if [ $vm = 1 ]; then
 			${qemu_opts:+--qemu-opts="$qemu_opts"} \
 			${VM_APPEND:+--append "$VM_APPEND"} \
 			--user root --cpus 2 --memory 2G --rwdir "$shared" \
-			--exec "TEST_FILTER='${TEST_FILTER:-}' $top/tests/vm/run-in-vm.sh $k > $shared/results 2>&1" \
+			--exec "TEST_FILTER='${TEST_FILTER:-}' FUZZ_SEED='${FUZZ_SEED:-}' $top/tests/vm/run-in-vm.sh $k > $shared/results 2>&1" \
 			< /dev/null > "$log" 2>&1)
 		rc=$?
 		cp "$shared/results" "$res" 2>/dev/null || : > "$res"
