@@ -388,12 +388,11 @@ static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn)
 
 	if (phase != cr->key_phase) {
 		if (!c->ku_next_ready) {
-			if (c->ku_peer_seen && pn > c->ku_peer_first_pn) {
-				quic_conn_violation(c,
-					QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0);
-				return false;
-			}
-			return true;
+			/* The previous phase's keys opened it: a late one? */
+			if (!c->ku_peer_seen || pn < c->ku_peer_first_pn)
+				return true;
+			quic_conn_violation(c, QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0);
+			return false;
 		}
 		cr->key_phase = phase;
 		c->ku_next_ready = false;

@@ -126,10 +126,13 @@ static void quic_stream_drop_send(struct quic_conn *c, struct quic_stream *st)
 
 static void quic_stream_drop_recv(struct quic_conn *c, struct quic_stream *st)
 {
+	struct rb_node *node;
 	struct sk_buff *skb;
 
 	__skb_queue_purge(&st->rcvq);
-	while ((skb = __skb_dequeue(&st->ooo))) {
+	while ((node = rb_first(&st->ooo))) {
+		skb = rb_to_skb(node);
+		rb_erase(node, &st->ooo);
 		c->streams.ooo_mem -= skb->truesize;
 		kfree_skb(skb);
 	}
@@ -176,7 +179,7 @@ static struct quic_stream *quic_stream_create(struct quic_conn *c, s64 id,
 	st->can_recv = !local || !uni;
 	skb_queue_head_init(&st->sndq);
 	skb_queue_head_init(&st->rcvq);
-	skb_queue_head_init(&st->ooo);
+	st->ooo = RB_ROOT;
 	INIT_LIST_HEAD(&st->lost);
 	INIT_LIST_HEAD(&st->send_node);
 	INIT_LIST_HEAD(&st->rcv_node);
@@ -392,8 +395,23 @@ static int quic_stream_append(struct quic_conn *c, struct quic_stream *st,
 static int quic_stream_keep_ooo(struct quic_conn *c, struct quic_stream *st,
 				u64 off, const u8 *data, u32 len)
 {
+	struct rb_node **p = &st->ooo.rb_node, *parent = NULL;
 	struct sk_buff *skb, *pos;
 
+	/* Its place by offset, in O(log n); on the way, a frame whose bytes
+	 * are all held already adds nothing and costs nothing.
+	 */
+	while (*p) {
+		parent = *p;
+		pos = rb_to_skb(parent);
+		if (off < QUIC_RCV_CB(pos)->offset) {
+			p = &parent->rb_left;
+			continue;
+		}
+		if (QUIC_RCV_CB(pos)->offset + pos->len >= off + len)
+			return 0;
+		p = &parent->rb_right;
+	}
 	skb = alloc_skb(len, GFP_ATOMIC);
 	if (!skb)
 		return -ENOMEM;
@@ -405,21 +423,21 @@ static int quic_stream_keep_ooo(struct quic_conn *c, struct quic_stream *st,
 	QUIC_RCV_CB(skb)->offset = off;
 	skb_set_owner_r(skb, c->sk);
 	c->streams.ooo_mem += skb->truesize;
-	skb_queue_walk(&st->ooo, pos)
-		if (QUIC_RCV_CB(pos)->offset > off)
-			break;
-	__skb_queue_before(&st->ooo, pos, skb);
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &st->ooo);
 	return 0;
 }
 
 /* Move what now follows on from @st->ooo to @st->rcvq. */
 static int quic_stream_pull_ooo(struct quic_conn *c, struct quic_stream *st)
 {
-	struct sk_buff *skb, *tmp;
+	struct rb_node *node;
+	struct sk_buff *skb;
 	u64 off, end;
 	int err = 0;
 
-	skb_queue_walk_safe(&st->ooo, skb, tmp) {
+	while ((node = rb_first(&st->ooo))) {
+		skb = rb_to_skb(node);
 		off = QUIC_RCV_CB(skb)->offset;
 		if (off > st->rcv_off)
 			break;
@@ -433,7 +451,7 @@ static int quic_stream_pull_ooo(struct quic_conn *c, struct quic_stream *st)
 		 */
 		if (err)
 			return err;
-		__skb_unlink(skb, &st->ooo);
+		rb_erase(&skb->rbnode, &st->ooo);
 		c->streams.ooo_mem -= skb->truesize;
 		kfree_skb(skb);
 	}

@@ -8,6 +8,7 @@
 #define __NET_QUIC_STREAM_H
 
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/skbuff.h>
 #include <linux/uio.h>
 
@@ -77,7 +78,7 @@ struct quic_stream {
 	/* Receiving: [rcv_read, rcv_off) wait in @rcvq, later bytes in @ooo. */
 	u8			recv_state;	/* QUIC_STREAM_RECV_STATE_* */
 	struct sk_buff_head	rcvq;
-	struct sk_buff_head	ooo;
+	struct rb_root		ooo;		/* by offset: skb->rbnode */
 	u64			rcv_off;	/* first byte not yet received */
 	u64			rcv_read;	/* read by the application */
 	u64			rcv_max;	/* our MAX_STREAM_DATA */

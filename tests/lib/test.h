@@ -73,13 +73,19 @@ static int test_failures;
 
 static const char *test_name;
 
-/* TEST_FILTER (a glob on "suite.name") runs a subset. */
+/*
+ * TEST_FILTER (a glob on "suite.name", with bash's extended patterns such
+ * as "@(abuse|fuzz).*") runs a subset.
+ */
+#ifndef FNM_EXTMATCH
+#define FNM_EXTMATCH 0
+#endif
 static int test_wanted(const char *full)
 {
 	const char *filter = getenv("TEST_FILTER");
 
-	return !filter || !*filter || !fnmatch(filter, full, 0) ||
-	       !fnmatch(filter, TEST_SUITE, 0);
+	return !filter || !*filter || !fnmatch(filter, full, FNM_EXTMATCH) ||
+	       !fnmatch(filter, TEST_SUITE, FNM_EXTMATCH);
 }
 
 static void test_run(const char *name, void (*fn)(void))
