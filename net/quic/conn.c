@@ -237,8 +237,8 @@ static void quic_conn_work_schedule(struct quic_conn *c, u64 delay_us)
 	struct sock *sk = c->sk;
 
 	sock_hold(sk);
-	if (!schedule_delayed_work(&quic_sk(sk)->work,
-				   usecs_to_jiffies(delay_us)))
+	if (!queue_delayed_work(quic_wq, &quic_sk(sk)->work,
+				usecs_to_jiffies(delay_us)))
 		__sock_put(sk);
 }
 
@@ -705,11 +705,14 @@ static int quic_cstream_deliver(struct quic_conn *c, u8 level, const u8 *data,
 				QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED,
 				QUIC_FRAME_CRYPTO);
 	}
+	if (!quic_skb_charge_r(sk, skb)) {
+		kfree_skb(skb);
+		return -ENOMEM;
+	}
 	skb_put_data(skb, data, len);
 	QUIC_RCV_CB(skb)->type = QUIC_RCV_HANDSHAKE;
 	QUIC_RCV_CB(skb)->level = level;
 	QUIC_RCV_CB(skb)->read = 0;
-	skb_set_owner_r(skb, sk);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_data_ready(sk);
 	return 0;
@@ -743,13 +746,12 @@ static int quic_cstream_keep(struct quic_conn *c, struct quic_cstream *cs,
 	if (!skb)
 		return -ENOBUFS;
 	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    READ_ONCE(sk->sk_rcvbuf)) {
+	    READ_ONCE(sk->sk_rcvbuf) || !quic_skb_charge_r(sk, skb)) {
 		kfree_skb(skb);
 		return -ENOBUFS;
 	}
 	skb_put_data(skb, data, len);
 	QUIC_RCV_CB(skb)->offset = off;
-	skb_set_owner_r(skb, sk);
 	__skb_queue_before(&cs->ooo, pos, skb);
 	cs->ooo_bytes += len;
 	return 0;

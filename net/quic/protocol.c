@@ -115,19 +115,25 @@ static void quic_protosw_unregister(struct inet_protosw *sw, int n, bool v6)
 	}
 }
 
+struct workqueue_struct *quic_wq;
+
 static int __init quic_init(void)
 {
 	int i, err;
 
+	quic_wq = alloc_workqueue("quic", WQ_UNBOUND, 0);
+	if (!quic_wq)
+		return -ENOMEM;
 	err = quic_crypto_init();
 	if (err)
-		return err;
+		goto wq_exit;
 	if (selftest) {
 		err = quic_crypto_selftest();
 		if (err)
 			goto crypto_exit;
 	}
 
+	quic_mem_init();
 	quic_v6_prot_init();
 	err = proto_register(&quic_prot, 1);
 	if (err)
@@ -154,6 +160,8 @@ unreg_prot:
 	proto_unregister(&quic_prot);
 crypto_exit:
 	quic_crypto_exit();
+wq_exit:
+	destroy_workqueue(quic_wq);
 	return err;
 }
 
@@ -167,6 +175,7 @@ static void __exit quic_exit(void)
 	proto_unregister(&quicv6_prot);
 	proto_unregister(&quic_prot);
 	quic_crypto_exit();
+	destroy_workqueue(quic_wq);
 	pr_info("quic: unloaded\n");
 }
 

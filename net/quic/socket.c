@@ -6,6 +6,7 @@
  * draft-lxin-quic-socket-apis gives them.
  */
 
+#include <linux/bpf-cgroup.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/sockptr.h>
@@ -475,12 +476,51 @@ out:
 	return err;
 }
 
+/* The cgroup BPF connect hooks take the address length since 6.7. */
+static int quic_bpf_connect(struct sock *sk, struct sockaddr *addr, int *len)
+{
+#ifdef QUIC_HAVE_BPF_ADDRLEN
+	if (addr->sa_family == AF_INET)
+		return BPF_CGROUP_RUN_PROG_INET4_CONNECT_LOCK(sk, addr, len);
+	return BPF_CGROUP_RUN_PROG_INET6_CONNECT_LOCK(sk, addr, len);
+#else
+	if (addr->sa_family == AF_INET)
+		return BPF_CGROUP_RUN_PROG_INET4_CONNECT_LOCK(sk, addr);
+	return BPF_CGROUP_RUN_PROG_INET6_CONNECT_LOCK(sk, addr);
+#endif
+}
+
+/*
+ * The cgroup BPF connect programs see (and may rewrite, or refuse with
+ * EPERM) the address a QUIC socket connects to, as for UDP and TCP.
+ */
+static int quic_pre_connect(struct sock *sk, struct sockaddr *addr,
+			    int addr_len)
+{
+	/* An address connect() refuses goes to it unseen, for its errno. */
+	if (addr->sa_family == AF_INET &&
+	    addr_len >= sizeof(struct sockaddr_in))
+		return quic_bpf_connect(sk, addr, &addr_len);
+	if (addr->sa_family == AF_INET6 && sk->sk_family == AF_INET6 &&
+	    addr_len >= SIN6_LEN_RFC2133)
+		return quic_bpf_connect(sk, addr, &addr_len);
+	return 0;
+}
+
 int quic_inet_connect(struct socket *sock, struct sockaddr *addr, int len,
 		      int flags)
 {
+	struct sock *sk = sock->sk;
+	int err;
+
 	if (len < sizeof(addr->sa_family))
 		return -EINVAL;
-	return sock->sk->sk_prot->connect(sock->sk, addr, len);
+	if (BPF_CGROUP_PRE_CONNECT_ENABLED(sk)) {
+		err = sk->sk_prot->pre_connect(sk, addr, len);
+		if (err)
+			return err;
+	}
+	return sk->sk_prot->connect(sk, addr, len);
 }
 
 /*
@@ -1260,7 +1300,7 @@ void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len)
 		return;
 	/* Events a reader does not read are bounded by its buffer. */
 	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    READ_ONCE(sk->sk_rcvbuf)) {
+	    READ_ONCE(sk->sk_rcvbuf) || !quic_skb_charge_r(sk, skb)) {
 		kfree_skb(skb);
 		return;
 	}
@@ -1268,7 +1308,6 @@ void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len)
 	skb_put_data(skb, data, len);
 	QUIC_RCV_CB(skb)->type = QUIC_RCV_EVENT;
 	QUIC_RCV_CB(skb)->read = 0;
-	skb_set_owner_r(skb, sk);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_data_ready(sk);
 }
@@ -2030,12 +2069,31 @@ static void quic_keepalive(struct sock *sk, int valbool)
 		quic_conn_idle_start(c);
 }
 
+/*
+ * What all QUIC sockets hold, in pages, and its limits (UDP's defaults);
+ * below a page of its own a socket may always charge more.
+ */
+static atomic_long_t quic_memory_allocated;
+static DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
+long sysctl_quic_mem[3];
+static int quic_mem_min = PAGE_SIZE;
+
+void quic_mem_init(void)
+{
+	unsigned long limit = max(nr_free_buffer_pages() / 8, 128UL);
+
+	sysctl_quic_mem[0] = limit / 4 * 3;
+	sysctl_quic_mem[1] = limit;
+	sysctl_quic_mem[2] = sysctl_quic_mem[0] * 2;
+}
+
 struct proto quic_prot = {
 	.name		= "QUIC",
 	.owner		= THIS_MODULE,
 	.init		= quic_init_sock,
 	.destroy	= quic_destroy_sock,
 	.close		= quic_close,
+	.pre_connect	= quic_pre_connect,
 	.connect	= quic_connect,
 	.accept		= quic_prot_accept,
 	.sendmsg	= quic_sendmsg,
@@ -2048,6 +2106,11 @@ struct proto quic_prot = {
 	.keepalive	= quic_keepalive,
 	.release_cb	= quic_release_cb,
 	.no_autobind	= true,
+	.memory_allocated = &quic_memory_allocated,
+	.per_cpu_fw_alloc = &quic_memory_per_cpu_fw_alloc,
+	.sysctl_mem	= sysctl_quic_mem,
+	.sysctl_rmem	= &quic_mem_min,
+	.sysctl_wmem	= &quic_mem_min,
 	.obj_size	= sizeof(struct quic_sock),
 };
 

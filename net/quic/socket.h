@@ -110,6 +110,30 @@ static inline void quic_sk_sndbuf_follow(struct sock *sk, u64 bytes)
 		WRITE_ONCE(sk->sk_sndbuf, min_t(u64, bytes, INT_MAX / 2));
 }
 
+/*
+ * The sockets' work items run here: the last reference to a socket may go
+ * in one, and with it the module's; quic_exit() destroys the queue, which
+ * waits for a work item that is still returning.
+ */
+extern struct workqueue_struct *quic_wq;
+
+/*
+ * Receive memory is charged to the socket (sk_rmem_alloc, SO_RCVBUF) and
+ * to the protocol (memory_allocated, within sysctl_quic_mem like UDP's
+ * udp_mem): false when the protocol is out of it, and the skb is not
+ * taken.  Context: the socket locked, or in softirq not owned by the user.
+ */
+static inline bool quic_skb_charge_r(struct sock *sk, struct sk_buff *skb)
+{
+	if (!sk_rmem_schedule(sk, skb, skb->truesize))
+		return false;
+	skb_set_owner_r(skb, sk);
+	return true;
+}
+
+extern long sysctl_quic_mem[3];
+void quic_mem_init(void);
+
 extern struct proto quic_prot;
 extern struct proto quicv6_prot;
 

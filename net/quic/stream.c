@@ -97,9 +97,20 @@ void quic_streams_start(struct quic_conn *c)
 	quic_sk_sndbuf_follow(sk, 2 * ss->snd_max);
 }
 
+/* Send memory: the socket's queue (SO_SNDBUF) and the protocol's. */
+static bool quic_stream_charge(struct sock *sk, struct sk_buff *skb)
+{
+	if (!sk_wmem_schedule(sk, skb->truesize))
+		return false;
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	return true;
+}
+
 static void quic_stream_uncharge(struct sock *sk, struct sk_buff *skb)
 {
 	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
 	kfree_skb(skb);
 }
 
@@ -377,8 +388,11 @@ static int quic_stream_append(struct quic_conn *c, struct quic_stream *st,
 					GFP_ATOMIC);
 			if (!skb)
 				return -ENOMEM;
+			if (!quic_skb_charge_r(c->sk, skb)) {
+				kfree_skb(skb);
+				return -ENOMEM;
+			}
 			QUIC_RCV_CB(skb)->read = 0;
-			skb_set_owner_r(skb, c->sk);
 			__skb_queue_tail(&st->rcvq, skb);
 		}
 		n = min_t(u32, len, skb_tailroom(skb));
@@ -415,13 +429,14 @@ static int quic_stream_keep_ooo(struct quic_conn *c, struct quic_stream *st,
 	skb = alloc_skb(len, GFP_ATOMIC);
 	if (!skb)
 		return -ENOMEM;
-	if (c->streams.ooo_mem + skb->truesize > READ_ONCE(c->sk->sk_rcvbuf) / 2) {
+	/* Beyond, dropped: the peer sends it again. */
+	if (c->streams.ooo_mem + skb->truesize > READ_ONCE(c->sk->sk_rcvbuf) / 2 ||
+	    !quic_skb_charge_r(c->sk, skb)) {
 		kfree_skb(skb);
-		return -ENOBUFS;	/* dropped: the peer sends it again */
+		return -ENOBUFS;
 	}
 	skb_put_data(skb, data, len);
 	QUIC_RCV_CB(skb)->offset = off;
-	skb_set_owner_r(skb, c->sk);
 	c->streams.ooo_mem += skb->truesize;
 	rb_link_node(&skb->rbnode, parent, p);
 	rb_insert_color(&skb->rbnode, &st->ooo);
@@ -1424,6 +1439,7 @@ int quic_stream_send(struct quic_conn *c, struct quic_stream *st,
 	struct sock *sk = c->sk;
 	struct sk_buff *skb;
 	u32 copied = 0, n;
+	int err = -ENOMEM;
 
 	while (copied < len) {
 		skb = skb_peek_tail(&st->sndq);
@@ -1432,8 +1448,12 @@ int quic_stream_send(struct quic_conn *c, struct quic_stream *st,
 					sk->sk_allocation);
 			if (!skb)
 				break;
+			if (!quic_stream_charge(sk, skb)) {
+				kfree_skb(skb);
+				err = -ENOBUFS;	/* the protocol's memory */
+				break;
+			}
 			QUIC_SND_CB(skb)->offset = st->snd_len;
-			sk_wmem_queued_add(sk, skb->truesize);
 			__skb_queue_tail(&st->sndq, skb);
 		}
 		n = min_t(u32, len - copied, skb_tailroom(skb));
@@ -1447,7 +1467,7 @@ int quic_stream_send(struct quic_conn *c, struct quic_stream *st,
 		st->snd_len += n;
 	}
 	if (!copied && len)
-		return -ENOMEM;
+		return err;
 	c->streams.snd_queued += copied;
 	if (fin && copied == len) {
 		st->fin = true;
@@ -1636,7 +1656,10 @@ int quic_dgram_send(struct quic_conn *c, struct iov_iter *from, u32 len)
 		kfree_skb(skb);
 		return -EFAULT;
 	}
-	sk_wmem_queued_add(sk, skb->truesize);
+	if (!quic_stream_charge(sk, skb)) {
+		kfree_skb(skb);
+		return -ENOBUFS;
+	}
 	__skb_queue_tail(&c->streams.dgramq, skb);
 	return len;
 }
@@ -1655,10 +1678,13 @@ int quic_dgram_rcv(struct quic_conn *c, const u8 *data, u32 len)
 	skb = alloc_skb(len, GFP_ATOMIC);
 	if (!skb)
 		return 0;
+	if (!quic_skb_charge_r(sk, skb)) {
+		kfree_skb(skb);
+		return 0;
+	}
 	skb_put_data(skb, data, len);
 	QUIC_RCV_CB(skb)->type = QUIC_RCV_DATAGRAM;
 	QUIC_RCV_CB(skb)->read = 0;
-	skb_set_owner_r(skb, sk);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_data_ready(sk);
 	return 0;
