@@ -226,9 +226,9 @@ static void quic_listener_request(struct sock *sk, struct sk_buff *skb,
 	cb->skb = skb;
 	cb->dcid_len = h->dcid_len;
 	memcpy(cb->dcid, h->dcid, h->dcid_len);
-	hash = jhash2(src.v6.sin6_addr.s6_addr32, 4,
-		      jhash(h->dcid, h->dcid_len, quic_req_seed) ^
-		      (__force u32)src.v6.sin6_port);
+	hash = jhash(&src.v6.sin6_addr, sizeof(src.v6.sin6_addr),
+		     jhash(h->dcid, h->dcid_len, quic_req_seed) ^
+		     (__force u32)src.v6.sin6_port);
 
 	spin_lock(&qs->reqs.lock);
 	if (READ_ONCE(sk->sk_state) != TCP_LISTEN || !qs->req_hash ||
