@@ -214,15 +214,14 @@ static inline void begin(struct conn *c, uint64_t max_data, uint64_t max_dgram)
 }
 
 /*
- * The rest of the handshake, TLS played by the test: both ends get the same
- * secrets, the raw peer's Handshake packet carries a made-up Finished, and
- * the server's 1-RTT receive secret, installed last, establishes it.  On
- * return the raw peer has received HANDSHAKE_DONE and acknowledged it.
+ * The handshake's keys on both ends, TLS played by the test: the server
+ * gets its Handshake secrets, its 1-RTT send secret and our transport
+ * parameters; the raw peer all its secrets and the server's connection ID.
+ * Our Finished is not sent yet.
  */
-static inline void establish(struct conn *c)
+static inline void establish_keys(struct conn *c)
 {
-	uint8_t c2s[RAW_SECRET_LEN], s2c[RAW_SECRET_LEN];
-	uint8_t fin[36], buf[36], params[256];
+	uint8_t c2s[RAW_SECRET_LEN], s2c[RAW_SECRET_LEN], params[256];
 	uint32_t len;
 
 	set_secret(c->server, QUIC_CRYPTO_HANDSHAKE, 1, SEED_HS_S2C);
@@ -240,6 +239,19 @@ static inline void establish(struct conn *c)
 
 	/* The server's Initial (its ACK) names its connection ID. */
 	RAW_OK(c, raw_wait_server_cid(&c->rp, WAIT_MS));
+}
+
+/*
+ * The rest of the handshake: the raw peer's Handshake packet carries a
+ * made-up Finished, and the server's 1-RTT receive secret, installed last,
+ * establishes it.  On return the raw peer has received HANDSHAKE_DONE and
+ * acknowledged it.
+ */
+static inline void establish(struct conn *c)
+{
+	uint8_t fin[36], buf[36];
+
+	establish_keys(c);
 	fill(fin, sizeof(fin), 7);
 	RAW_OK(c, raw_send_crypto(&c->rp, RAW_HANDSHAKE, fin, sizeof(fin)));
 	recv_level(c->server, QUIC_CRYPTO_HANDSHAKE, buf, sizeof(fin));
