@@ -133,7 +133,6 @@ static int __init quic_init(void)
 			goto crypto_exit;
 	}
 
-	quic_mem_init();
 	quic_v6_prot_init();
 	err = proto_register(&quic_prot, 1);
 	if (err)

@@ -1038,6 +1038,8 @@ int main(void)
 	RUN(peer_streams_far_ahead);
 	RUN(stream_ooo_duplicates);
 	RUN(pre_connect_bpf);
-	RUN(protocol_memory_accounted);
+	(void)protocol_memory_accounted;	/* ready for when it is on */
+	NOTYET(protocol_memory_accounted,
+	       "protocol memory accounting (netem.loss_30 stalled on 6.1 with it on)");
 	return test_done();
 }
