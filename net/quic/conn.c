@@ -1106,14 +1106,21 @@ void quic_conn_refused(struct quic_conn *c)
 	quic_conn_abort(c, ECONNREFUSED);
 }
 
-/* Decode and act on the frames of one packet's payload. */
+/*
+ * Decode and act on the frames of one packet's payload.  Early data that
+ * finds no memory (-ENOBUFS) leaves the packet unacknowledged, for the
+ * peer to send again, but the frames after it still count: the bytes that
+ * fill the gap may be among them, and the peer repeats its frames in the
+ * same order, so stopping there would drop them each time and the stream
+ * would never move on.
+ */
 static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 			    u8 level, enum quic_pkt_level pl, const u8 *p,
 			    u32 len, bool *eliciting)
 {
 	struct quic_frame_error ferr;
 	struct quic_frame f;
-	int err = 0;
+	int err = 0, held = 0;
 
 	while (len && !err && !c->closed) {
 		if (!quic_frame_decode(&p, &len, &f, &ferr))
@@ -1172,8 +1179,12 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 			 */
 			break;
 		}
+		if (err == -ENOBUFS) {
+			held = err;
+			err = 0;
+		}
 	}
-	return err;
+	return err ?: held;
 }
 
 static enum quic_pkt_level quic_pkt_level(enum quic_packet_type t)
