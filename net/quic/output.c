@@ -690,6 +690,24 @@ u64 quic_conn_pto(struct quic_conn *c)
 	return pto + quic_sk(c->sk)->remote_param.max_ack_delay;
 }
 
+/*
+ * The probe timeout doubles with each one that expires (RFC 9002 6.2.1;
+ * before any RTT sample, from 3 initial RTTs), up to 64 times, but never
+ * beyond a minute nor beyond a quarter of the idle timeout.  The peer's
+ * idle timer runs from the last packet it heard: a sender that waited
+ * longer than that between probes would find the connection closed by the
+ * peer when the path came back, though it never stopped trying.  RFC 9000
+ * section 10.1 wants several probes out before the idle timeout ends.
+ */
+static u64 quic_conn_pto_backoff(struct quic_conn *c)
+{
+	u64 pto = quic_conn_pto(c), limit = 60 * USEC_PER_SEC;
+
+	if (c->idle_timeout)
+		limit = min(limit, max(pto, div_u64(c->idle_timeout, 4)));
+	return min(pto << min_t(u32, c->pto_count, 6), limit);
+}
+
 /**
  * quic_conn_timer_arm - set the probe timeout from now
  * @c: the connection
@@ -711,13 +729,17 @@ void quic_conn_timer_arm(struct quic_conn *c)
 		sk_reset_timer(c->sk, &c->timer, when);
 		return;
 	}
-	/* RFC 9002 6.2.1; before any RTT sample, 3 initial RTTs. */
-	pto = quic_conn_pto(c) << min_t(u32, c->pto_count, 6);
-	when = jiffies + usecs_to_jiffies(min_t(u64, pto, 60 * USEC_PER_SEC));
+	pto = quic_conn_pto_backoff(c);
+	when = jiffies + usecs_to_jiffies(pto);
 	if (!c->handshake_complete)
 		when = min(when, c->handshake_deadline);
-	else if (!quic_in_flight(c))
+	else if (!quic_in_flight(c)) {
+		/* Nothing to probe for: a deadline left from before must not
+		 * stand for the next packet's.
+		 */
+		sk_stop_timer(c->sk, &c->timer);
 		return;
+	}
 	sk_reset_timer(c->sk, &c->timer, when);
 }
 

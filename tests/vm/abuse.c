@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 
 #define TEST_SUITE "abuse"
 #define TEST_TIMEOUT 120
@@ -1059,6 +1060,93 @@ TEST(stream_gap_behind_dropped_frame)
 	CHECK(!memcmp(buf, data_bytes(), 500));
 }
 
+/* When each of the server's STREAM frames came, for the gaps between. */
+struct arrivals {
+	unsigned int seen;	/* rp->nstreams at the last look */
+	double last, max_gap;	/* s */
+	unsigned int probes;
+	double t0, at[32];
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool note_arrival(struct raw_peer *rp, const void *arg)
+{
+	struct arrivals *a = (struct arrivals *)arg;
+	double t = mono_s();
+
+	if (rp->nstreams != a->seen) {
+		a->seen = rp->nstreams;
+		if (t - a->last > a->max_gap)
+			a->max_gap = t - a->last;
+		a->last = t;
+		if (a->probes < 32)
+			a->at[a->probes] = t - a->t0;
+		a->probes++;
+	}
+	return false;
+}
+
+/*
+ * A peer that stops acknowledging, with a short idle timeout (2 s) and a
+ * long probe timeout (its max_ack_delay is 100 ms): the server's probes
+ * back off, but never to more than a quarter of the idle timeout apart.
+ * They used to double up to 64 probe timeouts (7 s here): the peer's idle
+ * timer, which runs from the last packet it heard, ended the connection
+ * under a sender that never stopped trying (netem.loss_30_* under load).
+ * The peer's PINGs keep the server's own idle timer from firing.  And the
+ * first probe goes one probe timeout after the data: a timer left armed
+ * from the handshake used to stand for it.
+ */
+#define IDLE_MS		2000
+TEST(probes_within_idle_timeout)
+{
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	struct arrivals a = { 0 };
+	unsigned int i;
+	double end;
+	struct conn c;
+
+	raw_max_idle_ms = IDLE_MS;
+	raw_max_ack_delay_ms = 100;
+	start_small(&c);
+	send_on(c.server, 1, "never acknowledged", MSG_STREAM_NEW, 0);
+	a.last = mono_s();
+	a.t0 = a.last;
+	end = a.last + 3 * IDLE_MS / 1000.0;
+	while (mono_s() < end) {
+		raw_wait(&c.rp, note_arrival, &a, 250);
+		RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
+	}
+	printf("# %u sends of the frame in %d s, at most %.2f s apart (idle timeout %.1f s)\n",
+	       a.probes, 3 * IDLE_MS / 1000, a.max_gap, IDLE_MS / 1000.0);
+	if (c.rp.close.seen)
+		FAIL("the server closed: %s", c.rp.trace);
+	/* A quarter of the idle timeout, with room for the emulator. */
+	if (a.max_gap > IDLE_MS / 2000.0) {
+		for (i = 0; i < a.probes && i < 32; i++)
+			printf("# frame %u at %.3f s\n", i, a.at[i]);
+		FAIL("probes %.2f s apart, the idle timeout is %.1f s",
+		     a.max_gap, IDLE_MS / 1000.0);
+	}
+	/*
+	 * The first probe one probe timeout (about 0.1 s) after the data,
+	 * not at a deadline left from the handshake (it came after 1 s).
+	 */
+	if (a.probes < 2 || a.at[1] > 0.5)
+		FAIL("the first probe %.2f s after the data",
+		     a.probes < 2 ? 0 : a.at[1]);
+	/* The path works again: everything goes on. */
+	RAW_OK(&c, raw_send_ack(&c.rp, RAW_APP));
+	send_acked(&c, stream(0, 0, 10, true));
+}
+
 int main(void)
 {
 	RUN(crypto_ooo_empty_frames);
@@ -1078,6 +1166,7 @@ int main(void)
 	RUN(peer_streams_far_ahead);
 	RUN(stream_ooo_duplicates);
 	RUN(stream_gap_behind_dropped_frame);
+	RUN(probes_within_idle_timeout);
 	RUN(pre_connect_bpf);
 	(void)protocol_memory_accounted;	/* ready for when it is on */
 	NOTYET(protocol_memory_accounted,

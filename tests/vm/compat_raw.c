@@ -162,27 +162,6 @@ TEST(stream_update_sparse)
 
 /* ---- RFC 9000 section 4.6: more streams as streams end ---- */
 
-/* @s on stream @sid, with @sflags in the cmsg and @mflags to sendmsg(). */
-static void send_on(int fd, int64_t sid, const char *s, uint32_t sflags,
-		    int mflags)
-{
-	struct quic_stream_info info = { .stream_id = sid,
-					 .stream_flags = sflags };
-	char ctl[CMSG_SPACE(sizeof(info))] = { 0 };
-	struct iovec iov = { (void *)s, strlen(s) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl, .msg_controllen = sizeof(ctl),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_QUIC;
-	cmsg->cmsg_type = QUIC_STREAM_INFO;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(info));
-	memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
-	CHECK(sendmsg(fd, &msg, mflags) == (ssize_t)strlen(s));
-}
-
 static void send_fin(int fd, int64_t sid)
 {
 	send_on(fd, sid, "ok", MSG_STREAM_FIN, 0);

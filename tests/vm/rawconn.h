@@ -46,6 +46,8 @@ enum {
 static uint64_t raw_max_ack_delay_ms;
 /* The raw peer's initial_max_data, when a test sets it. */
 static uint64_t raw_initial_max_data;
+/* The raw peer's max_idle_timeout (ms), when a test sets it; else 30 s. */
+static uint64_t raw_max_idle_ms;
 
 struct conn {
 	int listener, server;
@@ -128,6 +130,27 @@ static inline ssize_t recv_stream(int fd, void *buf, size_t len,
 	return n;
 }
 
+/* @s on stream @sid, with @sflags in the cmsg and @mflags to sendmsg(). */
+static inline void send_on(int fd, int64_t sid, const char *s,
+			   uint32_t sflags, int mflags)
+{
+	struct quic_stream_info info = { .stream_id = sid,
+					 .stream_flags = sflags };
+	char ctl[CMSG_SPACE(sizeof(info))] = { 0 };
+	struct iovec iov = { (void *)s, strlen(s) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_QUIC;
+	cmsg->cmsg_type = QUIC_STREAM_INFO;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
+	CHECK(sendmsg(fd, &msg, mflags) == (ssize_t)strlen(s));
+}
+
 /* The server's own transport parameters (set on the listener). */
 static inline void server_params(int fd, uint64_t max_data, uint64_t max_dgram)
 {
@@ -163,7 +186,7 @@ static inline uint32_t client_params(const struct raw_peer *rp, uint8_t *buf,
 		     BIT_ULL(QUIC_TP_INITIAL_MAX_STREAMS_BIDI) |
 		     BIT_ULL(QUIC_TP_INITIAL_MAX_STREAMS_UNI) |
 		     BIT_ULL(QUIC_TP_INITIAL_SCID);
-	tp.max_idle_timeout = 30000;	/* ms */
+	tp.max_idle_timeout = raw_max_idle_ms ?: 30000;	/* ms */
 	if (raw_max_ack_delay_ms) {
 		tp.present |= BIT_ULL(QUIC_TP_MAX_ACK_DELAY);
 		tp.max_ack_delay = raw_max_ack_delay_ms;
