@@ -731,9 +731,9 @@ void quic_conn_timer_arm(struct quic_conn *c)
 	}
 	pto = quic_conn_pto_backoff(c);
 	when = jiffies + usecs_to_jiffies(pto);
-	if (!c->handshake_complete)
+	if (!c->handshake_complete) {
 		when = min(when, c->handshake_deadline);
-	else if (!quic_in_flight(c)) {
+	} else if (!quic_in_flight(c)) {
 		/* Nothing to probe for: a deadline left from before must not
 		 * stand for the next packet's.
 		 */
