@@ -184,7 +184,7 @@ fuzz: $(FUZZ_TARGETS)
 
 LINT_KVER := $(firstword $(KVERS))
 CHECKPATCH := /var/cache/quic-dev/checkpatch/scripts/checkpatch.pl
-LINT_FILES := $(wildcard net/quic/*.[ch] net/quic/Kbuild modules/*/*.[ch] include/uapi/linux/*.h)
+LINT_FILES := $(wildcard net/quic/*.[ch] net/quic/Kbuild modules/*/*.[ch] include/uapi/linux/*.h include/net/*.h)
 
 lint:
 	@test -x $(CHECKPATCH) || { echo "checkpatch missing: run scripts/setup.sh" >&2; exit 1; }

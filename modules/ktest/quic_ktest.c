@@ -6,8 +6,9 @@
  * process's context, each on sockets made with sock_create_kern() and driven
  * through the kernel socket API: kernel_bind(), kernel_listen(),
  * kernel_connect(), kernel_accept(), kernel_sendmsg() and kernel_recvmsg()
- * with a kernel cmsg buffer, setsockopt() through KERNEL_SOCKPTR(),
- * kernel_sock_shutdown() and sock_release().  The handshake test does what
+ * with a kernel cmsg buffer, kernel_sock_shutdown() and sock_release(),
+ * and the SOL_QUIC options through quic_kernel_setsockopt() and
+ * quic_kernel_getsockopt() (<net/quic.h>) with kernel buffers.  The handshake test does what
  * tests/vm/handshake_raw.c does from userspace: CRYPTO data at each level
  * with QUIC_HANDSHAKE_INFO, keys from made-up secrets, no TLS; the stream
  * test then moves data with QUIC_STREAM_INFO and MSG_DATAGRAM.
@@ -19,10 +20,6 @@
  * pass or not; it fails only when the tests cannot run at all.
  *
  *	insmod quic_ktest.ko [filter=<glob on "ktest.<name>">]
- *
- * The getsockopt() of proto_ops takes user pointers only (the core warns
- * when handed kernel ones), so the options are read through a page mapped
- * into the loading process, as lib/test_user_copy.c does for its tests.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -33,18 +30,15 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/kthread.h>
-#include <linux/mm.h>
-#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/net.h>
-#include <linux/quic.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/sockptr.h>
-#include <linux/uaccess.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
+#include <net/quic.h>
 #include <net/sock.h>
 #include <uapi/linux/tls.h>
 
@@ -88,11 +82,6 @@ static void *kt_cmsg_data(union kt_cmsg *ctl)
 {
 	return ctl->buf + CMSG_LEN(0);
 }
-
-/* A page of the loading process, for getsockopt(). */
-static unsigned long kt_ubuf;
-#define KT_UBUF_OPTLEN		0
-#define KT_UBUF_OPTVAL		64
 
 static __printf(3, 4) void kt_fail(struct kt *t, int line, const char *fmt,
 				   ...)
@@ -209,41 +198,18 @@ static bool kt_same_addr(const struct sockaddr_storage *a,
 	       ipv6_addr_equal(&a6->sin6_addr, &b6->sin6_addr);
 }
 
+/* The options through the calls quic.ko exports for kernel users. */
 static int kt_setsockopt(struct socket *sock, int optname, const void *val,
 			 unsigned int len)
 {
-	return sock->ops->setsockopt(sock, SOL_QUIC, optname,
-				     KERNEL_SOCKPTR((void *)val), len);
+	return quic_kernel_setsockopt(sock->sk, optname, val, len);
 }
 
-/*
- * getsockopt() as userspace makes it: *@len and @val go into the user
- * page, and what the option wrote comes back.  @len is both ways.
- */
+/* @len is both ways: the buffer's size in, the option's length out. */
 static int kt_getsockopt(struct socket *sock, int optname, void *val,
 			 int *len)
 {
-	char __user *uval = (char __user *)(kt_ubuf + KT_UBUF_OPTVAL);
-	int __user *ulen = (int __user *)(kt_ubuf + KT_UBUF_OPTLEN);
-	int room = PAGE_SIZE - KT_UBUF_OPTVAL;
-	int err, n;
-
-	if (*len > room)
-		return -E2BIG;	/* a test's own mistake */
-	if (put_user(*len, ulen) ||
-	    (*len > 0 && copy_to_user(uval, val, *len)))
-		return -EFAULT;
-	err = sock->ops->getsockopt(sock, SOL_QUIC, optname, uval, ulen);
-	if (err)
-		return err;
-	if (get_user(n, ulen))
-		return -EFAULT;
-	if (n < 0 || n > room)
-		return -ERANGE;
-	if (copy_from_user(val, uval, n))
-		return -EFAULT;
-	*len = n;
-	return 0;
+	return quic_kernel_getsockopt(sock->sk, optname, val, len);
 }
 
 static int kt_set_secret(struct socket *sock, u8 level, u8 send, u8 seed)
@@ -1234,21 +1200,9 @@ static int __init quic_ktest_init(void)
 		return err;
 	}
 	sock_release(probe);
-	if (!current->mm) {
-		pr_err("no user address space to run getsockopt() from\n");
-		return -EINVAL;
-	}
-	kt_ubuf = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	if (IS_ERR_VALUE(kt_ubuf)) {
-		pr_err("vm_mmap: %ld\n", (long)kt_ubuf);
-		return (int)kt_ubuf;
-	}
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (!t) {
-		vm_munmap(kt_ubuf, PAGE_SIZE);
+	if (!t)
 		return -ENOMEM;
-	}
 
 	for (i = 0; i < ARRAY_SIZE(kt_cases); i++) {
 		if (!kt_wanted(kt_cases[i].name))
@@ -1266,8 +1220,6 @@ static int __init quic_ktest_init(void)
 	}
 
 	kfree(t);
-	vm_munmap(kt_ubuf, PAGE_SIZE);
-	kt_ubuf = 0;
 	/* Sockets are freed after a grace period; so is quic.ko's reference. */
 	rcu_barrier();
 	pr_info("%u passed, %u failed\n", passed, failed);

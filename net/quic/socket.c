@@ -14,6 +14,7 @@
 #include <net/inet_common.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/quic.h>
 #include <net/sock.h>
 #include <uapi/linux/tls.h>
 
@@ -1800,20 +1801,28 @@ static int quic_setsockopt(struct sock *sk, int level, int optname,
 	return err;
 }
 
-/* Copy a fixed-size option out; a larger buffer gets the struct's size. */
-static int quic_put_opt(const void *val, unsigned int size, int len,
-			char __user *optval, int __user *optlen)
+/* @size bytes of @val out, and @size as the option's length. */
+static int quic_put_len(sockptr_t optval, sockptr_t optlen, const void *val,
+			int size)
 {
-	if (len < size)
-		return -EINVAL;
-	if (put_user(size, optlen) || copy_to_user(optval, val, size))
+	if (copy_to_sockptr(optlen, &size, sizeof(size)) ||
+	    copy_to_sockptr(optval, val, size))
 		return -EFAULT;
 	return 0;
 }
 
+/* Copy a fixed-size option out; a larger buffer gets the struct's size. */
+static int quic_put_opt(const void *val, unsigned int size, int len,
+			sockptr_t optval, sockptr_t optlen)
+{
+	if (len < size)
+		return -EINVAL;
+	return quic_put_len(optval, optlen, val, size);
+}
+
 static int quic_sock_get_transport_param(struct sock *sk, int len,
-					 char __user *optval,
-					 int __user *optlen)
+					 sockptr_t optval,
+					 sockptr_t optlen)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_transport_param p;
@@ -1821,7 +1830,7 @@ static int quic_sock_get_transport_param(struct sock *sk, int len,
 	if (len < sizeof(p))
 		return -EINVAL;
 	/* The caller says which side it wants in the "remote" member. */
-	if (copy_from_user(&p, optval, sizeof(p)))
+	if (copy_from_sockptr(&p, optval, sizeof(p)))
 		return -EFAULT;
 	if (!quic_bool_ok(p.remote))
 		return -EINVAL;
@@ -1829,8 +1838,8 @@ static int quic_sock_get_transport_param(struct sock *sk, int len,
 	return quic_put_opt(&p, sizeof(p), len, optval, optlen);
 }
 
-static int quic_sock_get_event(struct sock *sk, int len, char __user *optval,
-			       int __user *optlen)
+static int quic_sock_get_event(struct sock *sk, int len, sockptr_t optval,
+			       sockptr_t optlen)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_event_option ev;
@@ -1838,7 +1847,7 @@ static int quic_sock_get_event(struct sock *sk, int len, char __user *optval,
 	if (len < sizeof(ev))
 		return -EINVAL;
 	/* The caller names the event in "type". */
-	if (copy_from_user(&ev, optval, sizeof(ev)))
+	if (copy_from_sockptr(&ev, optval, sizeof(ev)))
 		return -EFAULT;
 	if (ev.type == QUIC_EVENT_NONE || ev.type >= QUIC_EVENT_MAX)
 		return -EINVAL;
@@ -1846,21 +1855,18 @@ static int quic_sock_get_event(struct sock *sk, int len, char __user *optval,
 	return quic_put_opt(&ev, sizeof(ev), len, optval, optlen);
 }
 
-static int quic_sock_get_alpn(struct sock *sk, int len, char __user *optval,
-			      int __user *optlen)
+static int quic_sock_get_alpn(struct sock *sk, int len, sockptr_t optval,
+			      sockptr_t optlen)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
 	if (len < qs->alpn_len)
 		return -EINVAL;
-	if (put_user(qs->alpn_len, optlen) ||
-	    copy_to_user(optval, qs->alpn, qs->alpn_len))
-		return -EFAULT;
-	return 0;
+	return quic_put_len(optval, optlen, qs->alpn, qs->alpn_len);
 }
 
-static int quic_sock_get_tp_ext(struct sock *sk, int len, char __user *optval,
-				int __user *optlen)
+static int quic_sock_get_tp_ext(struct sock *sk, int len, sockptr_t optval,
+				sockptr_t optlen)
 {
 	struct quic_conn *c = quic_sk(sk)->conn;
 	u8 *buf;
@@ -1874,8 +1880,8 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, char __user *optval,
 	n = quic_conn_get_local_tp(c, buf, QUIC_TP_EXT_MAX_LEN);
 	if (n >= 0 && len < n)
 		n = -EINVAL;
-	if (n >= 0 && (put_user(n, optlen) || copy_to_user(optval, buf, n)))
-		n = -EFAULT;
+	if (n >= 0)
+		n = quic_put_len(optval, optlen, buf, n) ?: n;
 	kfree(buf);
 	return n < 0 ? n : 0;
 }
@@ -1885,8 +1891,8 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, char __user *optval,
  * layout the option is set with: the phrase NUL-terminated, the whole at
  * least sizeof(struct quic_connection_close).
  */
-static int quic_sock_get_close(struct sock *sk, int len, char __user *optval,
-			       int __user *optlen)
+static int quic_sock_get_close(struct sock *sk, int len, sockptr_t optval,
+			       sockptr_t optlen)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_conn *c = qs->conn;
@@ -1908,14 +1914,14 @@ static int quic_sock_get_close(struct sock *sk, int len, char __user *optval,
 		return -ENOMEM;
 	if (len < n)
 		n = -EINVAL;
-	else if (put_user(n, optlen) || copy_to_user(optval, buf, n))
-		n = -EFAULT;
+	else
+		n = quic_put_len(optval, optlen, buf, n) ?: n;
 	kfree(buf);
 	return n < 0 ? n : 0;
 }
 
 static int quic_sock_get_config(struct sock *sk, int len,
-				char __user *optval, int __user *optlen)
+				sockptr_t optval, sockptr_t optlen)
 {
 	/* A copy on the stack: hardened usercopy rejects the sock's slab. */
 	struct quic_config c = quic_sk(sk)->config;
@@ -1925,7 +1931,7 @@ static int quic_sock_get_config(struct sock *sk, int len,
 
 /* QUIC_SOCKOPT_STREAM_OPEN: open a stream, say which. */
 static int quic_sock_stream_open(struct sock *sk, int len,
-				 char __user *optval, int __user *optlen)
+				 sockptr_t optval, sockptr_t optlen)
 {
 	struct quic_send_info si = { .has_stream = true };
 	struct quic_stream_info info;
@@ -1935,7 +1941,7 @@ static int quic_sock_stream_open(struct sock *sk, int len,
 
 	if (len < sizeof(info))
 		return -EINVAL;
-	if (copy_from_user(&info, optval, sizeof(info)))
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
 		return -EFAULT;
 	if (info.stream_flags & ~(MSG_STREAM_UNI | MSG_STREAM_DONTWAIT |
 				  MSG_STREAM_SNDBLOCK))
@@ -1957,13 +1963,13 @@ static int quic_sock_stream_open(struct sock *sk, int len,
  * IP_MTU and IPV6_MTU: the path MTU that DPLPMTUD confirmed, in IP terms
  * (the largest UDP payload plus the UDP and IP headers).
  */
-static int quic_sock_get_mtu(struct sock *sk, char __user *optval,
-			     int __user *optlen)
+static int quic_sock_get_mtu(struct sock *sk, sockptr_t optval,
+			     sockptr_t optlen)
 {
 	struct quic_conn *c;
 	int len, val = 0;
 
-	if (get_user(len, optlen))
+	if (copy_from_sockptr(&len, optlen, sizeof(len)))
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
@@ -1974,27 +1980,15 @@ static int quic_sock_get_mtu(struct sock *sk, char __user *optval,
 	release_sock(sk);
 	if (!val)
 		return -ENOTCONN;
-	len = min_t(int, len, sizeof(val));
-	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
-		return -EFAULT;
-	return 0;
+	return quic_put_len(optval, optlen, &val, min_t(int, len, sizeof(val)));
 }
 
-static int quic_getsockopt(struct sock *sk, int level, int optname,
-			   char __user *optval, int __user *optlen)
+static int quic_do_getsockopt(struct sock *sk, int optname, sockptr_t optval,
+			      sockptr_t optlen)
 {
 	int len, err;
 
-	if ((level == SOL_IP && optname == IP_MTU) ||
-	    (level == SOL_IPV6 && optname == IPV6_MTU))
-		return quic_sock_get_mtu(sk, optval, optlen);
-	if (level != SOL_QUIC) {
-		if (!quic_ip_option(sk, level, optname))
-			return -ENOPROTOOPT;
-		return ipv6_getsockopt(sk, level, optname, optval, optlen);
-	}
-
-	if (get_user(len, optlen))
+	if (copy_from_sockptr(&len, optlen, sizeof(len)))
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
@@ -2037,6 +2031,67 @@ static int quic_getsockopt(struct sock *sk, int level, int optname,
 	release_sock(sk);
 	return err;
 }
+
+static int quic_getsockopt(struct sock *sk, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	if ((level == SOL_IP && optname == IP_MTU) ||
+	    (level == SOL_IPV6 && optname == IPV6_MTU))
+		return quic_sock_get_mtu(sk, USER_SOCKPTR(optval),
+					 USER_SOCKPTR(optlen));
+	if (level != SOL_QUIC) {
+		if (!quic_ip_option(sk, level, optname))
+			return -ENOPROTOOPT;
+		return ipv6_getsockopt(sk, level, optname, optval, optlen);
+	}
+	return quic_do_getsockopt(sk, optname, USER_SOCKPTR(optval),
+				  USER_SOCKPTR(optlen));
+}
+
+/**
+ * quic_kernel_getsockopt - read a %SOL_QUIC option into kernel memory
+ * @sk: a QUIC socket
+ * @optname: the option, %QUIC_SOCKOPT_*
+ * @optval: the option's buffer; what the option reads is there on entry
+ *	    (the stream to open, the event to look at, the side of the
+ *	    transport parameters)
+ * @optlen: the buffer's size on entry, the option's length on return
+ *
+ * The kernel's getsockopt() takes user pointers only: this is the same
+ * option read for a consumer in the kernel, with the same rules and errors
+ * as getsockopt(2) on a %SOL_QUIC option.
+ *
+ * Context: process context; may sleep (%QUIC_SOCKOPT_STREAM_OPEN may wait
+ * for the peer to allow a stream, within the socket's send timeout).
+ * Return: 0, or a negative errno.
+ */
+int quic_kernel_getsockopt(struct sock *sk, int optname, void *optval,
+			   int *optlen)
+{
+	return quic_do_getsockopt(sk, optname, KERNEL_SOCKPTR(optval),
+				  KERNEL_SOCKPTR(optlen));
+}
+EXPORT_SYMBOL_GPL(quic_kernel_getsockopt);
+
+/**
+ * quic_kernel_setsockopt - set a %SOL_QUIC option from kernel memory
+ * @sk: a QUIC socket
+ * @optname: the option, %QUIC_SOCKOPT_*
+ * @optval: the option's value
+ * @optlen: its length
+ *
+ * The same as setsockopt(2) on a %SOL_QUIC option.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or a negative errno.
+ */
+int quic_kernel_setsockopt(struct sock *sk, int optname, const void *optval,
+			   unsigned int optlen)
+{
+	return quic_setsockopt(sk, SOL_QUIC, optname,
+			       KERNEL_SOCKPTR((void *)optval), optlen);
+}
+EXPORT_SYMBOL_GPL(quic_kernel_setsockopt);
 
 #ifdef QUIC_HAVE_PROTO_ACCEPT_ARG
 static struct sock *quic_prot_accept(struct sock *sk,
