@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -68,7 +69,7 @@ static int family;
 static struct nl_sock *nl_open(bool group)
 {
 	struct nl_sock *sk = nl_socket_alloc();
-	int grp;
+	int grp, rcvbuf = 8 << 20;
 
 	if (!sk)
 		return NULL;
@@ -86,6 +87,18 @@ static struct nl_sock *nl_open(bool group)
 		if (grp < 0 || nl_socket_add_membership(sk, grp))
 			goto fail;
 		nl_socket_disable_seq_check(sk);
+		/*
+		 * A burst of requests is a burst of READYs; one that finds
+		 * the queue full is lost (and net/handshake then fails its
+		 * request with ESRCH, as if no daemon ran).  Room for
+		 * thousands; a loss is still noticed below.
+		 */
+		if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVBUFFORCE,
+			       &rcvbuf, sizeof(rcvbuf)))
+			hsd_log(0, "SO_RCVBUFFORCE: %s", strerror(errno));
+	} else {
+		/* One answer per request: the reply, or the error. */
+		nl_socket_disable_auto_ack(sk);
 	}
 	return sk;
 fail:
@@ -344,8 +357,9 @@ int main(int argc, char **argv)
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, nchildren ? 1000 : -1) < 0 && errno != EINTR)
 			break;
-		if (pfd[0].revents & POLLIN)
-			nl_recvmsgs_default(mon);
+		/* An error (ENOBUFS: READYs lost): look for requests anyway. */
+		if ((pfd[0].revents & POLLIN) && nl_recvmsgs_default(mon) < 0)
+			ready = true;
 		kill_stuck();
 		if (!(pfd[1].revents & POLLIN))
 			continue;

@@ -284,7 +284,7 @@ static int set_alpn(struct hs *h, int sd)
  * (CRYPTO_ERROR 0x100 + alert, RFC 9001 section 4.8): ours when our check
  * of the peer failed, the peer's when it refused ours.
  */
-static bool closed_for_identity(int sd)
+static bool closed_for_identity(int sd, bool psk)
 {
 	union {
 		struct quic_connection_close c;
@@ -295,7 +295,14 @@ static bool closed_for_identity(int sd)
 	if (getsockopt(sd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, &u, &len) ||
 	    u.c.errcode < 0x100 || u.c.errcode > 0x1ff)
 		return false;
+	hsd_log(2, "fd %d: closed with TLS alert %u", sd, u.c.errcode - 0x100);
 	switch (u.c.errcode - 0x100) {
+	case GNUTLS_A_HANDSHAKE_FAILURE:
+	case GNUTLS_A_ILLEGAL_PARAMETER:
+		/* How GnuTLS servers refuse a PSK: an identity they do not
+		 * know, a binder that does not verify (the wrong key).
+		 */
+		return psk;
 	case GNUTLS_A_BAD_CERTIFICATE:
 	case GNUTLS_A_UNSUPPORTED_CERTIFICATE:
 	case GNUTLS_A_CERTIFICATE_REVOKED:
@@ -312,9 +319,9 @@ static bool closed_for_identity(int sd)
 }
 
 /* What the consumer is told: the peer rejected, a timeout, or a failure. */
-static int status_of(int sd, int err)
+static int status_of(int sd, bool psk, int err)
 {
-	if (err && closed_for_identity(sd))
+	if (err && closed_for_identity(sd, psk))
 		return EACCES;
 	switch (err) {
 	case 0:
@@ -372,5 +379,5 @@ int hsd_handshake(const struct hsd_config *cfg, const struct hsd_request *req,
 		gnutls_psk_free_client_credentials(h.psk_client);
 	if (h.psk_server)
 		gnutls_psk_free_server_credentials(h.psk_server);
-	return status_of(req->sockfd, err);
+	return status_of(req->sockfd, psk, err);
 }

@@ -186,8 +186,16 @@ int quic_hs_submit(struct quic_hs *hs)
 	quic_hs_npending++;
 	spin_unlock_bh(&quic_hs_pending_lock);
 
+	/*
+	 * No daemon listens: take it back, unless one took it already.  A
+	 * READY that found a daemon's queue full is no reason: that daemon
+	 * is busy with earlier READYs and takes every waiting request on
+	 * each.
+	 */
 	err = quic_hs_notify(hs->net);
-	/* No daemon heard it: take it back, unless one took it already. */
+	if (err == -ESRCH &&
+	    genl_has_listeners(&quic_hs_family, hs->net, QUIC_HS_CLASS_TLSHD))
+		err = 0;
 	if (err && quic_hs_unqueue(hs) && quic_hs_complete(hs))
 		return err;
 	return 0;

@@ -64,19 +64,43 @@ static void write_conf(void)
 	CHECK(fclose(f) == 0);
 }
 
+/* The daemon's log, read as it comes (and shown with the test's). */
+static void *drain_log(void *arg)
+{
+	FILE *f = arg;
+	char line[512];
+
+	while (fgets(line, sizeof(line), f))
+		printf("# hsd: %s", line);
+	fclose(f);
+	return NULL;
+}
+
+/* Started, and in the multicast group: its first log line says so. */
 static void start_daemon(void)
 {
+	char line[512] = "";
+	pthread_t t;
+	int pfd[2];
+	FILE *f;
+
+	CHECK(pipe2(pfd, O_CLOEXEC) == 0);
 	daemon_pid = fork();
 	CHECK(daemon_pid >= 0);
 	if (!daemon_pid) {
 		/* Never outlive the test. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 2);
 		execl(HSD_BIN, "quic-handshaked", "-s", "-c", conf, NULL);
 		_exit(127);
 	}
-	/* It is ready once it listens: give it a moment to join. */
-	usleep(200000);
-	CHECK(kill(daemon_pid, 0) == 0);
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	CHECK(f);
+	if (!fgets(line, sizeof(line), f) || !strstr(line, "serving"))
+		FAIL("the daemon did not start: %s", line);
+	CHECK(pthread_create(&t, NULL, drain_log, f) == 0);
+	CHECK(pthread_detach(t) == 0);
 }
 
 static void stop_daemon(void)
@@ -374,6 +398,8 @@ static int baseline;
 
 static void setup(void)
 {
+	/* A test that failed may have left the module in. */
+	syscall(SYS_delete_module, "quic_consumer", O_NONBLOCK);
 	baseline = quic_refcnt();
 	CHECK(baseline >= 0);
 	new_keyring();
@@ -396,6 +422,7 @@ TEST(kernel_client_psk)
 	CHECK_OK(load("role=client port=%d auth=psk keyring=%d psk=%d "
 		      "streams=%d bytes=%d", p.port, keyring,
 		      psk_key(PSK_ID, 0), STREAMS, STREAM_BYTES));
+	unload();	/* a client stays loaded once done */
 	serve_end(&p);
 	CHECK(p.result == 0);
 	teardown();
@@ -411,6 +438,7 @@ TEST(kernel_client_x509)
 	CHECK_OK(load("role=client port=%d auth=x509 keyring=%d "
 		      "peername=localhost streams=%d bytes=%d", p.port,
 		      keyring, STREAMS, STREAM_BYTES));
+	unload();
 	serve_end(&p);
 	CHECK(p.result == 0);
 	teardown();
@@ -462,10 +490,25 @@ TEST(wrong_server_name)
 	teardown();
 }
 
-/* A PSK the server does not know: EACCES. */
+/* The right identity with the wrong key: EACCES. */
 TEST(wrong_psk)
 {
 	struct peer p = { .port = next_port + 5 };
+
+	setup();
+	serve(&p);
+	CHECK_ERRNO(load("role=client port=%d auth=psk keyring=%d psk=%d "
+			 "streams=1 bytes=1", p.port, keyring,
+			 psk_key(PSK_ID, 0x80)), EACCES);
+	serve_end(&p);
+	CHECK(p.result < 0);
+	teardown();
+}
+
+/* An identity the server does not know: EACCES. */
+TEST(unknown_psk_identity)
+{
+	struct peer p = { .port = next_port + 10 };
 
 	setup();
 	serve(&p);
@@ -672,9 +715,12 @@ int main(void)
 	RUN(kernel_server_x509);
 	RUN(wrong_server_name);
 	RUN(wrong_psk);
+	RUN(unknown_psk_identity);
 	RUN(no_daemon);
 	RUN(daemon_stopped);
 	RUN(unload_with_handshake_pending);
 	RUN(hundred_handshakes);
+	/* Whatever a failed test left loaded. */
+	syscall(SYS_delete_module, "quic_consumer", O_NONBLOCK);
 	return test_done();
 }
