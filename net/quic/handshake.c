@@ -73,8 +73,10 @@ void quic_hs_put(struct quic_hs *hs)
 {
 	struct quic_sock *qs = quic_sk(hs->sock->sk);
 
-	if (!refcount_dec_and_lock(&hs->ref, &quic_hs_lock))
+	if (!refcount_dec_and_test(&hs->ref))
 		return;
+	/* A lookup meanwhile finds it at zero, and leaves it. */
+	spin_lock(&quic_hs_lock);
 	if (qs->hs == hs)
 		qs->hs = NULL;
 	spin_unlock(&quic_hs_lock);
