@@ -64,7 +64,9 @@ LIBQUIC_SRCS := $(wildcard libquic/*.c)
 LIBQUIC_DEPS := $(LIBQUIC_SRCS) libquic/internal.h libquic/netinet/quic.h \
 	include/uapi/linux/quic.h tests/lib/test.h
 LIBQUIC_CFLAGS := -std=gnu11 -I$(TOP)/libquic -I$(TOP)/include/uapi
-LIBQUIC_TESTS := $(BUILD)/tests/host/libquic_args $(BUILD)/tests/host/libquic_handshake
+LIBQUIC_TESTS := $(BUILD)/tests/host/libquic_args $(BUILD)/tests/host/libquic_handshake \
+	$(BUILD)/tests/host/hsd_parse
+HSD_BIN := $(BUILD)/handshake/quic-handshaked
 
 .PHONY: all modules userspace check check-host check-vm check-debug lint deps clean \
 	fuzz libquic \
@@ -98,7 +100,34 @@ modules:
 	done
 
 userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS) \
-	$(LIBQUIC_TESTS) $(BENCH_PROGS)
+	$(LIBQUIC_TESTS) $(BENCH_PROGS) $(HSD_BIN)
+
+# The handshake daemon (handshake/): libquic, GnuTLS, libnl-genl-3, keyutils.
+HSD_SRCS := handshake/config.c handshake/nl.c handshake/tls.c
+HSD_DEPS := $(HSD_SRCS) handshake/hsd.h $(LIBQUIC_DEPS)
+HSD_CFLAGS := $(USER_CFLAGS) -I$(TOP)/libquic $(shell pkg-config --cflags libnl-genl-3.0)
+HSD_LIBS := $(shell pkg-config --libs libnl-genl-3.0) -lkeyutils -lgnutls
+
+$(HSD_BIN): handshake/quic-handshaked.c $(HSD_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HSD_CFLAGS) -o $@ $< $(HSD_SRCS) $(LIBQUIC_SRCS) $(HSD_LIBS)
+
+# Its parsers, on the host under ASan and UBSan; its numbers pinned to
+# the kernel's header (6.12's headers package carries it).
+KERNEL_HANDSHAKE_H := $(lastword $(sort $(wildcard \
+	/usr/src/linux-headers-6.1[2-9]*-common/include/uapi/linux/handshake.h)))
+$(BUILD)/tests/host/hsd_parse: tests/handshake/parse.c $(HSD_DEPS) tests/lib/test.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -Wall -Wextra -Werror $(HSD_CFLAGS) $(SAN_CFLAGS) \
+		-I$(TOP)/handshake -DKERNEL_HANDSHAKE_H='"$(KERNEL_HANDSHAKE_H)"' \
+		-o $@ $< handshake/config.c handshake/nl.c $(HSD_LIBS)
+
+# The kernel consumer tests: the sample module, the daemon, libquic.
+$(BUILD)/tests/vm/consumer: tests/vm/consumer.c $(LIBQUIC_DEPS) tests/vm/certs.sh
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -I$(TOP)/libquic -DCERTS_SH='"$(TOP)/tests/vm/certs.sh"' \
+		-DHSD_BIN='"$(HSD_BIN)"' -DBUILD_DIR='"$(BUILD)"' \
+		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread -lkeyutils
 
 $(BUILD)/tests/host/libquic_args: tests/libquic/args.c $(LIBQUIC_DEPS)
 	@mkdir -p $(dir $@)

@@ -103,6 +103,9 @@ static void conn_fail_gnutls(struct quic_conn *conn, int err)
 	if (alert < 0 && err == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
 		alert = quic_cert_status_alert(
 			gnutls_session_get_verify_cert_status(conn->session));
+	/* The server's PSK lookup found no such identity (RFC 8446 6.2). */
+	if (alert < 0 && err == GNUTLS_E_KEYFILE_ERROR)
+		alert = GNUTLS_A_UNKNOWN_PSK_IDENTITY;
 	if (alert < 0)
 		alert = gnutls_error_to_alert(err, &level);
 	if (alert < 0)

@@ -15,6 +15,7 @@
 #include <net/transp_v6.h>
 
 #include "crypto.h"
+#include "handshake.h"
 #include "socket.h"
 
 static bool selftest;
@@ -133,10 +134,13 @@ static int __init quic_init(void)
 			goto crypto_exit;
 	}
 
+	err = quic_hs_nl_init();
+	if (err)
+		goto crypto_exit;
 	quic_v6_prot_init();
 	err = proto_register(&quic_prot, 1);
 	if (err)
-		goto crypto_exit;
+		goto hs_exit;
 	err = proto_register(&quicv6_prot, 1);
 	if (err)
 		goto unreg_prot;
@@ -157,6 +161,8 @@ unreg_sw:
 	proto_unregister(&quicv6_prot);
 unreg_prot:
 	proto_unregister(&quic_prot);
+hs_exit:
+	quic_hs_nl_exit();
 crypto_exit:
 	quic_crypto_exit();
 wq_exit:
@@ -173,6 +179,7 @@ static void __exit quic_exit(void)
 	quic_udp_exit();
 	proto_unregister(&quicv6_prot);
 	proto_unregister(&quic_prot);
+	quic_hs_nl_exit();
 	quic_crypto_exit();
 	destroy_workqueue(quic_wq);
 	pr_info("quic: unloaded\n");

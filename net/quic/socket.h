@@ -67,6 +67,8 @@ struct quic_sock {
 	u8				close_frame;
 	u8				*close_phrase;	/* sock_kmalloc()ed */
 	u32				close_phrase_len;	/* without NUL */
+
+	struct quic_hs			*hs;	/* handshake.c: a consumer's */
 };
 
 struct quic6_sock {
