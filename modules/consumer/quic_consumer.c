@@ -14,6 +14,7 @@
  *                error when anything fails (EACCES: the peer was
  *                rejected; ETIMEDOUT: no daemon answered; ...), so that
  *                "insmod" says it.
+ *   role=both    the server, then the client to it: kernel to kernel.
  *   role=server  at load: listen on addr:port; a thread accepts, and each
  *                connection gets a thread that asks for the handshake and
  *                then echoes every stream back on the same stream, FIN
@@ -46,7 +47,7 @@
 
 static char *role = "client";
 module_param(role, charp, 0444);
-MODULE_PARM_DESC(role, "client or server");
+MODULE_PARM_DESC(role, "client, server, or both (a client of our own server)");
 static char *addr = "127.0.0.1";
 module_param(addr, charp, 0444);
 MODULE_PARM_DESC(addr, "server address (client), address to listen on (server)");
@@ -552,16 +553,31 @@ static bool qc_server;
 
 static int __init quic_consumer_init(void)
 {
+	bool both = !strcmp(role, "both");
+	int err;
+
 	if (strcmp(auth, "psk") && strcmp(auth, "x509"))
 		return -EINVAL;
 	if (!strcmp(role, "server")) {
 		qc_server = true;
 		return qc_server_start();
 	}
-	if (strcmp(role, "client") || streams < 1 ||
+	if ((strcmp(role, "client") && !both) || streams < 1 ||
 	    streams > QC_MAX_STREAMS || bytes < 1)
 		return -EINVAL;
-	return qc_client_run();
+	if (!both)
+		return qc_client_run();
+	/* Kernel to kernel: our own server, then the client to it. */
+	err = qc_server_start();
+	if (err)
+		return err;
+	qc_server = true;
+	err = qc_client_run();
+	if (err) {
+		qc_server_stop();
+		qc_server = false;
+	}
+	return err;
 }
 
 static void __exit quic_consumer_exit(void)

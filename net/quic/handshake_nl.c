@@ -82,6 +82,7 @@ static bool quic_hs_unqueue(struct quic_hs *hs)
 	return queued;
 }
 
+/* The oldest request of @net, off the list, with a reference for us. */
 static struct quic_hs *quic_hs_next(struct net *net)
 {
 	struct quic_hs *hs, *found = NULL;
@@ -91,6 +92,8 @@ static struct quic_hs *quic_hs_next(struct net *net)
 		if (net_eq(hs->net, net)) {
 			list_del_init(&hs->list);
 			quic_hs_npending--;
+			/* Queued, it holds its request reference still. */
+			refcount_inc(&hs->ref);
 			found = hs;
 			break;
 		}
@@ -309,6 +312,7 @@ static int quic_hs_accept_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto fail_fd;
 	fd_install(fd, get_file(hs->file));
+	quic_hs_put(hs);
 	return 0;
 
 fail_fd:
@@ -316,6 +320,7 @@ fail_fd:
 fail:
 	if (quic_hs_complete(hs))
 		quic_hs_finish(hs, -EIO, 0);
+	quic_hs_put(hs);
 	return err;
 }
 
@@ -355,9 +360,11 @@ static void __net_exit quic_hs_net_exit(struct net *net)
 {
 	struct quic_hs *hs;
 
-	while ((hs = quic_hs_next(net)))
+	while ((hs = quic_hs_next(net))) {
 		if (quic_hs_complete(hs))
 			quic_hs_finish(hs, -ETIMEDOUT, 0);
+		quic_hs_put(hs);
+	}
 }
 
 static struct pernet_operations quic_hs_net_ops = {

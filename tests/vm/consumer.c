@@ -16,6 +16,7 @@
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -603,6 +604,160 @@ TEST(unload_with_handshake_pending)
 	teardown();
 }
 
+/* Kernel to kernel: the module's client to its own server, PSK. */
+TEST(kernel_to_kernel_psk)
+{
+	setup();
+	CHECK_OK(load("role=both port=%d auth=psk keyring=%d psk=%d "
+		      "streams=%d bytes=%d", next_port + 11, keyring,
+		      psk_key(PSK_ID, 0), STREAMS, STREAM_BYTES));
+	unload();
+	teardown();
+}
+
+/* Kernel to kernel, x509: the server's certificate is the daemon's
+ * default; the client checks it names "localhost".
+ */
+TEST(kernel_to_kernel_x509)
+{
+	setup();
+	CHECK_OK(load("role=both port=%d auth=x509 keyring=%d "
+		      "peername=localhost streams=%d bytes=%d", next_port + 12,
+		      keyring, STREAMS, STREAM_BYTES));
+	unload();
+	teardown();
+}
+
+/* Whether @path holds @what, looking for up to @secs seconds. */
+static bool log_has(const char *path, const char *what, int secs)
+{
+	char line[512];
+	bool found = false;
+	FILE *f;
+	int i;
+
+	for (i = 0; i < secs * 10 && !found; i++) {
+		f = fopen(path, "r");
+		if (f) {
+			while (!found && fgets(line, sizeof(line), f))
+				found = strstr(line, what) != NULL;
+			fclose(f);
+		}
+		if (!found)
+			usleep(100000);
+	}
+	return found;
+}
+
+/* ngtcp2's gtlsclient completes a handshake with a kernel server (h3). */
+TEST(ngtcp2_client_to_kernel_server)
+{
+	int port = next_port + 13, fd;
+	char log[128], portstr[16];
+	pid_t pid;
+
+	setup();
+	CHECK_OK(load("role=server port=%d auth=x509 keyring=%d alpn=h3",
+		      port, keyring));
+	snprintf(log, sizeof(log), "%s/gtlsclient.log", certs);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			_exit(127);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execlp("gtlsclient", "gtlsclient", "--timeout=10s",
+		       "--exit-on-all-streams-close", "127.0.0.1", portstr,
+		       "https://localhost/", NULL);
+		_exit(127);
+	}
+	if (!log_has(log, "QUIC handshake has completed", 20))
+		FAIL("gtlsclient did not complete its handshake (see %s)", log);
+	CHECK(log_has(log, "Negotiated ALPN is h3", 1));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unload();
+	teardown();
+}
+
+/* The daemon's processes, the main one's children. */
+static void kill_daemon_children(void)
+{
+	char path[300], buf[512], *p;
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	int ppid;
+	FILE *f;
+
+	CHECK(dir);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f)) {
+			/* pid (comm) state ppid ... */
+			p = strrchr(buf, ')');
+			if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 &&
+			    ppid == daemon_pid)
+				kill(atoi(d->d_name), SIGKILL);
+		}
+		fclose(f);
+	}
+	closedir(dir);
+}
+
+/*
+ * The daemon killed in the middle of a handshake (its server never
+ * answers): the consumer gets ETIMEDOUT at its timeout, nothing is left.
+ */
+TEST(daemon_killed_mid_handshake)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int port = next_port + 14, udp, err = 0;
+	struct timespec t0, t1;
+	char buf[2048];
+	pid_t pid;
+
+	setup();
+	/* A server that takes the Initial and says nothing. */
+	udp = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK(udp >= 0);
+	sa.sin_port = htons(port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_OK(bind(udp, (struct sockaddr *)&sa, sizeof(sa)));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		errno = 0;
+		load("role=client port=%d auth=psk keyring=%d psk=%d "
+		     "timeout_ms=3000 streams=1 bytes=1", port, keyring,
+		     psk_key(PSK_ID, 0));
+		_exit(errno);
+	}
+	/* The daemon's child is in the handshake once the Initial came. */
+	CHECK(recv(udp, buf, sizeof(buf), 0) > 0);
+	kill_daemon_children();
+	kill(daemon_pid, SIGKILL);
+	waitpid(daemon_pid, NULL, 0);
+	daemon_pid = 0;
+	CHECK(waitpid(pid, &err, 0) == pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# the consumer's status after %.1f s (timeout 3 s): %s\n",
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+	       strerror(WEXITSTATUS(err)));
+	CHECK(WIFEXITED(err) && WEXITSTATUS(err) == ETIMEDOUT);
+	close(udp);
+	teardown();
+}
+
 /* One of many clients at once: a handshake, 1 KiB echoed. */
 struct many {
 	int port;
@@ -719,6 +874,10 @@ int main(void)
 	RUN(no_daemon);
 	RUN(daemon_stopped);
 	RUN(unload_with_handshake_pending);
+	RUN(kernel_to_kernel_psk);
+	RUN(kernel_to_kernel_x509);
+	RUN(ngtcp2_client_to_kernel_server);
+	RUN(daemon_killed_mid_handshake);
 	RUN(hundred_handshakes);
 	/* Whatever a failed test left loaded. */
 	syscall(SYS_delete_module, "quic_consumer", O_NONBLOCK);
