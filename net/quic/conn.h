@@ -181,7 +181,7 @@ struct quic_conn {
 	unsigned long		last_activity;	/* jiffies */
 	bool			idle_rearm;	/* next ack-eliciting send counts */
 	u32			pto_count;
-	bool			probe[QUIC_SPACE_MAX];	/* send a PING */
+	u8			probe[QUIC_SPACE_MAX];	/* probe packets to send */
 	unsigned long		handshake_deadline;	/* jiffies */
 
 	struct dst_cache	dst_cache;	/* the route to the peer */

@@ -230,8 +230,11 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 			}
 		}
 	}
+	/* RFC 9002 7.5: probes are not held by the congestion window; they
+	 * carry data (the lost first) when there is some.
+	 */
 	if (s == QUIC_SPACE_APP) {
-		if (quic_cwnd_open(c))
+		if (quic_cwnd_open(c) || c->probe[s])
 			p = quic_stream_fill(c, p, end, sent->frames,
 					     &sent->nframes,
 					     &sent->ack_eliciting);
@@ -243,7 +246,8 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 		if (quic_put_frame(&p, end, &f))
 			sent->ack_eliciting = true;
 	}
-	c->probe[s] = false;
+	if (c->probe[s])
+		c->probe[s]--;
 	return p - buf;
 }
 
@@ -852,13 +856,16 @@ static void quic_conn_timeout(struct quic_conn *c)
 			continue;
 		}
 		/* RFC 9002 6.2.4: probe with data that is not acknowledged:
-		 * the oldest two packets' frames go out again.
+		 * the oldest two packets' frames go out again, in two
+		 * datagrams of 1-RTT (one lost probe is then not the end of
+		 * the round: at 30% loss each way a round of one fails half
+		 * of the time, of two a third).
 		 */
 		n = 0;
 		list_for_each_entry_safe(p, tmp, &c->space[s].sent, list) {
 			if (!p->ack_eliciting)
 				continue;
-			c->probe[s] = true;
+			c->probe[s] = s == QUIC_SPACE_APP ? 2 : 1;
 			if (s != QUIC_SPACE_APP || n++ == 2)
 				break;
 			quic_conn_sent_lost(c, s, p, false);
@@ -939,7 +946,7 @@ static void quic_conn_idle(struct quic_conn *c)
 		 */
 		next = c->last_activity + usecs_to_jiffies(t / 2);
 		if (c->idle_rearm && time_after_eq(jiffies, next)) {
-			c->probe[QUIC_SPACE_APP] = true;
+			c->probe[QUIC_SPACE_APP] = 1;
 			quic_conn_flush(c);
 			next = c->last_activity + usecs_to_jiffies(t / 2);
 		}
