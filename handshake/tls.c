@@ -18,12 +18,10 @@
 #include <keyutils.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
-#include <linux/tls.h>
 #include <netinet/quic.h>
 
 #include "hsd.h"
-
-#define ALPN_MAX	1024
+#include "internal.h"	/* libquic's, built in */
 
 /* A key's payload, gnutls_free()d by the caller's gnutls_datum_t. */
 static int read_key(int32_t serial, gnutls_datum_t *out)
@@ -233,49 +231,30 @@ static int setup_psk(struct hs *h, bool server)
 	return ret;
 }
 
-/* TLS 1.3 with the cipher the socket's config asks for, or the three. */
+/* TLS 1.3 with the cipher the socket's config asks for (libquic's rule). */
 static int set_priority(struct hs *h, int sd, bool psk)
 {
 	struct quic_config cfg;
-	socklen_t len = sizeof(cfg);
-	const char *ciphers;
 	char prio[256];
+	int err;
 
-	memset(&cfg, 0, sizeof(cfg));
-	if (getsockopt(sd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg, &len))
-		return -errno;
-	switch (cfg.payload_cipher_type) {
-	case 0:
-		ciphers = "+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305";
-		break;
-	case TLS_CIPHER_AES_GCM_128:
-		ciphers = "+AES-128-GCM";
-		break;
-	case TLS_CIPHER_AES_GCM_256:
-		ciphers = "+AES-256-GCM";
-		break;
-	case TLS_CIPHER_CHACHA20_POLY1305:
-		ciphers = "+CHACHA20-POLY1305";
-		break;
-	default:
-		return -EINVAL;
-	}
-	snprintf(prio, sizeof(prio),
-		 "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:%s:"
-		 "%%DISABLE_TLS13_COMPAT_MODE%s", ciphers,
-		 psk ? ":+ECDHE-PSK:+DHE-PSK" : "");
+	err = quic_get_config(sd, &cfg);
+	if (!err)
+		err = quic_priority_build(prio, sizeof(prio),
+					  cfg.payload_cipher_type, psk);
+	if (err)
+		return err;
 	return gnutls_priority_set_direct(h->session, prio, NULL) ? -EINVAL : 0;
 }
 
+/* The socket's ALPN list, as libquic reads it for kernel consumers. */
 static int set_alpn(struct hs *h, int sd)
 {
-	char buf[ALPN_MAX];
-	socklen_t len = sizeof(buf);
+	char buf[QUIC_ALPN_MAX * (QUIC_ALPN_NAME_MAX + 2)];
+	int len = quic_get_alpn(sd, buf, sizeof(buf));
 
-	if (getsockopt(sd, SOL_QUIC, QUIC_SOCKOPT_ALPN, buf, &len))
-		return -errno;
-	if (!len)
-		return 0;
+	if (len <= 0)
+		return len;
 	return quic_session_set_alpn(h->session, buf, len);
 }
 
