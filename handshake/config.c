@@ -70,6 +70,19 @@ static int set_uint(unsigned int *dst, const char *val, unsigned int min,
 	return 0;
 }
 
+static int set_client_certs(enum hsd_client_certs *dst, const char *val)
+{
+	if (!strcmp(val, "request"))
+		*dst = HSD_CLIENT_CERTS_REQUEST;
+	else if (!strcmp(val, "none"))
+		*dst = HSD_CLIENT_CERTS_NONE;
+	else if (!strcmp(val, "require"))
+		*dst = HSD_CLIENT_CERTS_REQUIRE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 enum section { NONE, DEBUG, LIMITS, AUTH, AUTH_CLIENT, AUTH_SERVER };
 
 static int set_key(struct hsd_config *cfg, enum section sec, const char *key,
@@ -98,6 +111,9 @@ static int set_key(struct hsd_config *cfg, enum section sec, const char *key,
 		break;
 	case AUTH_CLIENT:
 	case AUTH_SERVER:
+		if (sec == AUTH_SERVER &&
+		    !strcmp(key, "x509.client_certificates"))
+			return set_client_certs(&cfg->client_certs, val);
 		if (!strcmp(key, "x509.certificate"))
 			return set_path(side->certificate, val);
 		if (!strcmp(key, "x509.private_key"))

@@ -80,6 +80,7 @@ struct hsd_request {
 	int32_t		peerids[HSD_MAX_PEERIDS];	/* key serials */
 	int32_t		cert;		/* key serials, 0: the default */
 	int32_t		privkey;
+	int32_t		keyring;	/* the consumer's, or 0 */
 };
 
 /* The configuration file (quic-handshaked.conf(5)). */
@@ -88,9 +89,17 @@ struct hsd_side {
 	char	private_key[PATH_MAX];
 };
 
+/* Whether a server asks its clients for a certificate. */
+enum hsd_client_certs {
+	HSD_CLIENT_CERTS_REQUEST,	/* asks; one sent is verified */
+	HSD_CLIENT_CERTS_NONE,		/* does not ask */
+	HSD_CLIENT_CERTS_REQUIRE,	/* a client without one is refused */
+};
+
 struct hsd_config {
 	char		truststore[PATH_MAX];	/* PEM; "": the system's */
 	struct hsd_side	client, server;
+	enum hsd_client_certs client_certs;
 	int		loglevel;		/* 0 errors ... 2 debug */
 	unsigned int	max_handshakes;		/* at once */
 };

@@ -10,6 +10,14 @@
  * handshake on it and reports DONE; a request that fails or hangs touches
  * no other (a child that outlives its timeout is killed).  SIGHUP reloads
  * the configuration, SIGTERM and SIGINT end the daemon.
+ *
+ * Keys: at ACCEPT the kernel links the consumer's keyring into the
+ * process keyring of the process that accepted, ours; a child has no
+ * process keyring of its own (it is not inherited), so each child gets a
+ * fresh session keyring holding the consumer's keyring, and possesses
+ * that keyring and its keys as the consumer meant the daemon to.  The
+ * daemon starts in a session keyring of its own, so that it possesses
+ * nothing of whoever started it.
  */
 
 #define _GNU_SOURCE
@@ -29,6 +37,7 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
+#include <keyutils.h>
 
 #include "hsd.h"
 
@@ -176,6 +185,37 @@ static void child_started(pid_t pid, unsigned int timeout_ms)
 	c->deadline.tv_sec += (timeout_ms ? timeout_ms / 1000 : 60) + 5;
 }
 
+/*
+ * The keyring the kernel linked into our process keyring at ACCEPT, or 0:
+ * made the one key of a new session keyring, which the child inherits;
+ * the process keyring is emptied for the next request.
+ */
+static int32_t adopt_keyring(void)
+{
+	key_serial_t *ids = NULL, ring = 0;
+	char *desc;
+	long n, i;
+
+	n = keyctl_read_alloc(KEY_SPEC_PROCESS_KEYRING, (void **)&ids);
+	for (i = 0; i < n / (long)sizeof(*ids); i++) {
+		desc = NULL;
+		if (keyctl_describe_alloc(ids[i], &desc) >= 0 &&
+		    !strncmp(desc, "keyring;", 8))
+			ring = ids[i];
+		free(desc);
+	}
+	free(ids);
+	if (n <= 0)
+		return 0;
+	if (ring && (keyctl_join_session_keyring(NULL) < 0 ||
+		     keyctl_link(ring, KEY_SPEC_SESSION_KEYRING) < 0)) {
+		hsd_log(0, "keyring %d: %s", ring, strerror(errno));
+		ring = 0;
+	}
+	keyctl_clear(KEY_SPEC_PROCESS_KEYRING);
+	return ring;
+}
+
 /* Take one request; false when none waits (or on error). */
 static bool accept_one(struct nl_sock *sk)
 {
@@ -215,9 +255,10 @@ static bool accept_one(struct nl_sock *sk)
 		}
 		return true;
 	}
-	hsd_log(2, "fd %d: request: type %u auth %u timeout %u ms peer \"%s\"",
+	a.req.keyring = adopt_keyring();
+	hsd_log(2, "fd %d: request: type %u auth %u timeout %u ms peer \"%s\" keyring %d",
 		a.req.sockfd, a.req.msg_type, a.req.auth_mode,
-		a.req.timeout_ms, a.req.peername);
+		a.req.timeout_ms, a.req.peername, a.req.keyring);
 	pid = fork();
 	if (pid < 0) {
 		hsd_log(0, "fork: %s", strerror(errno));
@@ -327,6 +368,9 @@ int main(int argc, char **argv)
 	hsd_loglevel = verbose;
 	if (load_config())
 		return 1;
+	/* Possess only the keys consumers hand over (see the top). */
+	if (keyctl_join_session_keyring(NULL) < 0)
+		hsd_log(0, "session keyring: %s", strerror(errno));
 	children = calloc(1024, sizeof(*children));
 	if (!children)
 		return 1;

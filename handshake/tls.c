@@ -131,6 +131,26 @@ static int own_cert(struct hs *h, const struct hsd_side *side)
 	return 0;
 }
 
+/*
+ * A server's check of a client's certificate, during the handshake: none
+ * is fine (GnuTLS itself refuses a client without one when it is
+ * required); one sent must verify against the trust store.
+ */
+static int verify_client_cert(gnutls_session_t session)
+{
+	unsigned int n = 0, status = 0;
+
+	if (!gnutls_certificate_get_peers(session, &n) || !n)
+		return 0;
+	if (gnutls_certificate_verify_peers3(session, NULL, &status) < 0 ||
+	    status) {
+		hsd_log(1, "the client's certificate does not verify (status %#x)",
+			status);
+		return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+	}
+	return 0;
+}
+
 static int setup_x509(struct hs *h, bool server)
 {
 	const struct hsd_config *cfg = h->cfg;
@@ -158,8 +178,17 @@ static int setup_x509(struct hs *h, bool server)
 	}
 	if (gnutls_credentials_set(h->session, GNUTLS_CRD_CERTIFICATE, h->cert))
 		return -EINVAL;
-	if (server)
+	if (server) {
+		/* A client's certificate, when one comes, is checked. */
+		if (cfg->client_certs == HSD_CLIENT_CERTS_NONE)
+			return 0;
+		gnutls_certificate_server_set_request(h->session,
+			cfg->client_certs == HSD_CLIENT_CERTS_REQUIRE ?
+			GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+		gnutls_certificate_set_verify_function(h->cert,
+						       verify_client_cert);
 		return 0;
+	}
 	/* The server's chain, and its name when the consumer gave one. */
 	gnutls_session_set_verify_cert(h->session, *name ? name : NULL, 0);
 	if (*name && inet_pton(AF_INET, name, addr) != 1 &&
@@ -297,6 +326,41 @@ static bool closed_for_identity(int sd, bool psk)
 	return false;
 }
 
+/*
+ * The peer's identity after an x509 handshake: its certificate (DER) as a
+ * "user" key in the consumer's keyring, described "quic-peer:sha256:" and
+ * its SHA-256 fingerprint.  0 when the peer sent none, or the request
+ * named no keyring to put it in.
+ */
+static int32_t peer_cert_key(struct hs *h)
+{
+	const gnutls_datum_t *certs;
+	unsigned int n = 0, i;
+	unsigned char fp[32];
+	size_t fplen = sizeof(fp);
+	char desc[32 + 2 * sizeof(fp)];
+	int len;
+	key_serial_t k;
+
+	certs = gnutls_certificate_get_peers(h->session, &n);
+	if (!certs || !n || !h->req->keyring)
+		return 0;
+	if (gnutls_fingerprint(GNUTLS_DIG_SHA256, &certs[0], fp, &fplen) ||
+	    fplen != sizeof(fp))
+		return 0;
+	len = snprintf(desc, sizeof(desc), "quic-peer:sha256:");
+	for (i = 0; i < fplen; i++)
+		len += snprintf(desc + len, sizeof(desc) - len, "%02x", fp[i]);
+	k = add_key("user", desc, certs[0].data, certs[0].size,
+		    h->req->keyring);
+	if (k < 0) {
+		hsd_log(0, "keyring %d: the peer's certificate: %s",
+			h->req->keyring, strerror(errno));
+		return 0;
+	}
+	return k;
+}
+
 /* What the consumer is told: the peer rejected, a timeout, or a failure. */
 static int status_of(int sd, bool psk, int err)
 {
@@ -349,7 +413,7 @@ int hsd_handshake(const struct hsd_config *cfg, const struct hsd_request *req,
 				strerror(-err));
 	}
 	if (!err)
-		*peerid = psk ? h.peerid : 0;
+		*peerid = psk ? h.peerid : peer_cert_key(&h);
 
 	gnutls_deinit(h.session);
 	if (h.cert)

@@ -61,9 +61,14 @@ int quic_kernel_getsockopt(struct sock *sk, int optname, void *optval,
  *
  * @done's status: 0 (established), -EACCES (the peer was rejected: its
  * certificate or PSK did not pass), -ETIMEDOUT (no daemon answered within
- * the timeout; the socket is then shut down), -EIO (the handshake failed),
- * -ECANCELED is never reported: quic_handshake_cancel() says so itself.
- * @peerid is the key serial of the peer's identity, or 0.
+ * the timeout, whether none was running or it did not finish; the socket
+ * is then shut down), -EIO (the handshake failed).  -ECANCELED is never
+ * reported: quic_handshake_cancel() says so itself.  @peerid is the key
+ * serial of the peer's identity, or 0.
+ *
+ * To close the socket while its handshake is under way: cancel, then
+ * kernel_sock_shutdown(SHUT_RDWR) (a daemon that has the socket stops),
+ * then release it.
  */
 struct quic_handshake_args {
 	struct socket	*sock;

@@ -34,7 +34,6 @@
 
 #include <crypto/sha2.h>
 #include <linux/completion.h>
-#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/inet.h>
 #include <linux/kthread.h>
@@ -84,6 +83,10 @@ MODULE_PARM_DESC(bytes, "client: bytes per stream");
 static int timeout_ms = 10000;
 module_param(timeout_ms, int, 0444);
 MODULE_PARM_DESC(timeout_ms, "the handshake's timeout, and each send's and read's");
+
+static int abandon_ms;
+module_param(abandon_ms, int, 0444);
+MODULE_PARM_DESC(abandon_ms, "client: give the handshake up after this long, closing the socket (0: never)");
 
 #define QC_MAX_STREAMS	64
 #define QC_CHUNK	16384
@@ -143,8 +146,9 @@ static int qc_handshake(struct socket *sock, bool server, const bool *stop)
 		.timeout_ms = timeout_ms, .keyring = keyring,
 	};
 	struct qc_hs h = { .status = -EINPROGRESS };
+	unsigned long giveup = jiffies + msecs_to_jiffies(abandon_ms);
 	bool x509 = !strcmp(auth, "x509");
-	int err, tries;
+	int err;
 
 	init_completion(&h.done);
 	args.data = &h;
@@ -155,25 +159,29 @@ static int qc_handshake(struct socket *sock, bool server, const bool *stop)
 		args.num_peerids = 1;
 		args.peerids[0] = psk;
 	}
-	/* -EAGAIN: too many requests wait for the daemon; ask again. */
-	for (tries = 0;; tries++) {
-		if (server)
-			err = x509 ? quic_server_handshake_x509(&args) :
-				     quic_server_handshake_psk(&args);
-		else
-			err = x509 ? quic_client_handshake_x509(&args) :
-				     quic_client_handshake_psk(&args);
-		if (err != -EAGAIN || tries * 20 >= timeout_ms ||
-		    READ_ONCE(*stop))
-			break;
-		msleep(20);
-	}
+	if (!server)
+		pr_info("client: asking for the handshake (%s)\n", auth);
+	if (server)
+		err = x509 ? quic_server_handshake_x509(&args) :
+			     quic_server_handshake_psk(&args);
+	else
+		err = x509 ? quic_client_handshake_x509(&args) :
+			     quic_client_handshake_psk(&args);
 	if (err)
 		return err;
-	/* The request ends by itself at its timeout; unloading ends it now. */
+	/*
+	 * The request ends by itself at its timeout.  A consumer that gives
+	 * up before (unloading, or @abandon_ms) takes it back, then shuts
+	 * the socket down, so that a daemon at work on it stops too.
+	 */
 	while (!wait_for_completion_timeout(&h.done, HZ / 10)) {
-		if (READ_ONCE(*stop) && quic_handshake_cancel(sock))
+		if (!READ_ONCE(*stop) &&
+		    (server || !abandon_ms || time_before(jiffies, giveup)))
+			continue;
+		if (quic_handshake_cancel(sock)) {
+			kernel_sock_shutdown(sock, SHUT_RDWR);
 			return -ECANCELED;
+		}
 	}
 	if (!h.status)
 		pr_info("handshake done (%s, %s), peer key %d\n",

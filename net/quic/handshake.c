@@ -16,10 +16,17 @@
  * tls_*_hello_*() calls, which do not care what protocol the socket is;
  * elsewhere handshake_nl.c provides the same family.
  *
- * A request holds two references: one for the request on the wire,
- * dropped when the transport reports its end (quic_hs_finish()) or when
- * it is withdrawn; one for the timeout's work.  Each holds the socket's
- * file, so @sock is valid wherever a reference is.
+ * No daemon listening, or too many requests waiting for one, is no
+ * failure: the request is submitted again every %QUIC_HS_RETRY until it
+ * goes through or its timeout comes (a consumer that starts before the
+ * daemon, at boot, waits for it).
+ *
+ * A request holds two references: one for the request on the wire, held
+ * by whoever is getting it there (quic_hs_start(), then the retry work)
+ * and then by the transport, which drops it when it reports the end
+ * (quic_hs_finish()) or when the request is withdrawn; one for the
+ * timeout's work.  Each holds the socket's file, so @sock is valid
+ * wherever a reference is.
  */
 
 #include <linux/file.h>
@@ -33,6 +40,8 @@
 
 #include "handshake.h"
 #include "socket.h"
+
+#define QUIC_HS_RETRY	msecs_to_jiffies(100)
 
 /* Guards quic_sock.hs, so that a lookup never meets a request being freed. */
 static DEFINE_SPINLOCK(quic_hs_lock);
@@ -112,6 +121,40 @@ void quic_hs_finish(struct quic_hs *hs, int status, key_serial_t peerid)
 	quic_hs_put(hs);
 }
 
+/* Whether the transport's answer means: no daemon can take it now. */
+static bool quic_hs_busy(int err)
+{
+	return err == -ESRCH || err == -EAGAIN;
+}
+
+/* Submit again; this work holds the wire reference while it waits. */
+static void quic_hs_retry(struct work_struct *work)
+{
+	struct quic_hs *hs = container_of(to_delayed_work(work),
+					  struct quic_hs, retry);
+	int err = -ETIMEDOUT;
+
+	if (!atomic_read(&hs->reported)) {
+		err = quic_hs_submit(hs);
+		if (quic_hs_busy(err)) {
+			queue_delayed_work(quic_wq, &hs->retry, QUIC_HS_RETRY);
+			return;
+		}
+		if (!err)
+			return;		/* the reference is the transport's */
+	}
+	quic_hs_finish(hs, err, 0);
+}
+
+/* The wire reference, wherever it is: waiting to retry, or submitted. */
+static void quic_hs_take_back(struct quic_hs *hs)
+{
+	if (cancel_delayed_work_sync(&hs->retry))
+		quic_hs_put(hs);
+	if (quic_hs_withdraw(hs))
+		quic_hs_put(hs);
+}
+
 /* Nobody answered in time: give up, and make a late daemon give up too. */
 static void quic_hs_timeout(struct work_struct *work)
 {
@@ -119,8 +162,7 @@ static void quic_hs_timeout(struct work_struct *work)
 					  struct quic_hs, timeout);
 
 	if (!atomic_read(&hs->reported)) {
-		if (quic_hs_withdraw(hs))
-			quic_hs_put(hs);
+		quic_hs_take_back(hs);
 		kernel_sock_shutdown(hs->sock, SHUT_RDWR);
 		quic_hs_report(hs, -ETIMEDOUT, 0);
 	}
@@ -161,6 +203,7 @@ static int quic_hs_start(const struct quic_handshake_args *args, u8 type,
 	hs->auth = auth;
 	refcount_set(&hs->ref, 2);
 	INIT_DELAYED_WORK(&hs->timeout, quic_hs_timeout);
+	INIT_DELAYED_WORK(&hs->retry, quic_hs_retry);
 
 	qs = quic_sk(sock->sk);
 	spin_lock(&quic_hs_lock);
@@ -177,6 +220,10 @@ static int quic_hs_start(const struct quic_handshake_args *args, u8 type,
 	/* The clock runs first: an answer may come before submit returns. */
 	queue_delayed_work(quic_wq, &hs->timeout, msecs_to_jiffies(ms));
 	err = quic_hs_submit(hs);
+	if (quic_hs_busy(err)) {
+		queue_delayed_work(quic_wq, &hs->retry, QUIC_HS_RETRY);
+		return 0;
+	}
 	if (err) {
 		atomic_set(&hs->reported, 1);
 		if (cancel_delayed_work_sync(&hs->timeout))
@@ -194,8 +241,8 @@ static int quic_hs_start(const struct quic_handshake_args *args, u8 type,
  * Context: process context; may sleep.
  * Return: 0 when asked (@args->done will be called once), or a negative
  * errno and no call: -EINVAL (bad arguments), -EBUSY (a handshake of this
- * socket is under way), -ESRCH (no daemon listens), -EAGAIN (too many
- * requests wait), -ENOMEM.
+ * socket is under way), -ENOMEM.  When no daemon listens, or too many
+ * requests wait for one, the request waits within its timeout.
  */
 int quic_client_handshake_x509(const struct quic_handshake_args *args)
 {
@@ -258,8 +305,7 @@ bool quic_handshake_cancel(struct socket *sock)
 		quic_hs_put(hs);
 		return false;
 	}
-	if (quic_hs_withdraw(hs))
-		quic_hs_put(hs);
+	quic_hs_take_back(hs);
 	if (cancel_delayed_work_sync(&hs->timeout))
 		quic_hs_put(hs);
 	quic_hs_put(hs);

@@ -40,7 +40,9 @@ enum {
  * @sock: the socket
  * @file: our reference to @sock's file, for @timeout's work
  * @timeout: gives up on the daemon
- * @ref: one for the request on the wire, one for @timeout
+ * @retry: submits again while no daemon can take the request
+ * @ref: one for the request on the wire (or on its way, in @retry), one
+ *	 for @timeout
  * @reported: @args.done was called, or quic_handshake_cancel() won
  * @type: %QUIC_HS_MSG_*
  * @auth: %QUIC_HS_AUTH_*
@@ -54,6 +56,7 @@ struct quic_hs {
 	struct socket			*sock;
 	struct file			*file;
 	struct delayed_work		timeout;
+	struct delayed_work		retry;
 	refcount_t			ref;
 	atomic_t			reported;
 	u8				type;

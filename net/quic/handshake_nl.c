@@ -180,6 +180,7 @@ int quic_hs_submit(struct quic_hs *hs)
 
 	hs->net = sock_net(hs->sock->sk);
 	INIT_LIST_HEAD(&hs->list);
+	atomic_set(&hs->completed, 0);	/* a retry: nobody else sees it */
 	spin_lock_bh(&quic_hs_pending_lock);
 	if (quic_hs_npending >= QUIC_HS_PENDING_MAX) {
 		spin_unlock_bh(&quic_hs_pending_lock);

@@ -44,7 +44,9 @@ TEST(config_full)
 		    "[authenticate.client]\nx509.certificate = /c.pem\n"
 		    "x509.private_key = /c.key\n"
 		    "[ authenticate.server ]\nx509.certificate = /s.pem\n"
-		    "x509.private_key=/s.key\n", &cfg, err) == 0);
+		    "x509.private_key=/s.key\n"
+		    "x509.client_certificates = require\n", &cfg, err) == 0);
+	CHECK(cfg.client_certs == HSD_CLIENT_CERTS_REQUIRE);
 	CHECK(cfg.loglevel == 2 && cfg.max_handshakes == 8);
 	CHECK(!strcmp(cfg.truststore, "/etc/ca.pem"));
 	CHECK(!strcmp(cfg.client.certificate, "/c.pem"));
@@ -61,6 +63,10 @@ TEST(config_defaults)
 	CHECK(parse("", &cfg, err) == 0);
 	CHECK(cfg.loglevel == 0 && cfg.max_handshakes == HSD_MAX_HANDSHAKES);
 	CHECK(!cfg.truststore[0] && !cfg.server.certificate[0]);
+	CHECK(cfg.client_certs == HSD_CLIENT_CERTS_REQUEST);
+	CHECK(parse("[authenticate.server]\nx509.client_certificates=none\n",
+		    &cfg, err) == 0);
+	CHECK(cfg.client_certs == HSD_CLIENT_CERTS_NONE);
 	CHECK(hsd_config_load("/nonexistent/quic.conf", &cfg, err, 128) == 0);
 }
 
@@ -84,6 +90,10 @@ TEST(config_errors)
 		{ "x509.truststore = /a\n", "line 1: unknown key \"x509.truststore\"" },
 		{ "[authenticate]\nx509.certificate = /a\n",
 		  "line 2: unknown key \"x509.certificate\"" },
+		{ "[authenticate.server]\nx509.client_certificates = yes\n",
+		  "line 2: bad value for \"x509.client_certificates\"" },
+		{ "[authenticate.client]\nx509.client_certificates = none\n",
+		  "line 2: unknown key \"x509.client_certificates\"" },
 	};
 	struct hsd_config cfg;
 	char err[128];

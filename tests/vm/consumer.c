@@ -10,7 +10,7 @@
  * module names into a keyring of its own, and loads the module with
  * finit_module(): the client role does all its work at load and fails
  * the load with the error its consumer saw, so errno is the status
- * (EACCES, ETIMEDOUT, ESRCH...).  After each test every QUIC socket is
+ * (EACCES, ETIMEDOUT, ECANCELED...).  After each test every QUIC socket is
  * gone: quic.ko's reference count comes back.
  */
 
@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <keyutils.h>
+#include <gnutls/gnutls.h>
 #include <netinet/quic.h>
 
 #define TEST_SUITE "consumer"
@@ -49,6 +51,8 @@ static int next_port = 5400;
 
 static pid_t daemon_pid;
 static char conf[128];
+/* More of [authenticate.server] for the next daemon, e.g. client certs. */
+static const char *conf_server_extra = "";
 
 static void write_conf(void)
 {
@@ -61,7 +65,8 @@ static void write_conf(void)
 		   "[authenticate]\nx509.truststore = %s/ca.pem\n"
 		   "[authenticate.server]\n"
 		   "x509.certificate = %s/server.pem\n"
-		   "x509.private_key = %s/server.key\n", certs, certs, certs);
+		   "x509.private_key = %s/server.key\n%s", certs, certs, certs,
+		   conf_server_extra);
 	CHECK(fclose(f) == 0);
 }
 
@@ -122,8 +127,12 @@ static key_serial_t add_key_to_ring(const char *desc, const void *data,
 	key_serial_t k = add_key("user", desc, data, len, keyring);
 
 	CHECK(k > 0);
-	/* Possessor and user: all (the daemon runs as root too). */
-	CHECK(keyctl_setperm(k, 0x3f3f0000) == 0);
+	/*
+	 * Possessor: all; user: view.  The daemon runs as root as we do, so
+	 * it reads the key only by possessing it, through the keyring the
+	 * kernel hands it with the request.
+	 */
+	CHECK(keyctl_setperm(k, 0x3f010000) == 0);
 	return k;
 }
 
@@ -393,6 +402,127 @@ static void client_echo(int port, bool x509)
 	close(fd);
 }
 
+/* The kernel log from now on, to wait for one of the module's lines. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	CHECK(fd >= 0);
+	CHECK(lseek(fd, 0, SEEK_END) >= 0);
+	return fd;
+}
+
+/* The record with @what in it, from @what on (static storage). */
+static const char *kmsg_wait(int fd, const char *what, int secs)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	static char rec[1024];
+	time_t end = time(NULL) + secs;
+	const char *at;
+	ssize_t n;
+
+	while (time(NULL) < end) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n > 0) {
+			rec[n] = 0;
+			at = strstr(rec, what);
+			if (at)
+				return at;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EPIPE)
+			FAIL("/dev/kmsg: %s", strerror(errno));
+		poll(&pfd, 1, 1000);
+	}
+	FAIL("no \"%s\" in the kernel log within %d s", what, secs);
+	return NULL;
+}
+
+/*
+ * The peer's identity the module logged ("peer key N"): a key in our
+ * keyring, "quic-peer:sha256:<fingerprint>", holding the DER of @pem.
+ */
+static void check_peer_key(const char *line, const char *pem)
+{
+	gnutls_datum_t in, der = { 0 };
+	char path[128], buf[8192], *desc = NULL;
+	key_serial_t k = 0;
+	void *payload = NULL;
+	long len;
+	ssize_t n;
+	int fd;
+
+	CHECK(sscanf(line, "peer key %d", &k) == 1);
+	if (k <= 0)
+		FAIL("no peer identity: %s", line);
+	CHECK(keyctl_describe_alloc(k, &desc) > 0);
+	CHECK(strstr(desc, ";quic-peer:sha256:") != NULL);
+	free(desc);
+	len = keyctl_read_alloc(k, &payload);
+	CHECK(len > 0);
+	snprintf(path, sizeof(path), "%s/%s", certs, pem);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	CHECK(n > 0);
+	close(fd);
+	in.data = (unsigned char *)buf;
+	in.size = (unsigned int)n;
+	CHECK(gnutls_pem_base64_decode2("CERTIFICATE", &in, &der) == 0);
+	if ((long)der.size != len || memcmp(der.data, payload, len))
+		FAIL("key %d is not %s (%ld bytes, %u expected)", k, pem, len,
+		     der.size);
+	gnutls_free(der.data);
+	free(payload);
+}
+
+/*
+ * A GnuTLS client of our own on @fd, with the client certificate when
+ * @with_cert: the server's name checked, the socket's ALPN.
+ */
+static int cert_client_handshake(int fd, bool with_cert)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t session;
+	char ca[128], crt[128], key[128];
+	int ret;
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", certs);
+	snprintf(crt, sizeof(crt), "%s/client.pem", certs);
+	snprintf(key, sizeof(key), "%s/client.key", certs);
+	CHECK(!gnutls_certificate_allocate_credentials(&cred));
+	CHECK(gnutls_certificate_set_x509_trust_file(cred, ca,
+						     GNUTLS_X509_FMT_PEM) == 1);
+	if (with_cert)
+		CHECK(!gnutls_certificate_set_x509_key_file(cred, crt, key,
+							    GNUTLS_X509_FMT_PEM));
+	CHECK(!gnutls_init(&session, GNUTLS_CLIENT |
+				     GNUTLS_NO_END_OF_EARLY_DATA));
+	CHECK(!gnutls_priority_set_direct(session, QUIC_PRIORITY, NULL));
+	CHECK(!gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, cred));
+	gnutls_session_set_verify_cert(session, "localhost", 0);
+	gnutls_transport_set_int(session, fd);
+	CHECK(!quic_session_set_alpn(session, ALPN, strlen(ALPN)));
+	ret = quic_handshake(session);
+	gnutls_deinit(session);
+	gnutls_certificate_free_credentials(cred);
+	return ret;
+}
+
+static int connect_to(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = 30 };
+	int fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+
+	CHECK(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	CHECK_OK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	return fd;
+}
+
 /* ---- Tests ---- */
 
 static int baseline;
@@ -434,11 +564,17 @@ TEST(kernel_client_x509)
 {
 	struct peer p = { .port = next_port + 1, .x509 = true };
 
+	int kmsg;
+
 	setup();
 	serve(&p);
+	kmsg = kmsg_open();
 	CHECK_OK(load("role=client port=%d auth=x509 keyring=%d "
 		      "peername=localhost streams=%d bytes=%d", p.port,
 		      keyring, STREAMS, STREAM_BYTES));
+	/* The server's certificate, as the consumer's peer identity. */
+	check_peer_key(kmsg_wait(kmsg, "peer key ", 10), "server.pem");
+	close(kmsg);
 	unload();
 	serve_end(&p);
 	CHECK(p.result == 0);
@@ -473,6 +609,64 @@ TEST(kernel_server_x509)
 		      "privkey=%d", port, keyring, crt, key));
 	client_echo(port, true);
 	unload();
+	teardown();
+}
+
+/*
+ * A kernel server, x509, asks for a client certificate (the default,
+ * "request"): a client that sends one is verified, and the consumer gets
+ * it as the peer's identity.
+ */
+TEST(kernel_server_client_cert)
+{
+	int port = next_port + 23, fd, kmsg;
+	key_serial_t crt, key;
+
+	setup();
+	crt = file_key("server-cert", "server.pem");
+	key = file_key("server-key", "server.key");
+	CHECK_OK(load("role=server port=%d auth=x509 keyring=%d cert=%d "
+		      "privkey=%d", port, keyring, crt, key));
+	kmsg = kmsg_open();
+	fd = connect_to(port);
+	CHECK(cert_client_handshake(fd, true) == 0);
+	check_peer_key(kmsg_wait(kmsg, "peer key ", 10), "client.pem");
+	close(kmsg);
+	close(fd);
+	unload();
+	teardown();
+}
+
+/*
+ * x509.client_certificates = require: a client without a certificate is
+ * refused, and the kernel server's consumer gets EACCES.
+ */
+TEST(client_cert_required)
+{
+	int port = next_port + 24, fd, kmsg;
+	key_serial_t crt, key;
+
+	conf_server_extra = "x509.client_certificates = require\n";
+	write_conf();
+	setup();
+	crt = file_key("server-cert", "server.pem");
+	key = file_key("server-key", "server.key");
+	CHECK_OK(load("role=server port=%d auth=x509 keyring=%d cert=%d "
+		      "privkey=%d", port, keyring, crt, key));
+	kmsg = kmsg_open();
+	fd = connect_to(port);
+	/* Its end may look complete (TLS 1.3: the client finishes first). */
+	(void)cert_client_handshake(fd, false);
+	kmsg_wait(kmsg, "server: handshake failed: -13", 10);
+	close(kmsg);
+	close(fd);
+	/* With one, the same server takes it. */
+	fd = connect_to(port);
+	CHECK(cert_client_handshake(fd, true) == 0);
+	close(fd);
+	unload();
+	conf_server_extra = "";
+	write_conf();
 	teardown();
 }
 
@@ -521,24 +715,109 @@ TEST(unknown_psk_identity)
 	teardown();
 }
 
-/* No daemon listens: the request fails at once with ESRCH. */
+struct loader {
+	char params[256];
+	int ret, err;
+	pthread_t thread;
+};
+
+static void *load_thread(void *arg)
+{
+	struct loader *l = arg;
+
+	l->ret = load("%s", l->params);
+	l->err = errno;
+	return NULL;
+}
+
+/*
+ * No daemon runs: the request waits for one, and the consumer gets
+ * ETIMEDOUT at its timeout.
+ */
 TEST(no_daemon)
 {
 	struct peer p = { .port = next_port + 6 };
 	struct timespec t0, t1;
 	int before = quic_refcnt();
+	double secs;
 
 	new_keyring();
 	p.listener = open_listener(&p);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_ERRNO(load("role=client port=%d auth=psk keyring=%d psk=%d "
-			 "streams=1 bytes=1", p.port, keyring,
-			 psk_key(PSK_ID, 0)), ESRCH);
+			 "timeout_ms=2000 streams=1 bytes=1", p.port, keyring,
+			 psk_key(PSK_ID, 0)), ETIMEDOUT);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("# ESRCH after %.3f s\n", (t1.tv_sec - t0.tv_sec) +
-	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("# ETIMEDOUT after %.3f s (timeout 2 s)\n", secs);
+	CHECK(secs >= 1.9 && secs < 10);
 	close(p.listener);
 	check_no_leak(before);
+}
+
+/*
+ * The consumer asks before any daemon runs (a mount at boot): the daemon
+ * started afterwards takes the request, and the handshake succeeds.
+ */
+TEST(daemon_started_late)
+{
+	struct peer p = { .port = next_port + 20 };
+	struct loader l;
+	int kmsg;
+
+	syscall(SYS_delete_module, "quic_consumer", O_NONBLOCK);
+	baseline = quic_refcnt();
+	new_keyring();
+	serve(&p);
+	snprintf(l.params, sizeof(l.params),
+		 "role=client port=%d auth=psk keyring=%d psk=%d "
+		 "timeout_ms=30000 streams=2 bytes=65536", p.port, keyring,
+		 psk_key(PSK_ID, 0));
+	kmsg = kmsg_open();
+	CHECK(pthread_create(&l.thread, NULL, load_thread, &l) == 0);
+	kmsg_wait(kmsg, "quic_consumer: client: asking", 30);
+	close(kmsg);
+	start_daemon();
+	CHECK(pthread_join(l.thread, NULL) == 0);
+	if (l.ret)
+		FAIL("load: %s", strerror(l.err));
+	unload();
+	serve_end(&p);
+	CHECK(p.result == 0);
+	teardown();
+}
+
+/*
+ * The consumer closes its socket while the daemon is at work on the
+ * handshake (the server never answers): cancel, shut down, release.
+ * The daemon lets go of the socket, every socket is freed, and the
+ * daemon goes on serving.
+ */
+TEST(socket_closed_during_handshake)
+{
+	struct peer p = { .port = next_port + 21 };
+	int silent;
+
+	setup();
+	/* A listener that never accepts: the client's Initial waits there. */
+	silent = open_listener(&p);
+	CHECK_ERRNO(load("role=client port=%d auth=psk keyring=%d psk=%d "
+			 "timeout_ms=20000 abandon_ms=1000 streams=1 bytes=1",
+			 p.port, keyring, psk_key(PSK_ID, 0)), ECANCELED);
+	/* The listener holds the connection it never accepted: close it. */
+	close(silent);
+	check_no_leak(baseline);
+	CHECK(kill(daemon_pid, 0) == 0);
+	/* The daemon serves the next one. */
+	p.port = next_port + 22;
+	serve(&p);
+	CHECK_OK(load("role=client port=%d auth=psk keyring=%d psk=%d "
+		      "streams=1 bytes=4096", p.port, keyring,
+		      psk_key(PSK_ID, 0)));
+	unload();
+	serve_end(&p);
+	CHECK(p.result == 0);
+	teardown();
 }
 
 /* A daemon that does not answer (stopped): ETIMEDOUT at the timeout. */
@@ -868,10 +1147,14 @@ int main(void)
 	RUN(kernel_client_x509);
 	RUN(kernel_server_psk);
 	RUN(kernel_server_x509);
+	RUN(kernel_server_client_cert);
+	RUN(client_cert_required);
 	RUN(wrong_server_name);
 	RUN(wrong_psk);
 	RUN(unknown_psk_identity);
 	RUN(no_daemon);
+	RUN(daemon_started_late);
+	RUN(socket_closed_during_handshake);
 	RUN(daemon_stopped);
 	RUN(unload_with_handshake_pending);
 	RUN(kernel_to_kernel_psk);
