@@ -9,6 +9,10 @@
 #   make bench        one VM boot (6.12) measuring QUIC against TCP, kTLS
 #                     and ngtcp2; prints a table, never fails on a figure
 #   make deps         the set-up command (scripts/setup.sh)
+#   make install      quic.ko for every built kernel, <linux/quic.h>,
+#                     libquic, the handshake daemon with its configuration
+#                     and unit, the man pages; DESTDIR and PREFIX (default
+#                     /usr/local) as usual; make uninstall takes them back
 #
 # KDIR=/lib/modules/<version>/build builds (and tests) one kernel only;
 # KERNEL=6.1 or KERNEL=6.12 picks one target series.  See README.md.
@@ -70,7 +74,7 @@ HSD_BIN := $(BUILD)/handshake/quic-handshaked
 
 .PHONY: all modules userspace check check-host check-vm check-debug lint deps clean \
 	fuzz libquic \
-	bench
+	bench install uninstall
 
 all: modules libquic userspace
 
@@ -100,7 +104,12 @@ modules:
 	done
 
 userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS) \
-	$(LIBQUIC_TESTS) $(BENCH_PROGS) $(HSD_BIN)
+	$(LIBQUIC_TESTS) $(BENCH_PROGS) $(HSD_BIN) $(BUILD)/tests/host/install_staged
+
+# install.*: make install into a staging directory, run with the host tests.
+$(BUILD)/tests/host/install_staged: tests/install/staged.sh
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
 
 # The handshake daemon (handshake/): libquic, GnuTLS, libnl-genl-3, keyutils.
 HSD_SRCS := handshake/config.c handshake/nl.c handshake/tls.c
@@ -237,6 +246,57 @@ lint:
 
 deps:
 	$(TOP)/scripts/setup.sh
+
+# Installation.  The module goes to /lib/modules/<release>/updates/ of each
+# kernel it was built for (depmod runs when installing into the running
+# system, DESTDIR empty); the configuration file is never overwritten; the
+# unit's ExecStart names the daemon where PREFIX put it.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MODDIR ?= /lib/modules
+HSD_MANS := handshake/quic-handshaked.8 handshake/quic-handshaked.conf.5
+
+install: modules libquic $(HSD_BIN)
+	@set -e; for k in $(KVERS); do \
+		install -D -m 644 $(BUILD)/$$k/net/quic/quic.ko \
+			$(DESTDIR)$(MODDIR)/$$k/updates/quic.ko; \
+		if [ -z "$(DESTDIR)" ]; then depmod -a $$k; fi; \
+	done
+	install -D -m 644 include/uapi/linux/quic.h $(DESTDIR)$(INCLUDEDIR)/linux/quic.h
+	$(MAKE) -s -C libquic O=$(BUILD)/libquic PREFIX=$(PREFIX) install
+	install -D -m 755 $(HSD_BIN) $(DESTDIR)$(SBINDIR)/quic-handshaked
+	install -d $(DESTDIR)$(SYSCONFDIR)
+	test -e $(DESTDIR)$(SYSCONFDIR)/quic-handshaked.conf || \
+		install -m 644 handshake/quic-handshaked.conf \
+			$(DESTDIR)$(SYSCONFDIR)/quic-handshaked.conf
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|^ExecStart=.*|ExecStart=$(SBINDIR)/quic-handshaked|' \
+		handshake/quic-handshaked.service > \
+		$(DESTDIR)$(UNITDIR)/quic-handshaked.service
+	install -D -m 644 handshake/quic-handshaked.8 \
+		$(DESTDIR)$(MANDIR)/man8/quic-handshaked.8
+	install -D -m 644 handshake/quic-handshaked.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/quic-handshaked.conf.5
+
+# The configuration file stays if it was changed from the one installed.
+uninstall:
+	@set -e; for k in $(KVERS); do \
+		rm -f $(DESTDIR)$(MODDIR)/$$k/updates/quic.ko; \
+		if [ -z "$(DESTDIR)" ]; then depmod -a $$k; fi; \
+	done
+	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/quic.h
+	$(MAKE) -s -C libquic O=$(BUILD)/libquic PREFIX=$(PREFIX) uninstall
+	rm -f $(DESTDIR)$(SBINDIR)/quic-handshaked \
+		$(DESTDIR)$(UNITDIR)/quic-handshaked.service \
+		$(DESTDIR)$(MANDIR)/man8/quic-handshaked.8 \
+		$(DESTDIR)$(MANDIR)/man5/quic-handshaked.conf.5
+	if cmp -s handshake/quic-handshaked.conf \
+		$(DESTDIR)$(SYSCONFDIR)/quic-handshaked.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/quic-handshaked.conf; fi
 
 clean:
 	rm -rf $(BUILD)
