@@ -11,7 +11,7 @@
 #   make deps         the set-up command (scripts/setup.sh)
 #   make install      quic.ko for every built kernel, <linux/quic.h>,
 #                     libquic, the handshake daemon with its configuration
-#                     and unit, the man pages; DESTDIR and PREFIX (default
+#                     and unit, the man pages (quic(7) among them); DESTDIR and PREFIX (default
 #                     /usr/local) as usual; make uninstall takes them back
 #
 # KDIR=/lib/modules/<version>/build builds (and tests) one kernel only;
@@ -277,6 +277,7 @@ install: modules libquic $(HSD_BIN)
 	sed 's|^ExecStart=.*|ExecStart=$(SBINDIR)/quic-handshaked|' \
 		handshake/quic-handshaked.service > \
 		$(DESTDIR)$(UNITDIR)/quic-handshaked.service
+	install -D -m 644 man/quic.7 $(DESTDIR)$(MANDIR)/man7/quic.7
 	install -D -m 644 handshake/quic-handshaked.8 \
 		$(DESTDIR)$(MANDIR)/man8/quic-handshaked.8
 	install -D -m 644 handshake/quic-handshaked.conf.5 \
@@ -292,6 +293,7 @@ uninstall:
 	$(MAKE) -s -C libquic O=$(BUILD)/libquic PREFIX=$(PREFIX) uninstall
 	rm -f $(DESTDIR)$(SBINDIR)/quic-handshaked \
 		$(DESTDIR)$(UNITDIR)/quic-handshaked.service \
+		$(DESTDIR)$(MANDIR)/man7/quic.7 \
 		$(DESTDIR)$(MANDIR)/man8/quic-handshaked.8 \
 		$(DESTDIR)$(MANDIR)/man5/quic-handshaked.conf.5
 	if cmp -s handshake/quic-handshaked.conf \

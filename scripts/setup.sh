@@ -72,6 +72,7 @@ pkgs="build-essential make gcc bc bison flex libelf-dev libssl-dev pkg-config
 	libkeyutils-dev keyutils
 	qemu-system-x86 busybox-static iproute2 ethtool procps
 	ngtcp2-client ngtcp2-server libnghttp3-dev openssl
+	groff-base
 	$k612 $k61"
 
 missing=""

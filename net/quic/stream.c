@@ -1580,8 +1580,7 @@ static void quic_stream_update_windows(struct quic_conn *c,
  * @peek: leave the bytes where they are
  * @fin: set if the bytes returned end the stream
  *
- * Return: bytes copied, or -ECONNRESET once for a stream the peer reset,
- * or -EFAULT.
+ * Return: bytes copied, or -EFAULT.
  */
 int quic_stream_read(struct quic_conn *c, struct quic_stream *st,
 		     struct msghdr *msg, u32 len, bool peek, bool *fin)

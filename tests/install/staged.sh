@@ -32,6 +32,7 @@ if inst install; then
 		usr/lib/pkgconfig/libquic.pc usr/sbin/quic-handshaked \
 		etc/quic-handshaked.conf \
 		usr/lib/systemd/system/quic-handshaked.service \
+		usr/share/man/man7/quic.7 \
 		usr/share/man/man3/quic.3 usr/share/man/man3/quic_handshake.3 \
 		usr/share/man/man8/quic-handshaked.8 \
 		usr/share/man/man5/quic-handshaked.conf.5; do
@@ -48,6 +49,23 @@ if inst install; then
 	fi
 else
 	fail files "make install failed: $(tail -n 3 "$work/make.log")"
+fi
+
+# Every installed man page renders without a warning.
+bad=
+for m in $(find "$stage/usr/share/man" -type f); do
+	if [ "$(head -c 4 "$m")" = ".so " ]; then
+		t="$stage/usr/share/man/$(sed 's/^\.so //' "$m")"
+		[ -f "$t" ] || bad="$bad ${m#$stage}(link to a missing page)"
+		continue
+	fi
+	out=$(groff -man -Tutf8 -ww -z "$m" 2>&1)
+	[ -z "$out" ] || bad="$bad ${m#$stage}: $out"
+done
+if [ -n "$bad" ]; then
+	fail man_pages_render "$bad"
+else
+	pass man_pages_render
 fi
 
 # The unit starts the daemon where PREFIX put it.
