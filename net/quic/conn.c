@@ -222,24 +222,30 @@ int quic_conn_set_secret(struct quic_conn *c,
 /*
  * Key update (RFC 9001 section 6).  The next phase's keys are derived
  * ahead, in process context (deriving allocates): once with the 1-RTT
- * keys, then after each update three probe timeouts after the peer was
- * seen in the new phase, when its packets of the old one are no longer
- * expected and the old keys may go (section 6.5).  Until then a second
- * update is not possible: we refuse to start one, and the peer's packets
- * in the phase after fail to open and are dropped.
+ * keys, then at once after each update.  The receive keys of the phase
+ * left stay for packets still on their way until three probe timeouts
+ * after the peer was first seen in the new phase (section 6.5); a packet
+ * in the other phase opens with them when its number is below every
+ * packet of the current phase, else with the next keys.  So a peer's
+ * updates are followed however fast they come; our own wait until the old
+ * keys are gone (section 6.5's three probe timeouts).
  *
- * The socket's work item runs quic_conn_work() @delay_us from now; it
- * holds a reference on the socket until it has run.  A Retry's new
- * Initial keys use it too.
+ * The socket's work item runs quic_conn_work() @delay_us from now, or
+ * sooner if it is due sooner already (each run schedules what it still
+ * has to do); it holds a reference on the socket until it has run.  A
+ * Retry's new Initial keys use it too.
  */
 static void quic_conn_work_schedule(struct quic_conn *c, u64 delay_us)
 {
-	struct sock *sk = c->sk;
+	struct delayed_work *w = &quic_sk(c->sk)->work;
+	unsigned long delay = usecs_to_jiffies(delay_us);
 
-	sock_hold(sk);
-	if (!queue_delayed_work(quic_wq, &quic_sk(sk)->work,
-				usecs_to_jiffies(delay_us)))
-		__sock_put(sk);
+	if (delayed_work_pending(w) &&
+	    time_before_eq(w->timer.expires, jiffies + delay))
+		return;
+	sock_hold(c->sk);
+	if (mod_delayed_work(quic_wq, w, delay))
+		__sock_put(c->sk);	/* it was pending: it holds one */
 }
 
 /* A failure (memory) closes the connection: the peer's next update could
@@ -247,13 +253,29 @@ static void quic_conn_work_schedule(struct quic_conn *c, u64 delay_us)
  */
 static void quic_conn_key_update_prepare(struct quic_conn *c)
 {
-	if (c->closed || c->ku_next_ready || !c->ku_peer_seen)
+	if (c->closed || c->ku_next_ready)
 		return;
 	if (quic_crypto_key_update_prepare(&c->crypto[QUIC_CRYPTO_APP])) {
 		quic_conn_close(c, QUIC_TRANSPORT_ERROR_INTERNAL, 0, false);
 		return;
 	}
 	c->ku_next_ready = true;
+}
+
+/* The old receive keys go three probe timeouts after the peer's switch. */
+static void quic_conn_old_keys_expire(struct quic_conn *c)
+{
+	struct quic_crypto *cr = &c->crypto[QUIC_CRYPTO_APP];
+	unsigned long left;
+
+	if (!cr->rx.old_ready || !c->ku_peer_seen)
+		return;
+	left = c->ku_old_until - jiffies;
+	if (time_before(jiffies, c->ku_old_until)) {
+		quic_conn_work_schedule(c, jiffies_to_usecs(left));
+		return;
+	}
+	quic_crypto_old_keys_drop(cr);
 }
 
 /*
@@ -297,6 +319,7 @@ void quic_conn_work(struct quic_conn *c)
 	if (c->retry_pending)
 		quic_conn_retry_rekey(c);
 	quic_conn_key_update_prepare(c);
+	quic_conn_old_keys_expire(c);
 }
 
 /*
@@ -351,8 +374,9 @@ static void quic_conn_retry(struct quic_conn *c, const u8 *p,
  * Context: process context, socket locked.
  * Return: 0; -ENOTCONN before the handshake completed; -EAGAIN until it
  * is confirmed, and while the previous update is not done (no packet of
- * ours in the current phase acknowledged yet, or the next keys not
- * derived yet); the connection's error once it closed.
+ * ours in the current phase acknowledged yet, the next keys not derived
+ * yet, or the old ones still kept); the connection's error once it
+ * closed.
  */
 int quic_conn_key_update(struct quic_conn *c)
 {
@@ -362,9 +386,11 @@ int quic_conn_key_update(struct quic_conn *c)
 		return quic_conn_closed_err(c);
 	if (!c->handshake_complete)
 		return -ENOTCONN;
-	if (!c->handshake_confirmed || !c->ku_next_ready || !c->ku_acked)
+	if (!c->handshake_confirmed || !c->ku_next_ready || !c->ku_acked ||
+	    cr->rx.old_ready)
 		return -EAGAIN;
-	cr->key_phase = !cr->key_phase;
+	quic_crypto_key_phase_switch(cr);
+	quic_conn_work_schedule(c, 0);
 	c->ku_next_ready = false;
 	c->ku_peer_seen = false;
 	c->ku_acked = false;
@@ -374,27 +400,31 @@ int quic_conn_key_update(struct quic_conn *c)
 }
 
 /*
- * A 1-RTT packet @pn opened with the keys of @phase.  The phase after ours
- * is the peer's key update, which we follow at once (section 6.2); the one
- * before is a late packet, which must be older than every packet of the
- * current phase (section 6.5).  Once both ends are in the new phase the
- * application hears of it, and the next keys are due.
+ * A 1-RTT packet @pn opened with the keys of @phase, or with the old keys
+ * (@old: a late packet of the phase before, older than every packet of
+ * this one).  The phase after ours is the peer's key update, which we
+ * follow at once (section 6.2).  Once both ends are in the new phase the
+ * application hears of it.
  *
  * Return: false if the packet closed the connection.
  */
-static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn)
+static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn,
+				    bool old)
 {
 	struct quic_crypto *cr = &c->crypto[QUIC_CRYPTO_APP];
 
+	if (old)
+		return true;
 	if (phase != cr->key_phase) {
 		if (!c->ku_next_ready) {
-			/* The previous phase's keys opened it: a late one? */
+			/* Stale keys opened it: older still, or a violation. */
 			if (!c->ku_peer_seen || pn < c->ku_peer_first_pn)
 				return true;
 			quic_conn_violation(c, QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0);
 			return false;
 		}
-		cr->key_phase = phase;
+		quic_crypto_key_phase_switch(cr);
+		quic_conn_work_schedule(c, 0);
 		c->ku_next_ready = false;
 		c->ku_acked = false;
 		c->ku_first_pn = c->space[QUIC_SPACE_APP].next_pn;
@@ -405,6 +435,7 @@ static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn)
 	}
 	c->ku_peer_seen = true;
 	c->ku_peer_first_pn = pn;
+	c->ku_old_until = jiffies + usecs_to_jiffies(3 * quic_conn_pto(c));
 	quic_conn_work_schedule(c, 3 * quic_conn_pto(c));
 	quic_sk_event(c->sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));
 	return true;
@@ -1293,8 +1324,9 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	u64 trunc, pn, largest;
 	int pn_len, plen;
 	u32 hdr_len, left;
+	u8 reserved, phase;
 	const u8 *q;
-	u8 reserved;
+	bool old;
 
 	if (space->discarded || h->type == QUIC_PACKET_0RTT)
 		return false;
@@ -1315,9 +1347,13 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	pn = quic_packet_pn_decode(largest, trunc, pn_len * 8);
 	if (pn >= QUIC_PACKET_PN_LIMIT)
 		return false;
+	/* The phase a packet is in; the old keys for a late one (6.5). */
+	phase = (p[0] & 0x80) ? 0 : !!(p[0] & QUIC_PACKET_SHORT_KEY_PHASE);
+	old = !(p[0] & 0x80) && phase != crypto->key_phase &&
+	      crypto->rx.old_ready &&
+	      (!c->ku_peer_seen || pn < c->ku_peer_first_pn);
 	plen = quic_crypto_decrypt(crypto, p, hdr_len, h->len, pn,
-				   (p[0] & 0x80) ? 0 :
-				   !!(p[0] & QUIC_PACKET_SHORT_KEY_PHASE));
+				   old ? QUIC_KEYS_OLD : phase);
 	if (plen < 0) {
 		quic_conn_auth_failed(c, level, plen);
 		return false;
@@ -1333,9 +1369,7 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 				    0);
 		return false;
 	}
-	if (!(p[0] & 0x80) &&
-	    !quic_conn_key_phase_rcv(c, !!(p[0] & QUIC_PACKET_SHORT_KEY_PHASE),
-				     pn))
+	if (!(p[0] & 0x80) && !quic_conn_key_phase_rcv(c, phase, pn, old))
 		return false;
 
 	/* RFC 9000 7.2: the client switches to the server's connection ID. */

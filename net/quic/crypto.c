@@ -231,7 +231,7 @@ static void quic_keys_free(struct quic_crypto_keys *k)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < ARRAY_SIZE(k->aead); i++) {
 		aead_request_free(k->req[i]);
 		crypto_free_aead(k->aead[i]);
 		k->req[i] = NULL;
@@ -444,6 +444,43 @@ int quic_crypto_key_update_prepare(struct quic_crypto *c)
 	return err;
 }
 
+/**
+ * quic_crypto_key_phase_switch - move to the next key phase
+ * @c: the 1-RTT crypto state, the next keys derived
+ *
+ * Packets are sealed and opened with the next phase's keys from now on;
+ * the receive keys of the phase left become the old ones, for late
+ * packets, until quic_crypto_old_keys_drop().  The slot left is stale
+ * until quic_crypto_key_update_prepare() derives the phase after.
+ *
+ * Context: any; does not sleep.
+ */
+void quic_crypto_key_phase_switch(struct quic_crypto *c)
+{
+	struct quic_crypto_keys *k = &c->rx;
+	u8 cur = c->key_phase, iv[QUIC_IV_LEN];
+
+	swap(k->aead[cur], k->aead[QUIC_KEYS_OLD]);
+	swap(k->req[cur], k->req[QUIC_KEYS_OLD]);
+	memcpy(iv, k->iv[QUIC_KEYS_OLD], QUIC_IV_LEN);
+	memcpy(k->iv[QUIC_KEYS_OLD], k->iv[cur], QUIC_IV_LEN);
+	memcpy(k->iv[cur], iv, QUIC_IV_LEN);
+	memzero_explicit(iv, sizeof(iv));
+	k->old_ready = true;
+	c->key_phase = !cur;
+}
+
+/**
+ * quic_crypto_old_keys_drop - no more packets of the phase before
+ * @c: the 1-RTT crypto state
+ *
+ * Context: any; does not sleep.  The transform stays, for the next use.
+ */
+void quic_crypto_old_keys_drop(struct quic_crypto *c)
+{
+	c->rx.old_ready = false;
+}
+
 void quic_crypto_free(struct quic_crypto *c)
 {
 	quic_keys_free(&c->tx);
@@ -589,7 +626,8 @@ int quic_crypto_hp_remove(struct quic_crypto *c, u8 *pkt, u32 len,
  * @hdr_len: where the payload starts
  * @len: the packet's length, tag included
  * @pn: the full packet number
- * @key_phase: the key phase of a short header packet, 0 otherwise
+ * @key_phase: the key phase of a short header packet, 0 otherwise; or
+ *	       %QUIC_KEYS_OLD for the receive keys of the phase before
  *
  * Context: any; does not sleep.
  * Return: the plaintext length; -EBADMSG if authentication fails; -EINVAL
@@ -603,7 +641,8 @@ int quic_crypto_decrypt(struct quic_crypto *c, u8 *pkt, u32 hdr_len,
 
 	if (k->ready && c->plaintext)
 		return len >= hdr_len ? len - hdr_len : -EINVAL;
-	if (!k->ready || key_phase > 1 || !k->req[key_phase] ||
+	if (!k->ready || key_phase > QUIC_KEYS_OLD || !k->req[key_phase] ||
+	    (key_phase == QUIC_KEYS_OLD && !k->old_ready) ||
 	    len < hdr_len + QUIC_TAG_LEN)
 		return -EINVAL;
 	err = quic_aead_crypt(k, key_phase, pn, pkt,

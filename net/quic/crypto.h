@@ -23,18 +23,29 @@ struct aead_request;
 struct crypto_shash;
 struct quic_cipher;
 
+/*
+ * Key slots: [0] and [1] by key phase; only 1-RTT keys change phase (RFC
+ * 9001 section 6), and the slot of the phase not in use holds the next
+ * keys.  Receive keys have a third, [QUIC_KEYS_OLD]: for a while after an
+ * update, the keys of the phase before, for packets still on their way
+ * (section 6.5).  So an endpoint holds the current, the next and the old
+ * receive keys at once, and follows a peer's updates however fast they
+ * come.
+ */
+#define QUIC_KEYS_OLD		2
+
 /* The keys of one direction at one encryption level. */
 struct quic_crypto_keys {
-	/* [key phase]; only 1-RTT keys change phase (RFC 9001 section 6). */
-	struct crypto_aead	*aead[2];
-	struct aead_request	*req[2];
-	u8			iv[2][QUIC_IV_LEN];
+	struct crypto_aead	*aead[3];
+	struct aead_request	*req[3];
+	u8			iv[3][QUIC_IV_LEN];
 	u8			secret[2][QUIC_SECRET_MAX_LEN];
 	union {
 		struct crypto_aes_ctx	aes;
 		u32			chacha[CHACHA_KEY_SIZE / 4];
 	} hp;
 	bool			ready;
+	bool			old_ready;	/* [QUIC_KEYS_OLD] usable */
 };
 
 /* Packet protection for one encryption level of one connection. */
@@ -62,6 +73,8 @@ int quic_crypto_set_secret(struct quic_crypto *c, u32 version,
 int quic_crypto_initial_keys(struct quic_crypto *c, u32 version,
 			     const u8 *dcid, u32 dcid_len, bool is_server);
 int quic_crypto_key_update_prepare(struct quic_crypto *c);
+void quic_crypto_key_phase_switch(struct quic_crypto *c);
+void quic_crypto_old_keys_drop(struct quic_crypto *c);
 u64 quic_crypto_conf_limit(const struct quic_crypto *c);
 u64 quic_crypto_integ_limit(const struct quic_crypto *c);
 void quic_crypto_free(struct quic_crypto *c);
