@@ -137,6 +137,7 @@ static int __init quic_init(void)
 	err = quic_hs_nl_init();
 	if (err)
 		goto crypto_exit;
+	quic_mem_init();
 	quic_v6_prot_init();
 	err = proto_register(&quic_prot, 1);
 	if (err)

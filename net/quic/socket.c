@@ -2124,6 +2124,24 @@ static void quic_keepalive(struct sock *sk, int valbool)
 		quic_conn_idle_start(c);
 }
 
+/*
+ * What all QUIC sockets hold, in pages, and its limits (UDP's defaults);
+ * below a page of its own a socket may always charge more.
+ */
+static atomic_long_t quic_memory_allocated;
+static DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
+long sysctl_quic_mem[3];
+static int quic_mem_min = PAGE_SIZE;
+
+void quic_mem_init(void)
+{
+	unsigned long limit = max(nr_free_buffer_pages() / 8, 128UL);
+
+	sysctl_quic_mem[0] = limit / 4 * 3;
+	sysctl_quic_mem[1] = limit;
+	sysctl_quic_mem[2] = sysctl_quic_mem[0] * 2;
+}
+
 struct proto quic_prot = {
 	.name		= "QUIC",
 	.owner		= THIS_MODULE,
@@ -2143,6 +2161,11 @@ struct proto quic_prot = {
 	.keepalive	= quic_keepalive,
 	.release_cb	= quic_release_cb,
 	.no_autobind	= true,
+	.memory_allocated = &quic_memory_allocated,
+	.per_cpu_fw_alloc = &quic_memory_per_cpu_fw_alloc,
+	.sysctl_mem	= sysctl_quic_mem,
+	.sysctl_rmem	= &quic_mem_min,
+	.sysctl_wmem	= &quic_mem_min,
 	.obj_size	= sizeof(struct quic_sock),
 };
 

@@ -120,11 +120,10 @@ static inline void quic_sk_sndbuf_follow(struct sock *sk, u64 bytes)
 extern struct workqueue_struct *quic_wq;
 
 /*
- * Receive memory is charged to the socket (sk_rmem_alloc, SO_RCVBUF).  The
- * protocol keeps no total yet (struct proto has no memory_allocated), so
- * sk_rmem_schedule() always agrees; with one, false would mean the
- * protocol is out of memory, and the skb is not taken.  Context: the
- * socket locked, or in softirq not owned by the user.
+ * Receive memory is charged to the socket (sk_rmem_alloc, SO_RCVBUF) and
+ * to the protocol (memory_allocated, within sysctl_quic_mem like UDP's
+ * udp_mem): false when the protocol is out of it, and the skb is not
+ * taken.  Context: the socket locked, or in softirq not owned by the user.
  */
 static inline bool quic_skb_charge_r(struct sock *sk, struct sk_buff *skb)
 {
@@ -133,6 +132,9 @@ static inline bool quic_skb_charge_r(struct sock *sk, struct sk_buff *skb)
 	skb_set_owner_r(skb, sk);
 	return true;
 }
+
+extern long sysctl_quic_mem[3];
+void quic_mem_init(void);
 
 extern struct proto quic_prot;
 extern struct proto quicv6_prot;

@@ -97,9 +97,7 @@ void quic_streams_start(struct quic_conn *c)
 	quic_sk_sndbuf_follow(sk, 2 * ss->snd_max);
 }
 
-/* Send memory: the socket's queue (SO_SNDBUF), and the protocol's once it
- * keeps a total (see quic_skb_charge_r()).
- */
+/* Send memory: the socket's queue (SO_SNDBUF) and the protocol's. */
 static bool quic_stream_charge(struct sock *sk, struct sk_buff *skb)
 {
 	if (!sk_wmem_schedule(sk, skb->truesize))

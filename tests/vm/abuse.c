@@ -1237,8 +1237,6 @@ int main(void)
 	RUN(stream_gap_behind_dropped_frame);
 	RUN(probes_within_idle_timeout);
 	RUN(pre_connect_bpf);
-	(void)protocol_memory_accounted;	/* ready for when it is on */
-	NOTYET(protocol_memory_accounted,
-	       "protocol memory accounting (netem.loss_30 stalled on 6.1 with it on)");
+	RUN(protocol_memory_accounted);
 	return test_done();
 }
