@@ -74,7 +74,7 @@ HSD_BIN := $(BUILD)/handshake/quic-handshaked
 
 .PHONY: all modules userspace check check-host check-vm check-debug lint deps clean \
 	fuzz libquic \
-	bench install uninstall
+	bench install install-modules install-userspace uninstall
 
 all: modules libquic userspace
 
@@ -104,10 +104,16 @@ modules:
 	done
 
 userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS) \
-	$(LIBQUIC_TESTS) $(BENCH_PROGS) $(HSD_BIN) $(BUILD)/tests/host/install_staged
+	$(LIBQUIC_TESTS) $(BENCH_PROGS) $(HSD_BIN) $(BUILD)/tests/host/install_staged \
+	$(BUILD)/tests/host/install_debs
 
-# install.*: make install into a staging directory, run with the host tests.
+# install.*: make install into a staging directory, and the Debian
+# packages and DKMS; run with the host tests.
 $(BUILD)/tests/host/install_staged: tests/install/staged.sh
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
+
+$(BUILD)/tests/host/install_debs: tests/install/debs.sh
 	@mkdir -p $(dir $@)
 	install -m 755 $< $@
 
@@ -260,12 +266,18 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 MODDIR ?= /lib/modules
 HSD_MANS := handshake/quic-handshaked.8 handshake/quic-handshaked.conf.5
 
-install: modules libquic $(HSD_BIN)
+install: install-modules install-userspace
+
+install-modules: modules
 	@set -e; for k in $(KVERS); do \
 		install -D -m 644 $(BUILD)/$$k/net/quic/quic.ko \
 			$(DESTDIR)$(MODDIR)/$$k/updates/quic.ko; \
 		if [ -z "$(DESTDIR)" ]; then depmod -a $$k; fi; \
 	done
+
+# All but the module, which the Debian packages leave to DKMS
+# (debian/rules): libquic's own install builds the library alone.
+install-userspace: $(HSD_BIN)
 	install -D -m 644 include/uapi/linux/quic.h $(DESTDIR)$(INCLUDEDIR)/linux/quic.h
 	$(MAKE) -s -C libquic O=$(BUILD)/libquic PREFIX=$(PREFIX) install
 	install -D -m 755 $(HSD_BIN) $(DESTDIR)$(SBINDIR)/quic-handshaked

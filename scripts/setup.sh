@@ -73,6 +73,7 @@ pkgs="build-essential make gcc bc bison flex libelf-dev libssl-dev pkg-config
 	qemu-system-x86 busybox-static iproute2 ethtool procps
 	ngtcp2-client ngtcp2-server libnghttp3-dev openssl
 	groff-base
+	dkms dh-dkms debhelper lintian
 	$k612 $k61"
 
 missing=""
