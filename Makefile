@@ -74,7 +74,7 @@ HSD_BIN := $(BUILD)/handshake/quic-handshaked
 
 .PHONY: all modules userspace check check-host check-vm check-debug lint deps clean \
 	fuzz libquic \
-	bench install install-modules install-userspace uninstall
+	bench install install-modules install-userspace uninstall debs
 
 all: modules libquic userspace
 
@@ -105,7 +105,7 @@ modules:
 
 userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS) \
 	$(LIBQUIC_TESTS) $(BENCH_PROGS) $(HSD_BIN) $(BUILD)/tests/host/install_staged \
-	$(BUILD)/tests/host/install_debs
+	$(BUILD)/tests/host/install_debs $(BUILD)/tests/vm/debs
 
 # install.*: make install into a staging directory, and the Debian
 # packages and DKMS; run with the host tests.
@@ -114,6 +114,29 @@ $(BUILD)/tests/host/install_staged: tests/install/staged.sh
 	install -m 755 $< $@
 
 $(BUILD)/tests/host/install_debs: tests/install/debs.sh
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
+
+# The Debian packages, for the VM's install.debs_installed (tests/vm/debs.sh):
+# built from a copy of the tree, into build/debs/.
+DEB_DIR := $(BUILD)/debs
+DEB_SRCS := $(shell cd $(TOP) && git ls-files debian net/quic include libquic \
+	handshake man dkms.conf Makefile 2>/dev/null)
+
+debs: $(DEB_DIR)/.built
+
+$(DEB_DIR)/.built: $(DEB_SRCS)
+	@rm -rf $(DEB_DIR); mkdir -p $(DEB_DIR)/src
+	@echo "  DEBS"
+	@tar -C $(TOP) --exclude=./build --exclude=./.git -cf - . | \
+		tar -C $(DEB_DIR)/src -xf -
+	@cd $(DEB_DIR)/src && dpkg-buildpackage -b -us -uc \
+		> $(DEB_DIR)/build.log 2>&1 || \
+		{ tail -n 20 $(DEB_DIR)/build.log; exit 1; }
+	@rm -rf $(DEB_DIR)/src
+	@touch $@
+
+$(BUILD)/tests/vm/debs: tests/vm/debs.sh
 	@mkdir -p $(dir $@)
 	install -m 755 $< $@
 
@@ -197,13 +220,13 @@ $(BUILD)/tests/host/uapi_pins_cxx: tests/host/uapi_pins.c tests/lib/test.h inclu
 	@mkdir -p $(dir $@)
 	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -I$(TOP)/include/uapi -o $@ $<
 
-check: all
+check: all debs
 	@$(TOP)/tests/run.sh $(KVERS)
 
 check-host: userspace
 	@$(TOP)/tests/run.sh --host-only
 
-check-vm: all
+check-vm: all debs
 	@$(TOP)/tests/run.sh --vm-only $(KVERS)
 
 # The VM suites once more on the 6.12 kernel (Debian's 6.1 has no KFENCE),

@@ -210,6 +210,7 @@ int quic_conn_set_secret(struct quic_conn *c,
 		/* The first update waits for nothing else (section 6.1). */
 		c->ku_next_ready = true;
 		c->ku_peer_seen = true;
+		c->ku_peer_acked = true;
 		c->ku_acked = true;
 		quic_conn_established(c);
 	}
@@ -253,9 +254,12 @@ static void quic_conn_work_schedule(struct quic_conn *c, u64 delay_us)
  */
 static void quic_conn_key_update_prepare(struct quic_conn *c)
 {
-	if (c->closed || c->ku_next_ready)
+	struct quic_crypto *cr = &c->crypto[QUIC_CRYPTO_APP];
+
+	/* Before the 1-RTT keys (a Retry's work), there is nothing to do. */
+	if (c->closed || c->ku_next_ready || !cr->tx.ready || !cr->rx.ready)
 		return;
-	if (quic_crypto_key_update_prepare(&c->crypto[QUIC_CRYPTO_APP])) {
+	if (quic_crypto_key_update_prepare(cr)) {
 		quic_conn_close(c, QUIC_TRANSPORT_ERROR_INTERNAL, 0, false);
 		return;
 	}
@@ -423,6 +427,15 @@ static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn,
 			quic_conn_violation(c, QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0);
 			return false;
 		}
+		/*
+		 * Section 6.1: a peer updates only once one of its packets
+		 * in the current phase was acknowledged; none was (section
+		 * 6.4: it updated twice without awaiting confirmation).
+		 */
+		if (!c->ku_peer_acked) {
+			quic_conn_violation(c, QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0);
+			return false;
+		}
 		quic_crypto_key_phase_switch(cr);
 		quic_conn_work_schedule(c, 0);
 		c->ku_next_ready = false;
@@ -435,6 +448,7 @@ static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn,
 	}
 	c->ku_peer_seen = true;
 	c->ku_peer_first_pn = pn;
+	c->ku_peer_acked = false;
 	c->ku_old_until = jiffies + usecs_to_jiffies(3 * quic_conn_pto(c));
 	quic_conn_work_schedule(c, 3 * quic_conn_pto(c));
 	quic_sk_event(c->sk, QUIC_EVENT_KEY_UPDATE, &phase, sizeof(phase));

@@ -127,6 +127,7 @@ struct quic_conn {
 	bool			ku_acked;	/* one of ours in it was acked */
 	u64			ku_first_pn;	/* our first in this phase */
 	u64			ku_peer_first_pn; /* the peer's lowest in it */
+	bool			ku_peer_acked;	/* we acked one of those */
 	unsigned long		ku_old_until;	/* jiffies: old keys go */
 	/* RFC 9001 section 6.6: packets sealed with the current 1-RTT send
 	 * key, and packets that failed to open, Initial ones aside.

@@ -203,6 +203,10 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 			space->ack_eliciting = 0;
 			sent->has_ack = true;
 			sent->ack_largest = f.ack.largest;
+			/* A packet of the peer's current key phase acked. */
+			if (s == QUIC_SPACE_APP && c->ku_peer_seen &&
+			    f.ack.largest >= c->ku_peer_first_pn)
+				c->ku_peer_acked = true;
 		}
 	}
 	if (s == QUIC_SPACE_APP && c->handshake_done_pending) {

@@ -768,6 +768,37 @@ TEST(key_update_old_keys_after_new)
 }
 
 /*
+ * RFC 9001 sections 6.1 and 6.4: a peer updates its keys again only once
+ * a packet of its current phase was acknowledged.  The raw peer updates
+ * with a packet that carries only an ACK (not ack-eliciting, so nothing
+ * acknowledges it), then updates again: KEY_UPDATE_ERROR.
+ */
+TEST(key_update_too_soon)
+{
+	struct quic_frame ping = { .type = QUIC_FRAME_PING }, ack;
+	uint8_t ranges[QUIC_ACK_RANGES_BUF_LEN];
+	struct conn c;
+	double t0;
+
+	start_small(&c);
+	raw_key_update_to(&c, 1);
+	CHECK(!quic_ack_set_empty(&c.rp.sp[RAW_APP].recvd));
+	quic_ack_set_to_frame(&c.rp.sp[RAW_APP].recvd, 0, &ack, ranges,
+			      sizeof(ranges));
+	RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ack, 1));
+	raw_key_update_to(&c, 2);
+	/* Again until the server has the keys to open it (derived in a
+	 * work item after the first update).
+	 */
+	for (t0 = now_ms(); now_ms() - t0 < 3000;) {
+		RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
+		if (!raw_wait_close(&c.rp, 100))
+			break;
+	}
+	expect_close(&c, QUIC_TRANSPORT_ERROR_KEY_UPDATE, 0);
+}
+
+/*
  * RFC 9001 section 6.5: the current and the next receive keys, always.
  * The raw peer updates its keys, and as soon as the server acknowledged
  * that, updates them again.  The second update's packet opens as soon as
@@ -1232,6 +1263,7 @@ int main(void)
 	RUN(aead_integrity_limit);
 	RUN(key_update_old_keys_after_new);
 	RUN(key_update_twice_quickly);
+	RUN(key_update_too_soon);
 	RUN(peer_streams_far_ahead);
 	RUN(stream_ooo_duplicates);
 	RUN(stream_gap_behind_dropped_frame);
