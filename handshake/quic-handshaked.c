@@ -99,8 +99,9 @@ static struct nl_sock *nl_open(bool group)
 		/*
 		 * A burst of requests is a burst of READYs; one that finds
 		 * the queue full is lost (and net/handshake then fails its
-		 * request with ESRCH, as if no daemon ran).  Room for
-		 * thousands; a loss is still noticed below.
+		 * request with ESRCH, as if no daemon ran; quic.ko submits
+		 * it again 100 ms later).  Room for thousands; a loss is
+		 * still noticed below.
 		 */
 		if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVBUFFORCE,
 			       &rcvbuf, sizeof(rcvbuf)))
