@@ -205,19 +205,22 @@ static void quic_cubic_on_loss(struct quic_cong *cc)
  * @sent: when it was sent, in us
  *
  * The window shrinks once per recovery period (RFC 9002 7.3.2).
+ *
+ * Return: true if the loss started a recovery period.
  */
-void quic_cong_on_loss(struct quic_cong *cc, u64 sent)
+bool quic_cong_on_loss(struct quic_cong *cc, u64 sent)
 {
 	if (sent <= cc->recovery_start)
-		return;
+		return false;
 	cc->recovery_start = quic_cong_now();
 	cc->acked = 0;
 	if (cc->algo == QUIC_CONG_ALG_CUBIC) {
 		quic_cubic_on_loss(cc);
-		return;
+		return true;
 	}
 	cc->ssthresh = max(cc->window / 2, quic_cong_min_window(cc));
 	cc->window = cc->ssthresh;
+	return true;
 }
 
 /**

@@ -30,7 +30,7 @@ struct quic_cong {
 void quic_cong_init(struct quic_cong *cc, u8 algo, u32 mss);
 void quic_cong_set_mss(struct quic_cong *cc, u32 mss);
 void quic_cong_on_ack(struct quic_cong *cc, u32 bytes, u64 sent, u64 rtt);
-void quic_cong_on_loss(struct quic_cong *cc, u64 sent);
+bool quic_cong_on_loss(struct quic_cong *cc, u64 sent);
 void quic_cong_persistent(struct quic_cong *cc);
 
 #endif /* __NET_QUIC_CONG_H */

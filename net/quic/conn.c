@@ -54,6 +54,7 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 	quic_cong_init(&c->cong, quic_sk(sk)->config.congestion_control_algo,
 		       QUIC_MAX_DATAGRAM);
 	quic_conn_timer_init(c);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_HANDSHAKES_STARTED);
 	return c;
 }
 
@@ -97,6 +98,8 @@ void quic_conn_destroy(struct quic_conn *c)
 {
 	int i;
 
+	if (!c->handshake_complete)
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_HANDSHAKES_FAILED);
 	/* The timer may be running: it sees @dead and does not re-arm. */
 	WRITE_ONCE(c->dead, true);
 	sk_stop_timer_sync(c->sk, &c->timer);
@@ -118,7 +121,8 @@ void quic_conn_destroy(struct quic_conn *c)
 	kfree(c->peer_phrase);
 	kfree(c->token);
 	dst_cache_destroy(&c->dst_cache);
-	kfree(c);
+	/* /proc/net/quic/sockets may still be reading it. */
+	kfree_rcu(c, rcu);
 }
 
 static void quic_conn_wake(struct quic_conn *c)
@@ -143,6 +147,7 @@ static void quic_conn_established(struct quic_conn *c)
 	struct sock *sk = c->sk;
 
 	c->handshake_complete = true;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_HANDSHAKES_COMPLETED);
 	quic_streams_start(c);
 	inet_sk_set_state(sk, TCP_ESTABLISHED);
 	quic_conn_idle_start(c);
@@ -365,6 +370,7 @@ static void quic_conn_retry(struct quic_conn *c, const u8 *p,
 	c->dcid = c->retry_scid;
 	c->retry_seen = true;
 	c->retry_pending = true;
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_IN_RETRY);
 	quic_conn_work_schedule(c, 0);
 }
 
@@ -394,6 +400,7 @@ int quic_conn_key_update(struct quic_conn *c)
 	    cr->rx.old_ready)
 		return -EAGAIN;
 	quic_crypto_key_phase_switch(cr);
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_KEY_UPDATES_LOCAL);
 	quic_conn_work_schedule(c, 0);
 	c->ku_next_ready = false;
 	c->ku_peer_seen = false;
@@ -437,6 +444,7 @@ static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn,
 			return false;
 		}
 		quic_crypto_key_phase_switch(cr);
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_KEY_UPDATES_PEER);
 		quic_conn_work_schedule(c, 0);
 		c->ku_next_ready = false;
 		c->ku_acked = false;
@@ -704,6 +712,9 @@ void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 	c->close_frame_type = frame_type;
 	c->close_app = app;
 	c->close_pending = true;
+	QUIC_INC_STATS(sock_net(sk), app ? QUIC_MIB_CLOSE_SENT_APP :
+				     errcode ? QUIC_MIB_CLOSE_SENT_TRANSPORT :
+				     QUIC_MIB_CLOSE_SENT_NO_ERROR);
 	quic_conn_flush(c);
 	c->closed = true;
 	inet_sk_set_state(sk, TCP_CLOSE);
@@ -931,8 +942,15 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 	if (p->probe) {
 		quic_pmtu_lost(&c->pmtu, p->pn);
 		quic_conn_pmtu_update(c);
-	} else if (congestion && p->bytes) {
-		quic_cong_on_loss(&c->cong, p->time);
+	} else {
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_LOST_PACKETS);
+		QUIC_ADD_STATS(sock_net(c->sk), QUIC_MIB_RETRANS_FRAMES,
+			       p->nframes + !!p->crypto_len +
+			       p->handshake_done);
+		if (congestion && p->bytes &&
+		    quic_cong_on_loss(&c->cong, p->time))
+			QUIC_INC_STATS(sock_net(c->sk),
+				       QUIC_MIB_CONGESTION_EVENTS);
 	}
 
 	if (p->crypto_len && p->crypto_off < cs->sent)
@@ -980,6 +998,7 @@ static void quic_conn_persistent(struct quic_conn *c,
 	    r->last_time - r->first_time <= 3 * pto)
 		return;
 	quic_cong_persistent(&c->cong);
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PERSISTENT_CONGESTION);
 	/* RFC 8899 4.3: full-sized packets may be what the path drops. */
 	if (c->pmtu.mtu > QUIC_PMTU_BASE) {
 		quic_pmtu_black_hole(&c->pmtu);
@@ -1109,6 +1128,11 @@ static void quic_conn_peer_close(struct quic_conn *c,
 	c->peer_closed = true;
 	c->peer_app_close = f->type == QUIC_FRAME_CONNECTION_CLOSE_APP;
 	c->peer_errcode = f->close.errcode;
+	QUIC_INC_STATS(sock_net(sk), c->peer_app_close ?
+				     QUIC_MIB_CLOSE_RECV_APP :
+				     c->peer_errcode ?
+				     QUIC_MIB_CLOSE_RECV_TRANSPORT :
+				     QUIC_MIB_CLOSE_RECV_NO_ERROR);
 	c->peer_frame = f->close.frame_type;
 	kfree(c->peer_phrase);
 	c->peer_phrase = NULL;
@@ -1146,8 +1170,9 @@ static void quic_conn_peer_close(struct quic_conn *c,
  */
 void quic_conn_refused(struct quic_conn *c)
 {
-	if (c->is_server || c->handshake_complete)
+	if (c->is_server || c->handshake_complete || c->closed)
 		return;
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_CLOSE_REFUSED);
 	quic_conn_abort(c, ECONNREFUSED);
 }
 
@@ -1225,6 +1250,8 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 			break;
 		}
 		if (err == -ENOBUFS) {
+			QUIC_INC_STATS(sock_net(c->sk),
+				       QUIC_MIB_IN_RCVBUF_DROPS);
 			held = err;
 			err = 0;
 		}
@@ -1288,6 +1315,7 @@ static void quic_conn_keep_pending(struct quic_conn *c, enum quic_space_id s,
 		return;
 	skb_put_data(skb, p, len);
 	__skb_queue_tail(q, skb);
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_IN_PENDING_KEYS);
 }
 
 /*
@@ -1334,6 +1362,7 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	enum quic_space_id s = quic_level_space(level);
 	struct quic_space *space = &c->space[s];
 	struct quic_crypto *crypto = &c->crypto[level];
+	struct net *net = sock_net(c->sk);
 	bool eliciting = false;
 	u64 trunc, pn, largest;
 	int pn_len, plen;
@@ -1342,20 +1371,26 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	const u8 *q;
 	bool old;
 
-	if (space->discarded || h->type == QUIC_PACKET_0RTT)
+	if (space->discarded || h->type == QUIC_PACKET_0RTT) {
+		QUIC_INC_STATS(net, QUIC_MIB_IN_NO_KEY_DROPS);
 		return false;
+	}
 	if (!crypto->rx.ready) {
 		quic_conn_keep_pending(c, s, p, h->len);
 		return false;
 	}
 	pn_len = quic_crypto_hp_remove(crypto, p, h->len, h->pn_offset);
-	if (pn_len < 0)
+	if (pn_len < 0) {
+		QUIC_INC_STATS(net, QUIC_MIB_IN_DECRYPT_ERRORS);
 		return false;
+	}
 	hdr_len = h->pn_offset + pn_len;
 	q = p + h->pn_offset;
 	left = pn_len;
-	if (!quic_get_uint(&q, &left, pn_len, &trunc))
+	if (!quic_get_uint(&q, &left, pn_len, &trunc)) {
+		QUIC_INC_STATS(net, QUIC_MIB_IN_HDR_ERRORS);
 		return false;
+	}
 	largest = quic_ack_set_empty(&space->recvd) ? (u64)-1 :
 		  quic_ack_set_largest(&space->recvd);
 	pn = quic_packet_pn_decode(largest, trunc, pn_len * 8);
@@ -1369,11 +1404,15 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	plen = quic_crypto_decrypt(crypto, p, hdr_len, h->len, pn,
 				   old ? QUIC_KEYS_OLD : phase);
 	if (plen < 0) {
+		QUIC_INC_STATS(net, QUIC_MIB_IN_DECRYPT_ERRORS);
 		quic_conn_auth_failed(c, level, plen);
 		return false;
 	}
-	if (quic_ack_set_has(&space->recvd, pn))
+	if (quic_ack_set_has(&space->recvd, pn)) {
+		QUIC_INC_STATS(net, QUIC_MIB_IN_DUPLICATES);
 		return false;
+	}
+	QUIC_INC_STATS(net, QUIC_MIB_IN_PACKETS);
 
 	/* RFC 9000 17.2 and 17.3.1: reserved bits are 0 once unprotected. */
 	reserved = (p[0] & 0x80) ? QUIC_PACKET_LONG_RESERVED :
@@ -1455,11 +1494,17 @@ static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 		/* A Retry is a datagram of its own. */
 		if (h.type == QUIC_PACKET_RETRY && p == skb->data)
 			quic_conn_retry(c, p, &h);
+		if (h.type == QUIC_PACKET_VERSION_NEGOTIATION)
+			QUIC_INC_STATS(sock_net(c->sk),
+				       QUIC_MIB_IN_VERSION_NEGOTIATION);
 		if (h.type == QUIC_PACKET_RETRY ||
 		    h.type == QUIC_PACKET_VERSION_NEGOTIATION)
 			break;
-		if (h.version && h.version != c->version)
+		if (h.version && h.version != c->version) {
+			QUIC_INC_STATS(sock_net(c->sk),
+				       QUIC_MIB_IN_VERSION_DROPS);
 			break;
+		}
 		quic_conn_rcv_packet(c, p, &h);
 		p += h.len;
 		left -= h.len;

@@ -90,6 +90,7 @@ struct quic_space {
 
 struct quic_conn {
 	struct sock		*sk;
+	struct rcu_head		rcu;
 	bool			is_server;
 	u32			version;
 

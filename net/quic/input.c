@@ -240,8 +240,10 @@ static void quic_listener_request(struct sock *sk, struct sk_buff *skb,
 			goto out;
 	if (skb_queue_len(&qs->reqs) >= READ_ONCE(sk->sk_max_ack_backlog) ||
 	    atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    READ_ONCE(sk->sk_rcvbuf))
+	    READ_ONCE(sk->sk_rcvbuf)) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_LISTEN_OVERFLOWS);
 		goto out;
+	}
 	skb_orphan(skb);
 	skb->sk = sk;
 	skb->destructor = quic_req_rfree;
@@ -271,25 +273,42 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	struct quic_udp_sock *us;
 	struct sock *sk;
 
+	struct net *net = sock_net(usk);
+	int err;
+
 	us = rcu_dereference_sk_user_data(usk);
 	if (!us || skb_linearize(skb))
 		goto drop;
 	__skb_pull(skb, sizeof(struct udphdr));
+	QUIC_INC_STATS(net, QUIC_MIB_IN_DATAGRAMS);
+	QUIC_ADD_STATS(net, QUIC_MIB_IN_BYTES, skb->len);
 
-	if (quic_packet_parse(skb->data, skb->len, QUIC_CID_LEN, &h))
+	err = quic_packet_parse(skb->data, skb->len, QUIC_CID_LEN, &h);
+	if (err) {
+		QUIC_INC_STATS(net, err == -EPROTONOSUPPORT ?
+				    QUIC_MIB_IN_VERSION_DROPS :
+				    QUIC_MIB_IN_HDR_ERRORS);
 		goto drop;
-	sk = quic_cid_lookup(sock_net(usk), h.dcid, h.dcid_len);
+	}
+	sk = quic_cid_lookup(net, h.dcid, h.dcid_len);
 	if (!sk) {
 		/* RFC 9000 14.1: 1200 bytes; 7.2: a client's first DCID is
 		 * at least 8 unpredictable bytes, our Initial keys' seed.
 		 */
-		if (h.type != QUIC_PACKET_INITIAL ||
-		    skb->len < QUIC_MIN_INITIAL_DATAGRAM ||
-		    h.dcid_len < QUIC_MIN_ODCID_LEN)
+		if (h.type != QUIC_PACKET_INITIAL) {
+			QUIC_INC_STATS(net, QUIC_MIB_IN_NO_CONN_DROPS);
 			goto drop;
+		}
+		if (skb->len < QUIC_MIN_INITIAL_DATAGRAM ||
+		    h.dcid_len < QUIC_MIN_ODCID_LEN) {
+			QUIC_INC_STATS(net, QUIC_MIB_IN_SHORT_DROPS);
+			goto drop;
+		}
 		sk = quic_listener_get(us);
-		if (!sk)
+		if (!sk) {
+			QUIC_INC_STATS(net, QUIC_MIB_IN_NO_CONN_DROPS);
 			goto drop;
+		}
 		quic_listener_request(sk, skb, &h);
 		sock_put(sk);
 		return 0;
@@ -304,6 +323,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf))) {
 		bh_unlock_sock(sk);
 		sock_put(sk);
+		QUIC_INC_STATS(net, QUIC_MIB_IN_BACKLOG_DROPS);
 		goto drop;
 	}
 	bh_unlock_sock(sk);

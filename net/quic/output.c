@@ -268,6 +268,7 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
 	struct sock *usk = qs->udp->sock->sk;
 	struct net *net = sock_net(c->sk);
 	union quic_addr *la = &qs->local, *ra = &qs->peer;
+	u32 len = skb->len;
 	int err;
 
 	skb->ignore_df = 0;
@@ -343,10 +344,13 @@ static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
 				     la->v6.sin6_port, ra->v6.sin6_port, false);
 	}
 	local_bh_enable();
+	QUIC_ADD_STATS(net, QUIC_MIB_OUT_DATAGRAMS, segs);
+	QUIC_ADD_STATS(net, QUIC_MIB_OUT_BYTES, len);
 	return 0;
 
 err:
 	local_bh_enable();
+	QUIC_ADD_STATS(net, QUIC_MIB_OUT_ERRORS, segs);
 	kfree_skb(skb);
 	return err;
 }
@@ -432,8 +436,11 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 		c->last_activity = jiffies;
 		c->idle_rearm = false;
 	}
-	if (t->sent->probe)
+	if (t->sent->probe) {
 		quic_pmtu_sent(&c->pmtu, *written, pn);
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PMTU_PROBES);
+	}
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_OUT_PACKETS);
 	space->next_pn++;
 	list_add_tail(&t->sent->list, &space->sent);
 	if (!t->sent->ack_eliciting &&
@@ -633,8 +640,11 @@ static u32 quic_flush_batch(struct quic_conn *c)
 
 	/* Before address validation, only whole datagrams within 3x. */
 	if (c->is_server && !c->addr_validated &&
-	    c->bytes_sent + QUIC_MAX_DATAGRAM > 3 * c->bytes_recvd)
+	    c->bytes_sent + QUIC_MAX_DATAGRAM > 3 * c->bytes_recvd) {
+		QUIC_INC_STATS(sock_net(c->sk),
+			       QUIC_MIB_AMPLIFICATION_LIMITED);
 		return 0;
+	}
 
 	size = app ? c->pmtu.mtu : QUIC_MAX_DATAGRAM;
 	if (app && !c->close_pending && quic_space_can_send(c, QUIC_SPACE_APP)) {
@@ -831,6 +841,7 @@ static void quic_conn_timeout(struct quic_conn *c)
 
 	if (!c->handshake_complete &&
 	    time_after_eq(jiffies, c->handshake_deadline)) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_CLOSE_HANDSHAKE_TIMEOUT);
 		sk->sk_err = ETIMEDOUT;
 		c->closed = true;
 		inet_sk_set_state(sk, TCP_CLOSE);
@@ -844,6 +855,7 @@ static void quic_conn_timeout(struct quic_conn *c)
 		return;
 	}
 	c->pto_count++;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PTO);
 	/* RFC 9002 6.2.2.1: a client probes even with nothing in flight, so
 	 * that a server held by its amplification limit hears from it.
 	 */
@@ -934,6 +946,7 @@ static void quic_conn_idle(struct quic_conn *c)
 	t = max(c->idle_timeout, 3 * quic_conn_pto(c));
 	deadline = c->last_activity + usecs_to_jiffies(t);
 	if (time_after_eq(jiffies, deadline)) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_CLOSE_IDLE_TIMEOUT);
 		sk->sk_err = ETIME;
 		c->closed = true;
 		inet_sk_set_state(sk, TCP_CLOSE);

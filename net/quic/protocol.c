@@ -16,6 +16,7 @@
 
 #include "crypto.h"
 #include "handshake.h"
+#include "pernet.h"
 #include "socket.h"
 
 static bool selftest;
@@ -138,10 +139,13 @@ static int __init quic_init(void)
 	if (err)
 		goto crypto_exit;
 	quic_mem_init();
+	err = quic_net_init();
+	if (err)
+		goto hs_exit;
 	quic_v6_prot_init();
 	err = proto_register(&quic_prot, 1);
 	if (err)
-		goto hs_exit;
+		goto net_exit;
 	err = proto_register(&quicv6_prot, 1);
 	if (err)
 		goto unreg_prot;
@@ -162,6 +166,8 @@ unreg_sw:
 	proto_unregister(&quicv6_prot);
 unreg_prot:
 	proto_unregister(&quic_prot);
+net_exit:
+	quic_net_exit();
 hs_exit:
 	quic_hs_nl_exit();
 crypto_exit:
@@ -180,6 +186,7 @@ static void __exit quic_exit(void)
 	quic_udp_exit();
 	proto_unregister(&quicv6_prot);
 	proto_unregister(&quic_prot);
+	quic_net_exit();
 	quic_hs_nl_exit();
 	quic_crypto_exit();
 	destroy_workqueue(quic_wq);

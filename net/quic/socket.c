@@ -139,16 +139,21 @@ static int quic_init_sock(struct sock *sk)
 	 */
 	if (sk->sk_family == AF_INET6)
 		inet6_sk(sk)->pmtudisc = IPV6_PMTUDISC_PROBE;
+	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(sysctl_quic_rmem[1]));
+	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(sysctl_quic_wmem[1]));
+	quic_net_sock_add(sk);
 	return 0;
 }
 
 static void quic_conn_release(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_conn *c = qs->conn;
 
-	if (qs->conn) {
-		quic_conn_destroy(qs->conn);
-		qs->conn = NULL;
+	/* Gone for /proc/net/quic/sockets before it is freed. */
+	if (c) {
+		WRITE_ONCE(qs->conn, NULL);
+		quic_conn_destroy(c);
 	}
 }
 
@@ -156,6 +161,7 @@ static void quic_destroy_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	quic_net_sock_del(sk);
 	quic_conn_release(sk);
 	quic_reqs_free(sk);
 	if (qs->alpn)
@@ -466,7 +472,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 		goto out;
 	}
 	c->handshake_deadline = quic_handshake_deadline(sk);
-	qs->conn = c;
+	smp_store_release(&qs->conn, c);	/* for /proc/net/quic/sockets */
 	quic_set_local(sk, &la);
 	quic_set_peer(sk, &ra);
 	inet_sk_set_state(sk, TCP_SYN_SENT);
@@ -654,6 +660,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	qs->alpn_len = 0;
 	qs->close_phrase = NULL;
 	qs->close_phrase_len = 0;
+	quic_net_sock_add(sk);
 	refcount_inc(&lqs->udp->refcnt);
 	inet_sk_set_state(sk, TCP_SYN_RECV);
 	bh_unlock_sock(sk);
@@ -675,7 +682,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	c = quic_conn_create(sk, true, h.version);
 	if (!c)
 		goto err;
-	qs->conn = c;
+	smp_store_release(&qs->conn, c);	/* for /proc/net/quic/sockets */
 	c->odcid.len = h.dcid_len;
 	memcpy(c->odcid.data, h.dcid, h.dcid_len);
 	c->dcid.len = h.scid_len;
@@ -2131,7 +2138,6 @@ static void quic_keepalive(struct sock *sk, int valbool)
 static atomic_long_t quic_memory_allocated;
 static DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
 long sysctl_quic_mem[3];
-static int quic_mem_min = PAGE_SIZE;
 
 void quic_mem_init(void)
 {
@@ -2164,8 +2170,8 @@ struct proto quic_prot = {
 	.memory_allocated = &quic_memory_allocated,
 	.per_cpu_fw_alloc = &quic_memory_per_cpu_fw_alloc,
 	.sysctl_mem	= sysctl_quic_mem,
-	.sysctl_rmem	= &quic_mem_min,
-	.sysctl_wmem	= &quic_mem_min,
+	.sysctl_rmem	= &sysctl_quic_rmem[0],
+	.sysctl_wmem	= &sysctl_quic_wmem[0],
 	.obj_size	= sizeof(struct quic_sock),
 };
 

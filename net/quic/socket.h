@@ -11,6 +11,7 @@
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 
+#include "pernet.h"
 #include "udp_tunnel.h"
 
 /* Longest ALPN list accepted by QUIC_SOCKOPT_ALPN, commas included. */
@@ -89,12 +90,13 @@ static inline struct quic6_sock *quic6_sk(const struct sock *sk)
 /*
  * The draft's section 9: a buffer follows the flow-control window it
  * holds, growing to @bytes unless the user set its size, and no further
- * than TCP's buffers grow on their own (tcp_rmem[2], tcp_wmem[2]): neither
+ * than net.quic.rmem[2] and net.quic.wmem[2] (TCP's tcp_rmem[2] and
+ * tcp_wmem[2] when the module loads): neither
  * a peer's max_data nor a local one escapes the administrator's limits.
  */
 static inline void quic_sk_rcvbuf_follow(struct sock *sk, u64 bytes)
 {
-	u64 max = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]);
+	u64 max = READ_ONCE(sysctl_quic_rmem[2]);
 
 	bytes = min(bytes, max);
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
@@ -104,7 +106,7 @@ static inline void quic_sk_rcvbuf_follow(struct sock *sk, u64 bytes)
 
 static inline void quic_sk_sndbuf_follow(struct sock *sk, u64 bytes)
 {
-	u64 max = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]);
+	u64 max = READ_ONCE(sysctl_quic_wmem[2]);
 
 	bytes = min(bytes, max);
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK) &&

@@ -326,6 +326,9 @@ static int quic_streams_open_upto(struct quic_conn *c, bool local, int dir,
 		if (!st)
 			return -ENOMEM;
 		(*next)++;
+		QUIC_INC_STATS(sock_net(c->sk), local ?
+				    QUIC_MIB_STREAMS_OPENED :
+				    QUIC_MIB_STREAMS_ACCEPTED);
 		if (!local && !dir)
 			ss->peer_last_id = st->id;
 	}
@@ -636,6 +639,7 @@ static int quic_stream_rcv_reset(struct quic_conn *c,
 				 &st);
 	if (err || !st)
 		return err;
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_STREAMS_RESET_RECV);
 	if (size > st->rcv_max)
 		return quic_stream_error(c, QUIC_TRANSPORT_ERROR_FLOW_CONTROL,
 					 f->type);
@@ -681,6 +685,7 @@ static void quic_stream_do_reset(struct quic_conn *c, struct quic_stream *st,
 	st->reset_code = code;
 	st->reset_pending = true;
 	st->blocked_pending = false;
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_STREAMS_RESET_SENT);
 	quic_stream_queue_send(c, st);
 	c->sk->sk_write_space(c->sk);
 }
@@ -773,6 +778,7 @@ int quic_stream_frame_rcv(struct quic_conn *c, const struct quic_frame *f)
 		}
 		return 0;
 	case QUIC_FRAME_STREAM_DATA_BLOCKED:
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_BLOCKED_RECV);
 		return quic_stream_get_rx(c, f->stream_data_blocked.stream_id,
 					  true, f->type, &st);
 	case QUIC_FRAME_DATAGRAM:
@@ -786,8 +792,13 @@ int quic_stream_frame_rcv(struct quic_conn *c, const struct quic_frame *f)
 					QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
 					f->type);
 		return quic_dgram_rcv(c, f->datagram.data, f->datagram.len);
+	case QUIC_FRAME_DATA_BLOCKED:
+	case QUIC_FRAME_STREAMS_BLOCKED_BIDI:
+	case QUIC_FRAME_STREAMS_BLOCKED_UNI:
+		/* They need no answer. */
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_BLOCKED_RECV);
+		return 0;
 	default:
-		/* DATA_BLOCKED and STREAMS_BLOCKED need no answer. */
 		return 0;
 	}
 }
@@ -1153,12 +1164,15 @@ static bool quic_fill_stream_data(struct quic_conn *c, struct quic_stream *st,
 	    st->snd_blocked_at != st->snd_max) {
 		st->snd_blocked_at = st->snd_max;
 		st->blocked_pending = true;
+		QUIC_INC_STATS(sock_net(c->sk),
+			       QUIC_MIB_STREAM_DATA_BLOCKED_SENT);
 		return quic_fill_stream_ctrl(c, st, fl);
 	}
 	if (st->snd_next < st->snd_len && ss->snd_sent == ss->snd_max &&
 	    ss->snd_blocked_at != ss->snd_max) {
 		ss->snd_blocked_at = ss->snd_max;
 		ss->data_blocked_pending = true;
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_DATA_BLOCKED_SENT);
 		return quic_fill_conn_ctrl(c, fl);
 	}
 	return true;
@@ -1352,8 +1366,16 @@ int quic_stream_open(struct quic_conn *c, s64 *id, u32 flags)
 	idx = (u64)*id >> 2;
 	if (idx < ss->local_next[dir])
 		return quic_stream_find(c, *id) ? 0 : -EPIPE;
-	if (idx >= ss->local_max[dir])
+	if (idx >= ss->local_max[dir]) {
+		/* RFC 9000 4.6: say so, once per limit. */
+		if (ss->streams_blocked_at[dir] != ss->local_max[dir] + 1) {
+			ss->streams_blocked_at[dir] = ss->local_max[dir] + 1;
+			ss->blocked_pending[dir] = true;
+			QUIC_INC_STATS(sock_net(c->sk),
+				       QUIC_MIB_STREAMS_BLOCKED_SENT);
+		}
 		return -EAGAIN;
+	}
 	if (quic_streams_open_upto(c, true, dir, idx, GFP_KERNEL))
 		return -ENOMEM;
 	ss->last_id = *id;
@@ -1671,20 +1693,25 @@ int quic_dgram_rcv(struct quic_conn *c, const u8 *data, u32 len)
 	/* Unreliable: beyond the receive buffer it is dropped, and after
 	 * shutdown(SHUT_RD) too.
 	 */
-	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf) ||
-	    quic_stream_rcv_off(c))
+	if (quic_stream_rcv_off(c))
 		return 0;
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
+		goto full;
 	skb = alloc_skb(len, GFP_ATOMIC);
 	if (!skb)
 		return 0;
 	if (!quic_skb_charge_r(sk, skb)) {
 		kfree_skb(skb);
-		return 0;
+		goto full;
 	}
 	skb_put_data(skb, data, len);
 	QUIC_RCV_CB(skb)->type = QUIC_RCV_DATAGRAM;
 	QUIC_RCV_CB(skb)->read = 0;
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_data_ready(sk);
+	return 0;
+
+full:
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_IN_RCVBUF_DROPS);
 	return 0;
 }

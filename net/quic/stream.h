@@ -110,6 +110,7 @@ struct quic_streams {
 	u64			local_next[QUIC_STREAM_DIRS];
 	u64			local_max[QUIC_STREAM_DIRS];
 	bool			blocked_pending[QUIC_STREAM_DIRS];
+	u64			streams_blocked_at[QUIC_STREAM_DIRS]; /* +1 */
 	/* The peer's: the next index, our limit, how many are over. */
 	u64			peer_next[QUIC_STREAM_DIRS];
 	u64			peer_max[QUIC_STREAM_DIRS];
