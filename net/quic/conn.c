@@ -13,6 +13,7 @@
 
 #include "conn.h"
 #include "socket.h"
+#include "trace.h"
 #include "wire_packet.h"
 
 /* CRYPTO data a peer may send ahead of what was read (RFC 9000 7.5). */
@@ -149,7 +150,7 @@ static void quic_conn_established(struct quic_conn *c)
 	c->handshake_complete = true;
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_HANDSHAKES_COMPLETED);
 	quic_streams_start(c);
-	inet_sk_set_state(sk, TCP_ESTABLISHED);
+	quic_set_state(sk, TCP_ESTABLISHED);
 	quic_conn_idle_start(c);
 	if (c->is_server) {
 		/* RFC 9001 4.1.2: complete is confirmed for a server. */
@@ -204,6 +205,7 @@ int quic_conn_set_secret(struct quic_conn *c,
 				     s->type, s->send, s->secret, secret_len);
 	if (err)
 		return err;
+	trace_quic_key_change(c->sk, s->level, s->send, false, 0, false);
 	quic_conn_update_plaintext(c);
 
 	if (s->level == QUIC_CRYPTO_APP && !s->send) {
@@ -401,6 +403,8 @@ int quic_conn_key_update(struct quic_conn *c)
 		return -EAGAIN;
 	quic_crypto_key_phase_switch(cr);
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_KEY_UPDATES_LOCAL);
+	trace_quic_key_change(c->sk, QUIC_CRYPTO_APP, true, true,
+			      cr->key_phase, false);
 	quic_conn_work_schedule(c, 0);
 	c->ku_next_ready = false;
 	c->ku_peer_seen = false;
@@ -445,6 +449,8 @@ static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn,
 		}
 		quic_crypto_key_phase_switch(cr);
 		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_KEY_UPDATES_PEER);
+		trace_quic_key_change(c->sk, QUIC_CRYPTO_APP, false, true,
+				      cr->key_phase, true);
 		quic_conn_work_schedule(c, 0);
 		c->ku_next_ready = false;
 		c->ku_acked = false;
@@ -476,7 +482,8 @@ static void quic_conn_abort(struct quic_conn *c, int err)
 	if (!sk->sk_err)
 		sk->sk_err = err;
 	c->closed = true;
-	inet_sk_set_state(sk, TCP_CLOSE);
+	trace_quic_close(sk, QUIC_TRACE_CLOSE_ABORT, 0, 0, false, err);
+	quic_set_state(sk, TCP_CLOSE);
 	sk_stop_timer(sk, &c->timer);
 	quic_conn_wake(c);
 }
@@ -717,7 +724,9 @@ void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 				     QUIC_MIB_CLOSE_SENT_NO_ERROR);
 	quic_conn_flush(c);
 	c->closed = true;
-	inet_sk_set_state(sk, TCP_CLOSE);
+	trace_quic_close(sk, QUIC_TRACE_CLOSE_LOCAL, errcode, frame_type, app,
+			 sk->sk_err);
+	quic_set_state(sk, TCP_CLOSE);
 	sk_stop_timer(sk, &c->timer);
 	quic_conn_wake(c);
 }
@@ -881,7 +890,7 @@ static void quic_conn_rtt_sample(struct quic_conn *c, u64 rtt, u64 ack_delay)
 		c->min_rtt = rtt;
 		c->smoothed_rtt = rtt;
 		c->rttvar = rtt / 2;
-		return;
+		goto out;
 	}
 	c->min_rtt = min(c->min_rtt, rtt);
 	if (c->handshake_confirmed)
@@ -892,6 +901,9 @@ static void quic_conn_rtt_sample(struct quic_conn *c, u64 rtt, u64 ack_delay)
 	d = c->smoothed_rtt > rtt ? c->smoothed_rtt - rtt : rtt - c->smoothed_rtt;
 	c->rttvar = (3 * c->rttvar + d) / 4;
 	c->smoothed_rtt = (7 * c->smoothed_rtt + rtt) / 8;
+out:
+	trace_quic_rtt_update(c->sk, c->latest_rtt, c->smoothed_rtt,
+			      c->rttvar, c->min_rtt);
 }
 
 static void quic_sent_free(struct quic_conn *c, enum quic_space_id s,
@@ -910,6 +922,7 @@ static void quic_conn_sent_acked(struct quic_conn *c, enum quic_space_id s,
 	struct quic_cstream *cs = &c->space[s].cs;
 	u32 i;
 
+	trace_quic_packet_acked(c->sk, s, p->pn, p->bytes);
 	if (p->crypto_len && p->crypto_off <= cs->acked &&
 	    p->crypto_off + p->crypto_len > cs->acked)
 		cs->acked = p->crypto_off + p->crypto_len;
@@ -938,6 +951,7 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 	struct quic_cstream *cs = &c->space[s].cs;
 	u32 i;
 
+	trace_quic_packet_lost(c->sk, s, p->pn, p->bytes, !congestion);
 	/* RFC 9000 14.4: a lost PMTU probe says nothing of congestion. */
 	if (p->probe) {
 		quic_pmtu_lost(&c->pmtu, p->pn);
@@ -948,9 +962,12 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 			       p->nframes + !!p->crypto_len +
 			       p->handshake_done);
 		if (congestion && p->bytes &&
-		    quic_cong_on_loss(&c->cong, p->time))
+		    quic_cong_on_loss(&c->cong, p->time)) {
 			QUIC_INC_STATS(sock_net(c->sk),
 				       QUIC_MIB_CONGESTION_EVENTS);
+			trace_quic_cwnd_update(c->sk, c->cong.window,
+					       c->cong.ssthresh, c->inflight);
+		}
 	}
 
 	if (p->crypto_len && p->crypto_off < cs->sent)
@@ -1105,6 +1122,9 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 			acked = true;
 		}
 	}
+	if (acked && s == QUIC_SPACE_APP)
+		trace_quic_cwnd_update(c->sk, c->cong.window, c->cong.ssthresh,
+				       c->inflight);
 	if (!space->any_acked || f->ack.largest > space->largest_acked)
 		space->largest_acked = f->ack.largest;
 	/* Ours in the current key phase were acked: it may change again. */
@@ -1155,7 +1175,9 @@ static void quic_conn_peer_close(struct quic_conn *c,
 		sk->sk_err = ECONNRESET;
 	else
 		sk->sk_err = ECONNABORTED;
-	inet_sk_set_state(sk, TCP_CLOSE);
+	trace_quic_close(sk, QUIC_TRACE_CLOSE_REMOTE, c->peer_errcode,
+			 c->peer_frame, c->peer_app_close, sk->sk_err);
+	quic_set_state(sk, TCP_CLOSE);
 	sk_stop_timer(sk, &c->timer);
 	quic_sk_event_close(sk);
 	quic_conn_wake(c);
@@ -1200,6 +1222,7 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 			return quic_conn_violation(c,
 					QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
 					f.type);
+		trace_quic_frame_recv(c->sk, s, f.type);
 		if (quic_frame_ack_eliciting(f.type))
 			*eliciting = true;
 
@@ -1413,6 +1436,7 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 		return false;
 	}
 	QUIC_INC_STATS(net, QUIC_MIB_IN_PACKETS);
+	trace_quic_packet_recv(c->sk, s, pn, h->len);
 
 	/* RFC 9000 17.2 and 17.3.1: reserved bits are 0 once unprotected. */
 	reserved = (p[0] & 0x80) ? QUIC_PACKET_LONG_RESERVED :

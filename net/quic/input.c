@@ -187,7 +187,7 @@ void quic_reqs_purge(struct sock *sk, bool stop)
 	__skb_queue_head_init(&q);
 	spin_lock_bh(&qs->reqs.lock);
 	if (stop)
-		inet_sk_set_state(sk, TCP_CLOSE);
+		quic_set_state(sk, TCP_CLOSE);
 	skb_queue_splice_init(&qs->reqs, &q);
 	if (qs->req_hash)
 		for (i = 0; i < QUIC_REQ_HASH_SIZE; i++)

@@ -20,6 +20,7 @@
 
 #include "conn.h"
 #include "socket.h"
+#include "trace.h"
 #include "wire_packet.h"
 
 #define QUIC_FLUSH_MAX_DATAGRAMS	64
@@ -441,6 +442,7 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PMTU_PROBES);
 	}
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_OUT_PACKETS);
+	trace_quic_packet_sent(c->sk, t->space, pn, *written);
 	space->next_pn++;
 	list_add_tail(&t->sent->list, &space->sent);
 	if (!t->sent->ack_eliciting &&
@@ -844,7 +846,9 @@ static void quic_conn_timeout(struct quic_conn *c)
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_CLOSE_HANDSHAKE_TIMEOUT);
 		sk->sk_err = ETIMEDOUT;
 		c->closed = true;
-		inet_sk_set_state(sk, TCP_CLOSE);
+		trace_quic_close(sk, QUIC_TRACE_CLOSE_HANDSHAKE_TIMEOUT, 0, 0,
+				 false, ETIMEDOUT);
+		quic_set_state(sk, TCP_CLOSE);
 		sk->sk_state_change(sk);
 		sk->sk_data_ready(sk);
 		return;
@@ -856,6 +860,7 @@ static void quic_conn_timeout(struct quic_conn *c)
 	}
 	c->pto_count++;
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PTO);
+	trace_quic_pto(sk, c->pto_count);
 	/* RFC 9002 6.2.2.1: a client probes even with nothing in flight, so
 	 * that a server held by its amplification limit hears from it.
 	 */
@@ -949,7 +954,8 @@ static void quic_conn_idle(struct quic_conn *c)
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_CLOSE_IDLE_TIMEOUT);
 		sk->sk_err = ETIME;
 		c->closed = true;
-		inet_sk_set_state(sk, TCP_CLOSE);
+		trace_quic_close(sk, QUIC_TRACE_CLOSE_IDLE, 0, 0, false, ETIME);
+		quic_set_state(sk, TCP_CLOSE);
 		sk_stop_timer(sk, &c->timer);
 		sk->sk_state_change(sk);
 		sk->sk_data_ready(sk);

@@ -186,7 +186,7 @@ static int quic_socks_show(struct seq_file *seq, void *v)
 	const char *role;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(seq, "family local peer state role version tx_queue rx_queue uid inode streams\n");
+		seq_puts(seq, "family local peer state role version tx_queue rx_queue uid inode streams scid\n");
 		return 0;
 	}
 	sk = hlist_entry((struct hlist_node *)v, struct sock, sk_bind_node);
@@ -211,16 +211,18 @@ static int quic_socks_show(struct seq_file *seq, void *v)
 		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
 		   sock_i_ino(sk));
 	/* Streams opened so far: ours bidi/uni, then the peer's. */
-	if (c) {
-		st = &c->streams;
-		seq_printf(seq, " %llu/%llu/%llu/%llu\n",
-			   READ_ONCE(st->local_next[0]),
-			   READ_ONCE(st->local_next[1]),
-			   READ_ONCE(st->peer_next[0]),
-			   READ_ONCE(st->peer_next[1]));
-	} else {
-		seq_puts(seq, " 0/0/0/0\n");
+	if (!c) {
+		seq_puts(seq, " 0/0/0/0 -\n");
+		return 0;
 	}
+	st = &c->streams;
+	seq_printf(seq, " %llu/%llu/%llu/%llu",
+		   READ_ONCE(st->local_next[0]), READ_ONCE(st->local_next[1]),
+		   READ_ONCE(st->peer_next[0]), READ_ONCE(st->peer_next[1]));
+	/* Our connection ID: what the peer's packets carry. */
+	seq_printf(seq, " %*phN\n",
+		   min_t(int, READ_ONCE(c->scid.len), QUIC_CONN_ID_MAX_LEN),
+		   c->scid.data);
 	return 0;
 }
 

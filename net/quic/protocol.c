@@ -19,6 +19,9 @@
 #include "pernet.h"
 #include "socket.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 static bool selftest;
 module_param(selftest, bool, 0444);
 MODULE_PARM_DESC(selftest, "Check packet protection against the RFC samples at load");

@@ -20,6 +20,7 @@
 
 #include "conn.h"
 #include "socket.h"
+#include "trace.h"
 #include "wire_packet.h"
 
 #define QUIC_VARINT_MAX		(BIT_ULL(62) - 1)
@@ -118,6 +119,17 @@ static void quic_sock_work(struct work_struct *work)
 		quic_conn_work(qs->conn);
 	release_sock(sk);
 	sock_put(sk);
+}
+
+/**
+ * quic_set_state - move the socket to @state, for tracing and for poll
+ * @sk: the socket
+ * @state: a TCP state: SYN_SENT, SYN_RECV, ESTABLISHED, LISTEN or CLOSE
+ */
+void quic_set_state(struct sock *sk, int state)
+{
+	trace_quic_state(sk, sk->sk_state, state);
+	inet_sk_set_state(sk, state);
 }
 
 static int quic_init_sock(struct sock *sk)
@@ -473,9 +485,11 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	}
 	c->handshake_deadline = quic_handshake_deadline(sk);
 	smp_store_release(&qs->conn, c);	/* for /proc/net/quic/sockets */
+	trace_quic_conn_new(sk, false, c->version, c->odcid.data,
+			    c->odcid.len);
 	quic_set_local(sk, &la);
 	quic_set_peer(sk, &ra);
-	inet_sk_set_state(sk, TCP_SYN_SENT);
+	quic_set_state(sk, TCP_SYN_SENT);
 	/* Nothing goes out until userspace sends the ClientHello. */
 	quic_conn_flush(c);
 out:
@@ -609,7 +623,7 @@ int quic_inet_listen(struct socket *sock, int backlog)
 			READ_ONCE(sock_net(sk)->core.sysctl_somaxconn));
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	if (sk->sk_state != TCP_LISTEN) {
-		inet_sk_set_state(sk, TCP_LISTEN);
+		quic_set_state(sk, TCP_LISTEN);
 		quic_udp_listen(qs->udp, &qs->listen_node);
 	}
 	err = 0;
@@ -662,7 +676,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	qs->close_phrase_len = 0;
 	quic_net_sock_add(sk);
 	refcount_inc(&lqs->udp->refcnt);
-	inet_sk_set_state(sk, TCP_SYN_RECV);
+	quic_set_state(sk, TCP_SYN_RECV);
 	bh_unlock_sock(sk);
 	/*
 	 * Owned from here until complete: once its connection IDs are
@@ -688,6 +702,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	c->dcid.len = h.scid_len;
 	memcpy(c->dcid.data, h.scid, h.scid_len);
 	c->dcid_set = true;
+	trace_quic_conn_new(sk, true, c->version, c->odcid.data, c->odcid.len);
 	/* Retransmitted Initials to the first DCID must find us too. */
 	e = quic_cid_register(sk, &c->odcid);
 	err = PTR_ERR_OR_ZERO(e);
@@ -714,7 +729,7 @@ err:
 	*errp = err;
 	release_sock(sk);
 	/* Not visible to anyone yet: close it as a socket would be. */
-	inet_sk_set_state(sk, TCP_CLOSE);
+	quic_set_state(sk, TCP_CLOSE);
 	sk->sk_prot->close(sk, 0);
 	return NULL;
 }

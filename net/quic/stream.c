@@ -18,6 +18,7 @@
 #include "conn.h"
 #include "socket.h"
 #include "stream.h"
+#include "trace.h"
 
 /* Bytes of a receive skb, so that small frames share one. */
 #define QUIC_RCV_CHUNK		SKB_WITH_OVERHEAD(4096)
@@ -151,6 +152,7 @@ static void quic_stream_drop_recv(struct quic_conn *c, struct quic_stream *st)
 
 static void quic_stream_destroy(struct quic_conn *c, struct quic_stream *st)
 {
+	trace_quic_stream(c->sk, st->id, QUIC_TRACE_STREAM_CLOSE);
 	hlist_del(&st->node);
 	list_del(&st->send_node);
 	list_del(&st->rcv_node);
@@ -329,6 +331,7 @@ static int quic_streams_open_upto(struct quic_conn *c, bool local, int dir,
 		QUIC_INC_STATS(sock_net(c->sk), local ?
 				    QUIC_MIB_STREAMS_OPENED :
 				    QUIC_MIB_STREAMS_ACCEPTED);
+		trace_quic_stream(c->sk, st->id, QUIC_TRACE_STREAM_OPEN);
 		if (!local && !dir)
 			ss->peer_last_id = st->id;
 	}
@@ -640,6 +643,7 @@ static int quic_stream_rcv_reset(struct quic_conn *c,
 	if (err || !st)
 		return err;
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_STREAMS_RESET_RECV);
+	trace_quic_stream(c->sk, st->id, QUIC_TRACE_STREAM_RESET_RECV);
 	if (size > st->rcv_max)
 		return quic_stream_error(c, QUIC_TRANSPORT_ERROR_FLOW_CONTROL,
 					 f->type);
@@ -686,6 +690,7 @@ static void quic_stream_do_reset(struct quic_conn *c, struct quic_stream *st,
 	st->reset_pending = true;
 	st->blocked_pending = false;
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_STREAMS_RESET_SENT);
+	trace_quic_stream(c->sk, st->id, QUIC_TRACE_STREAM_RESET_SENT);
 	quic_stream_queue_send(c, st);
 	c->sk->sk_write_space(c->sk);
 }
