@@ -100,7 +100,8 @@ static int quic_snmp_show(struct seq_file *seq, void *v)
 /*
  * /proc/net/quic/sockets walks the namespace's list under RCU: a socket
  * leaves it in its destroy callback and is freed a grace period later
- * (SOCK_RCU_FREE), and so is its connection (quic_conn_destroy()).
+ * (SOCK_RCU_FREE), and so are its connection (quic_conn_destroy()) and
+ * its UDP socket (quic_udp_sock_put()).
  */
 void quic_net_sock_add(struct sock *sk)
 {
@@ -180,6 +181,7 @@ static int quic_socks_show(struct seq_file *seq, void *v)
 {
 	const struct quic_streams *st;
 	const struct quic_conn *c;
+	const struct quic_udp_sock *us;
 	struct quic_sock *qs;
 	int state, rx, tx;
 	struct sock *sk;
@@ -203,7 +205,12 @@ static int quic_socks_show(struct seq_file *seq, void *v)
 	rx = sk_rmem_alloc_get(sk);
 
 	seq_printf(seq, "%s", sk->sk_family == AF_INET ? "inet" : "inet6");
-	quic_socks_addr(seq, &qs->local);
+	/* A listener has its UDP socket's address alone. */
+	us = READ_ONCE(qs->udp);
+	if (!qs->local.sa.sa_family && us)
+		quic_socks_addr(seq, &us->addr);
+	else
+		quic_socks_addr(seq, &qs->local);
 	quic_socks_addr(seq, &qs->peer);
 	seq_printf(seq, " %s %s %#010x %d %d %u %lu",
 		   quic_state_name(state), role,

@@ -190,13 +190,15 @@ static void quic_destroy_sock(struct sock *sk)
 static void quic_unhash(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_udp_sock *us = qs->udp;
 
-	if (!qs->udp)
+	if (!us)
 		return;
 	if (!hlist_unhashed(&qs->listen_node))
-		quic_udp_unlisten(qs->udp, &qs->listen_node);
-	quic_udp_sock_put(qs->udp);
-	qs->udp = NULL;
+		quic_udp_unlisten(us, &qs->listen_node);
+	/* Gone for /proc/net/quic/sockets before it may be freed. */
+	WRITE_ONCE(qs->udp, NULL);
+	quic_udp_sock_put(us);
 	inet_sk(sk)->inet_num = 0;
 	inet_sk(sk)->inet_sport = 0;
 }

@@ -63,14 +63,46 @@ else
 	fail vm.crypto_selftest "no pass message in the kernel log"
 fi
 
-for t in "$bin"/*; do
-	[ -x "$t" ] || continue
-	name=${t##*/}
-	timeout -k 5 "${PROGRAM_TIMEOUT:-900}" "$t"
-	rc=$?
-	# A program that dies without saying why still fails.
-	[ $rc -eq 0 ] || [ $rc -eq 1 ] || fail "$name" "exited with $rc"
-done
+# The test programs run as the kernel's own test runner would run them:
+# through the kselftest target (tools/testing/selftests/net/quic), whose
+# TAP is read back into this runner's lines.  Its own output is checked
+# too: well formed, one plan, no "not ok" (kselftest.*).
+ksft_dir=$top/tools/testing/selftests/net/quic
+tap=/tmp/quic-kselftest.tap
+make -s --no-print-directory -C "$ksft_dir" run_tests QUIC_TEST_BIN="$bin" \
+	> "$tap" 2>&1
+ksft_rc=$?
+inner=0
+while IFS= read -r line; do
+	case "$line" in
+	"# ok "*" # SKIP notyet: "*)
+		inner=$((inner + 1))
+		rest=${line#\# ok [0-9]* }
+		echo "NOTYET: ${rest%% # SKIP notyet: *}: ${rest#* # SKIP notyet: }" ;;
+	"# ok "*)
+		inner=$((inner + 1))
+		rest=${line#\# ok }
+		echo "PASS: ${rest#* }" ;;
+	"# not ok "*)
+		inner=$((inner + 1))
+		rest=${line#\# not ok }
+		rest=${rest#* }
+		echo "FAIL: ${rest%% # *}: ${rest#* # }" ;;
+	"# # "*|"# #"*) echo "${line#\# }" ;;
+	esac
+done < "$tap"
+if ! grep -qx 'TAP version 13' "$tap" || ! grep -qx '1\.\.1' "$tap" ||
+   ! grep -qx "# 1\.\.$inner" "$tap"; then
+	fail kselftest.tap_valid "no TAP header, or a plan that is not 1..1 and # 1..$inner"
+else
+	pass kselftest.tap_valid
+fi
+if grep -q 'not ok' "$tap" || [ $ksft_rc -ne 0 ]; then
+	fail kselftest.no_not_ok "make run_tests exited $ksft_rc; $(grep -c 'not ok' "$tap") not ok lines"
+	grep -v '^# # ' "$tap" | grep -v '^# ok ' | head -n 20 | sed 's/^/# tap: /'
+else
+	pass kselftest.no_not_ok
+fi
 
 # The kernel-socket tests (modules/ktest): loading quic_ktest.ko runs them
 # on sock_create_kern() sockets, each logging "quic_ktest: PASS <name>" or
