@@ -11,8 +11,9 @@
 #   make deps         the set-up command (scripts/setup.sh)
 #   make install      quic.ko for every built kernel, <linux/quic.h>,
 #                     libquic, the handshake daemon with its configuration
-#                     and unit, the man pages (quic(7) among them); DESTDIR and PREFIX (default
-#                     /usr/local) as usual; make uninstall takes them back
+#                     and unit, quic-qlog, the man pages (quic(7) among
+#                     them); DESTDIR and PREFIX (default /usr/local) as
+#                     usual; make uninstall takes them back
 #
 # KDIR=/lib/modules/<version>/build builds (and tests) one kernel only;
 # KERNEL=6.1 or KERNEL=6.12 picks one target series.  See README.md.
@@ -35,7 +36,7 @@ VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,\
 	$(filter-out $(VM_HELPERS),$(wildcard tests/vm/*.c)))
 # In-VM tests that run real handshakes through libquic link it and GnuTLS:
 # every tls_*.c, and the ones named in VM_LIBQUIC_NAMES.
-VM_LIBQUIC_NAMES := stream netem interop compat
+VM_LIBQUIC_NAMES := stream netem interop compat observe
 VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
 	$(addprefix $(BUILD)/tests/vm/,$(VM_LIBQUIC_NAMES)),$(VM_TESTS))
 # In-VM tests that talk to the kernel through the raw peer, named in
@@ -71,6 +72,8 @@ LIBQUIC_CFLAGS := -std=gnu11 -I$(TOP)/libquic -I$(TOP)/include/uapi
 LIBQUIC_TESTS := $(BUILD)/tests/host/libquic_args $(BUILD)/tests/host/libquic_handshake \
 	$(BUILD)/tests/host/hsd_parse
 HSD_BIN := $(BUILD)/handshake/quic-handshaked
+# tools/quic-qlog: the quic tracepoints of one connection as a qlog file.
+QLOG_BIN := $(BUILD)/tools/quic-qlog
 
 .PHONY: all modules userspace check check-host check-vm check-debug lint deps clean \
 	fuzz libquic \
@@ -97,6 +100,11 @@ modules:
 		$(MAKE) -s -C $$kdir M=$(BUILD)/$$k/net/quic QUIC_TOP=$(TOP) \
 			W=1 KCFLAGS=-Werror modules; \
 		for m in $(MODULE_DIRS); do \
+			: "quic.ko's symbol versions changed: link again"; \
+			for ko in $(BUILD)/$$k/$$m/*.ko; do \
+				[ ! -e "$$ko" ] || [ "$$ko" -nt $(BUILD)/$$k/net/quic/Module.symvers ] || \
+					rm -f "$$ko"; \
+			done; \
 			$(MAKE) -s -C $$kdir M=$(BUILD)/$$k/$$m QUIC_TOP=$(TOP) \
 				KBUILD_EXTRA_SYMBOLS=$(BUILD)/$$k/net/quic/Module.symvers \
 				W=1 KCFLAGS=-Werror modules; \
@@ -105,7 +113,8 @@ modules:
 
 userspace: $(VM_TESTS) $(HOST_TESTS) $(BUILD)/tests/host/uapi_pins_cxx $(FUZZ_TARGETS) \
 	$(LIBQUIC_TESTS) $(BENCH_PROGS) $(HSD_BIN) $(BUILD)/tests/host/install_staged \
-	$(BUILD)/tests/host/install_debs $(BUILD)/tests/vm/debs
+	$(BUILD)/tests/host/install_debs $(BUILD)/tests/vm/debs \
+	$(QLOG_BIN) $(BUILD)/tests/host/qlog
 
 # install.*: make install into a staging directory, and the Debian
 # packages and DKMS; run with the host tests.
@@ -117,11 +126,16 @@ $(BUILD)/tests/host/install_debs: tests/install/debs.sh
 	@mkdir -p $(dir $@)
 	install -m 755 $< $@
 
+# qlog.*: tools/quic-qlog on a hand-written capture; run with the host tests.
+$(BUILD)/tests/host/qlog: tests/qlog/run.sh
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
+
 # The Debian packages, for the VM's install.debs_installed (tests/vm/debs.sh):
 # built from a copy of the tree, into build/debs/.
 DEB_DIR := $(BUILD)/debs
 DEB_SRCS := $(shell cd $(TOP) && git ls-files debian net/quic include libquic \
-	handshake man dkms.conf Makefile 2>/dev/null)
+	handshake man tools dkms.conf Makefile 2>/dev/null)
 
 debs: $(DEB_DIR)/.built
 
@@ -149,6 +163,11 @@ HSD_LIBS := $(shell pkg-config --libs libnl-genl-3.0) -lkeyutils -lgnutls
 $(HSD_BIN): handshake/quic-handshaked.c $(HSD_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HSD_CFLAGS) -o $@ $< $(HSD_SRCS) $(LIBQUIC_SRCS) $(HSD_LIBS)
+
+# quic-qlog: libc only.
+$(QLOG_BIN): tools/quic-qlog.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -std=gnu11 -o $@ $<
 
 # Its parsers, on the host under ASan and UBSan; its numbers pinned to
 # the kernel's header (6.12's headers package carries it).
@@ -282,6 +301,7 @@ deps:
 # unit's ExecStart names the daemon where PREFIX put it.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
@@ -300,7 +320,7 @@ install-modules: modules
 
 # All but the module, which the Debian packages leave to DKMS
 # (debian/rules): libquic's own install builds the library alone.
-install-userspace: $(HSD_BIN)
+install-userspace: $(HSD_BIN) $(QLOG_BIN)
 	install -D -m 644 include/uapi/linux/quic.h $(DESTDIR)$(INCLUDEDIR)/linux/quic.h
 	$(MAKE) -s -C libquic O=$(BUILD)/libquic PREFIX=$(PREFIX) install
 	install -D -m 755 $(HSD_BIN) $(DESTDIR)$(SBINDIR)/quic-handshaked
@@ -317,6 +337,8 @@ install-userspace: $(HSD_BIN)
 		$(DESTDIR)$(MANDIR)/man8/quic-handshaked.8
 	install -D -m 644 handshake/quic-handshaked.conf.5 \
 		$(DESTDIR)$(MANDIR)/man5/quic-handshaked.conf.5
+	install -D -m 755 $(QLOG_BIN) $(DESTDIR)$(BINDIR)/quic-qlog
+	install -D -m 644 man/quic-qlog.1 $(DESTDIR)$(MANDIR)/man1/quic-qlog.1
 
 # The configuration file stays if it was changed from the one installed.
 uninstall:
@@ -330,7 +352,8 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/quic-handshaked.service \
 		$(DESTDIR)$(MANDIR)/man7/quic.7 \
 		$(DESTDIR)$(MANDIR)/man8/quic-handshaked.8 \
-		$(DESTDIR)$(MANDIR)/man5/quic-handshaked.conf.5
+		$(DESTDIR)$(MANDIR)/man5/quic-handshaked.conf.5 \
+		$(DESTDIR)$(BINDIR)/quic-qlog $(DESTDIR)$(MANDIR)/man1/quic-qlog.1
 	if cmp -s handshake/quic-handshaked.conf \
 		$(DESTDIR)$(SYSCONFDIR)/quic-handshaked.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/quic-handshaked.conf; fi

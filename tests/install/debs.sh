@@ -148,7 +148,8 @@ else
 	has quic-handshaked usr/sbin/quic-handshaked etc/quic-handshaked.conf \
 		lib/systemd/system/quic-handshaked.service \
 		usr/share/man/man8/quic-handshaked.8.gz \
-		usr/share/man/man5/quic-handshaked.conf.5.gz
+		usr/share/man/man5/quic-handshaked.conf.5.gz \
+		usr/bin/quic-qlog usr/share/man/man1/quic-qlog.1.gz
 	if ! ctl quic-handshaked conffiles | grep -qx /etc/quic-handshaked.conf; then
 		fail debs_contents "/etc/quic-handshaked.conf is no conffile"
 		contents_ok=0

@@ -35,7 +35,8 @@ if inst install; then
 		usr/share/man/man7/quic.7 \
 		usr/share/man/man3/quic.3 usr/share/man/man3/quic_handshake.3 \
 		usr/share/man/man8/quic-handshaked.8 \
-		usr/share/man/man5/quic-handshaked.conf.5; do
+		usr/share/man/man5/quic-handshaked.conf.5 \
+		usr/bin/quic-qlog usr/share/man/man1/quic-qlog.1; do
 		[ -e "$stage/$f" ] || missing="$missing $f"
 	done
 	nko=$(find "$stage/lib/modules" -path '*/updates/quic.ko' | wc -l)
