@@ -193,6 +193,9 @@ static int quic_socks_show(struct seq_file *seq, void *v)
 	}
 	sk = hlist_entry((struct hlist_node *)v, struct sock, sk_bind_node);
 	qs = quic_sk(sk);
+	/* Pairs with the store of connect() and accept(): a connection is
+	 * seen whole.
+	 */
 	c = smp_load_acquire(&qs->conn);
 	state = READ_ONCE(sk->sk_state);
 	if (state == TCP_LISTEN)

@@ -83,7 +83,7 @@ struct quic_net {
 	DEFINE_SNMP_STAT(struct quic_mib, mib);
 	/* Every QUIC socket of the namespace, for /proc/net/quic/sockets. */
 	struct hlist_head	socks;
-	spinlock_t		socks_lock;
+	spinlock_t		socks_lock;	/* writers of @socks */
 	struct proc_dir_entry	*proc;
 };
 
