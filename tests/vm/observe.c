@@ -393,6 +393,9 @@ TEST(snmp_format)
 	}
 	if (n < 30)
 		FAIL("%d counters, want at least 30", n);
+	/* nstat reads it in place of /proc/net/snmp6. */
+	SH("PROC_NET_SNMP6=/proc/net/quic/snmp nstat -asz | "
+	   "grep -q '^QuicHandshakesStarted '");
 }
 
 /* A handshake, a stream, a close: each counted once per end. */
