@@ -469,23 +469,69 @@ static bool quic_conn_key_phase_rcv(struct quic_conn *c, u8 phase, u64 pn,
 	return true;
 }
 
-/*
- * Connection lost without a word to the peer: @err for the application.
- * RFC 9001 section 6.6: keys worn out are not used even to close.
+/**
+ * quic_conn_end - the connection sends and takes nothing more
+ * @c: the connection
+ * @why: QUIC_TRACE_CLOSE_*: our CONNECTION_CLOSE (sent already), the
+ *	peer's, the idle or the handshake timeout, or an abort
+ * @err: the errno the application sees from now on; 0 keeps sk_err
+ * @errcode: the CONNECTION_CLOSE's error code, sent or received
+ * @frame: its frame type
+ * @app: whether it was an application close
+ *
+ * Every end of a connection comes here, once: it is counted and traced,
+ * the socket moves to TCP_CLOSE, the probe timer stops and the
+ * application wakes up.
  */
-static void quic_conn_abort(struct quic_conn *c, int err)
+void quic_conn_end(struct quic_conn *c, u8 why, int err, u32 errcode,
+		   u64 frame, bool app)
 {
+	static const u8 mib[] = {
+		[QUIC_TRACE_CLOSE_IDLE] = QUIC_MIB_CLOSE_IDLE_TIMEOUT,
+		[QUIC_TRACE_CLOSE_HANDSHAKE_TIMEOUT] =
+			QUIC_MIB_CLOSE_HANDSHAKE_TIMEOUT,
+	};
 	struct sock *sk = c->sk;
+	struct net *net = sock_net(sk);
 
 	if (c->closed)
 		return;
-	if (!sk->sk_err)
-		sk->sk_err = err;
 	c->closed = true;
-	trace_quic_close(sk, QUIC_TRACE_CLOSE_ABORT, 0, 0, false, err);
+	if (err)
+		sk->sk_err = err;
+	switch (why) {
+	case QUIC_TRACE_CLOSE_LOCAL:
+		QUIC_INC_STATS(net, app ? QUIC_MIB_CLOSE_SENT_APP :
+				    errcode ? QUIC_MIB_CLOSE_SENT_TRANSPORT :
+				    QUIC_MIB_CLOSE_SENT_NO_ERROR);
+		break;
+	case QUIC_TRACE_CLOSE_REMOTE:
+		QUIC_INC_STATS(net, app ? QUIC_MIB_CLOSE_RECV_APP :
+				    errcode ? QUIC_MIB_CLOSE_RECV_TRANSPORT :
+				    QUIC_MIB_CLOSE_RECV_NO_ERROR);
+		break;
+	case QUIC_TRACE_CLOSE_IDLE:
+	case QUIC_TRACE_CLOSE_HANDSHAKE_TIMEOUT:
+		QUIC_INC_STATS(net, mib[why]);
+		break;
+	}
+	trace_quic_close(sk, why, errcode, frame, app, sk->sk_err);
 	quic_set_state(sk, TCP_CLOSE);
 	sk_stop_timer(sk, &c->timer);
+	if (why == QUIC_TRACE_CLOSE_REMOTE)
+		quic_sk_event_close(sk);
 	quic_conn_wake(c);
+}
+
+/*
+ * Connection lost without a word to the peer: @err for the application,
+ * unless it has one already.  RFC 9001 section 6.6: keys worn out are not
+ * used even to close.
+ */
+static void quic_conn_abort(struct quic_conn *c, int err)
+{
+	quic_conn_end(c, QUIC_TRACE_CLOSE_ABORT, c->sk->sk_err ?: err, 0, 0,
+		      false);
 }
 
 /**
@@ -711,24 +757,14 @@ int quic_conn_crypto_send(struct quic_conn *c, u8 level,
 void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 		     bool app)
 {
-	struct sock *sk = c->sk;
-
 	if (c->closed || c->close_pending)
 		return;
 	c->close_errcode = errcode;
 	c->close_frame_type = frame_type;
 	c->close_app = app;
 	c->close_pending = true;
-	QUIC_INC_STATS(sock_net(sk), app ? QUIC_MIB_CLOSE_SENT_APP :
-				     errcode ? QUIC_MIB_CLOSE_SENT_TRANSPORT :
-				     QUIC_MIB_CLOSE_SENT_NO_ERROR);
 	quic_conn_flush(c);
-	c->closed = true;
-	trace_quic_close(sk, QUIC_TRACE_CLOSE_LOCAL, errcode, frame_type, app,
-			 sk->sk_err);
-	quic_set_state(sk, TCP_CLOSE);
-	sk_stop_timer(sk, &c->timer);
-	quic_conn_wake(c);
+	quic_conn_end(c, QUIC_TRACE_CLOSE_LOCAL, 0, errcode, frame_type, app);
 }
 
 /**
@@ -1142,17 +1178,12 @@ static int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 static void quic_conn_peer_close(struct quic_conn *c,
 				 const struct quic_frame *f)
 {
-	struct sock *sk = c->sk;
 	u32 len = f->close.phrase_len;
+	int err;
 
 	c->peer_closed = true;
 	c->peer_app_close = f->type == QUIC_FRAME_CONNECTION_CLOSE_APP;
 	c->peer_errcode = f->close.errcode;
-	QUIC_INC_STATS(sock_net(sk), c->peer_app_close ?
-				     QUIC_MIB_CLOSE_RECV_APP :
-				     c->peer_errcode ?
-				     QUIC_MIB_CLOSE_RECV_TRANSPORT :
-				     QUIC_MIB_CLOSE_RECV_NO_ERROR);
 	c->peer_frame = f->close.frame_type;
 	kfree(c->peer_phrase);
 	c->peer_phrase = NULL;
@@ -1168,19 +1199,14 @@ static void quic_conn_peer_close(struct quic_conn *c,
 	 * application (or a transport close without error) is a reset, and a
 	 * transport error an abort.
 	 */
-	c->closed = true;
 	if (!c->handshake_complete)
-		sk->sk_err = ECONNREFUSED;
+		err = ECONNREFUSED;
 	else if (c->peer_app_close || !c->peer_errcode)
-		sk->sk_err = ECONNRESET;
+		err = ECONNRESET;
 	else
-		sk->sk_err = ECONNABORTED;
-	trace_quic_close(sk, QUIC_TRACE_CLOSE_REMOTE, c->peer_errcode,
-			 c->peer_frame, c->peer_app_close, sk->sk_err);
-	quic_set_state(sk, TCP_CLOSE);
-	sk_stop_timer(sk, &c->timer);
-	quic_sk_event_close(sk);
-	quic_conn_wake(c);
+		err = ECONNABORTED;
+	quic_conn_end(c, QUIC_TRACE_CLOSE_REMOTE, err, c->peer_errcode,
+		      c->peer_frame, c->peer_app_close);
 }
 
 /**

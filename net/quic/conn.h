@@ -248,6 +248,8 @@ int quic_conn_crypto_send(struct quic_conn *c, u8 level,
 			  struct iov_iter *from, u32 len);
 void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 		     bool app);
+void quic_conn_end(struct quic_conn *c, u8 why, int err, u32 errcode,
+		   u64 frame, bool app);
 int quic_conn_key_update(struct quic_conn *c);
 void quic_conn_work(struct quic_conn *c);
 

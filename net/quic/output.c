@@ -843,14 +843,8 @@ static void quic_conn_timeout(struct quic_conn *c)
 
 	if (!c->handshake_complete &&
 	    time_after_eq(jiffies, c->handshake_deadline)) {
-		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_CLOSE_HANDSHAKE_TIMEOUT);
-		sk->sk_err = ETIMEDOUT;
-		c->closed = true;
-		trace_quic_close(sk, QUIC_TRACE_CLOSE_HANDSHAKE_TIMEOUT, 0, 0,
-				 false, ETIMEDOUT);
-		quic_set_state(sk, TCP_CLOSE);
-		sk->sk_state_change(sk);
-		sk->sk_data_ready(sk);
+		quic_conn_end(c, QUIC_TRACE_CLOSE_HANDSHAKE_TIMEOUT, ETIMEDOUT,
+			      0, 0, false);
 		return;
 	}
 	if (quic_conn_loss_timer(c)) {
@@ -951,14 +945,7 @@ static void quic_conn_idle(struct quic_conn *c)
 	t = max(c->idle_timeout, 3 * quic_conn_pto(c));
 	deadline = c->last_activity + usecs_to_jiffies(t);
 	if (time_after_eq(jiffies, deadline)) {
-		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_CLOSE_IDLE_TIMEOUT);
-		sk->sk_err = ETIME;
-		c->closed = true;
-		trace_quic_close(sk, QUIC_TRACE_CLOSE_IDLE, 0, 0, false, ETIME);
-		quic_set_state(sk, TCP_CLOSE);
-		sk_stop_timer(sk, &c->timer);
-		sk->sk_state_change(sk);
-		sk->sk_data_ready(sk);
+		quic_conn_end(c, QUIC_TRACE_CLOSE_IDLE, ETIME, 0, 0, false);
 		return;
 	}
 	next = deadline;
