@@ -257,19 +257,25 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
 int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type);
 void quic_conn_refused(struct quic_conn *c);
 void quic_conn_sealed(struct quic_conn *c);
+
+/* recovery.c */
+int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
+		      const struct quic_frame *f);
 void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 			 struct quic_sent *p, bool congestion);
 bool quic_conn_loss_timer(struct quic_conn *c);
 u64 quic_conn_loss_time(struct quic_conn *c);
+u64 quic_conn_pto(struct quic_conn *c);
+void quic_conn_timer_arm(struct quic_conn *c);
+void quic_conn_pto_timer(struct timer_list *t);
 
 /* output.c */
+bool quic_space_can_send(struct quic_conn *c, enum quic_space_id s);
 void quic_conn_flush(struct quic_conn *c);
 void quic_conn_timer_init(struct quic_conn *c);
-void quic_conn_timer_arm(struct quic_conn *c);
 void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s);
 void quic_conn_idle_start(struct quic_conn *c);
 void quic_conn_pmtu_update(struct quic_conn *c);
 void quic_conn_release_cb(struct quic_conn *c);
-u64 quic_conn_pto(struct quic_conn *c);
 
 #endif /* __NET_QUIC_CONN_H */

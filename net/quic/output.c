@@ -44,7 +44,7 @@ struct quic_txpkt {
 	struct quic_sent	*sent;
 };
 
-static bool quic_space_can_send(struct quic_conn *c, enum quic_space_id s)
+bool quic_space_can_send(struct quic_conn *c, enum quic_space_id s)
 {
 	return !c->space[s].discarded &&
 	       c->crypto[quic_space_level(s)].tx.ready;
@@ -452,18 +452,6 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 	return 0;
 }
 
-static bool quic_in_flight(struct quic_conn *c)
-{
-	struct quic_sent *p;
-	int s;
-
-	for (s = 0; s < QUIC_SPACE_MAX; s++)
-		list_for_each_entry(p, &c->space[s].sent, list)
-			if (p->ack_eliciting)
-				return true;
-	return false;
-}
-
 /* Whether a packet with a long header may still go out. */
 static bool quic_long_headers(struct quic_conn *c)
 {
@@ -697,72 +685,6 @@ static u32 quic_flush_batch(struct quic_conn *c)
 	return n;
 }
 
-/* The probe timeout without backoff, in us (RFC 9002 section 6.2.1). */
-u64 quic_conn_pto(struct quic_conn *c)
-{
-	const struct quic_config *cfg = &quic_sk(c->sk)->config;
-	u64 pto;
-
-	if (c->rtt_sampled)
-		pto = c->smoothed_rtt + max_t(u64, 4 * c->rttvar, 1000);
-	else
-		pto = 3 * cfg->initial_smoothed_rtt;
-	return pto + quic_sk(c->sk)->remote_param.max_ack_delay;
-}
-
-/*
- * The probe timeout doubles with each one that expires (RFC 9002 6.2.1;
- * before any RTT sample, from 3 initial RTTs), up to 64 times, but never
- * beyond a minute nor beyond a quarter of the idle timeout.  The peer's
- * idle timer runs from the last packet it heard: a sender that waited
- * longer than that between probes would find the connection closed by the
- * peer when the path came back, though it never stopped trying.  RFC 9000
- * section 10.1 wants several probes out before the idle timeout ends.
- */
-static u64 quic_conn_pto_backoff(struct quic_conn *c)
-{
-	u64 pto = quic_conn_pto(c), limit = 60 * USEC_PER_SEC;
-
-	if (c->idle_timeout)
-		limit = min(limit, max(pto, div_u64(c->idle_timeout, 4)));
-	return min(pto << min_t(u32, c->pto_count, 6), limit);
-}
-
-/**
- * quic_conn_timer_arm - set the probe timeout from now
- * @c: the connection
- *
- * Called after sending, and when an ACK acknowledged something: the
- * timeout runs from the latest sign of life (RFC 9002 section 6.2.1).
- */
-void quic_conn_timer_arm(struct quic_conn *c)
-{
-	u64 pto, loss = quic_conn_loss_time(c), now;
-	unsigned long when;
-
-	if (c->closed)
-		return;
-	/* RFC 9002 A.8: a packet about to turn lost by time comes first. */
-	if (loss) {
-		now = ktime_to_us(ktime_get());
-		when = jiffies + usecs_to_jiffies(loss > now ? loss - now : 0);
-		sk_reset_timer(c->sk, &c->timer, when);
-		return;
-	}
-	pto = quic_conn_pto_backoff(c);
-	when = jiffies + usecs_to_jiffies(pto);
-	if (!c->handshake_complete) {
-		when = min(when, c->handshake_deadline);
-	} else if (!quic_in_flight(c)) {
-		/* Nothing to probe for: a deadline left from before must not
-		 * stand for the next packet's.
-		 */
-		sk_stop_timer(c->sk, &c->timer);
-		return;
-	}
-	sk_reset_timer(c->sk, &c->timer, when);
-}
-
 /*
  * DPLPMTUD (RFC 9000 14.3) runs once the handshake is confirmed, when
  * plpmtud_probe_interval is set; a finished search starts again after
@@ -832,81 +754,6 @@ void quic_conn_flush(struct quic_conn *c)
 		quic_pace_arm(c);
 	if (!c->closed && !timer_pending(&c->timer))
 		quic_conn_timer_arm(c);
-}
-
-/* The probe timeout: send again what is not acknowledged, or a PING. */
-static void quic_conn_timeout(struct quic_conn *c)
-{
-	struct quic_sent *p, *tmp;
-	struct sock *sk = c->sk;
-	int s, n;
-
-	if (!c->handshake_complete &&
-	    time_after_eq(jiffies, c->handshake_deadline)) {
-		quic_conn_end(c, QUIC_TRACE_CLOSE_HANDSHAKE_TIMEOUT, ETIMEDOUT,
-			      0, 0, false);
-		return;
-	}
-	if (quic_conn_loss_timer(c)) {
-		quic_conn_flush(c);
-		quic_conn_timer_arm(c);
-		return;
-	}
-	c->pto_count++;
-	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PTO);
-	trace_quic_pto(sk, c->pto_count);
-	/* RFC 9002 6.2.2.1: a client probes even with nothing in flight, so
-	 * that a server held by its amplification limit hears from it.
-	 */
-	if (!c->is_server && !c->handshake_confirmed && !quic_in_flight(c)) {
-		s = quic_space_can_send(c, QUIC_SPACE_HANDSHAKE) ?
-		    QUIC_SPACE_HANDSHAKE : QUIC_SPACE_INITIAL;
-		c->probe[s] = quic_space_can_send(c, s);
-	}
-	for (s = 0; s < QUIC_SPACE_MAX; s++) {
-		if (!quic_space_can_send(c, s))
-			continue;
-		if (c->space[s].cs.acked < c->space[s].cs.sent) {
-			c->space[s].cs.sent = c->space[s].cs.acked;
-			continue;
-		}
-		/* RFC 9002 6.2.4: probe with data that is not acknowledged:
-		 * the oldest two packets' frames go out again, in two
-		 * datagrams of 1-RTT (one lost probe is then not the end of
-		 * the round: at 30% loss each way a round of one fails half
-		 * of the time, of two a third).
-		 */
-		n = 0;
-		list_for_each_entry_safe(p, tmp, &c->space[s].sent, list) {
-			if (!p->ack_eliciting)
-				continue;
-			c->probe[s] = s == QUIC_SPACE_APP ? 2 : 1;
-			if (s != QUIC_SPACE_APP || n++ == 2)
-				break;
-			quic_conn_sent_lost(c, s, p, false);
-		}
-	}
-	quic_conn_flush(c);
-	quic_conn_timer_arm(c);
-}
-
-static void quic_conn_timer(struct timer_list *t)
-{
-	struct quic_conn *c = from_timer(c, t, timer);
-	struct sock *sk = c->sk;
-
-	bh_lock_sock(sk);
-	if (READ_ONCE(c->dead))
-		goto out;
-	if (sock_owned_by_user(sk)) {
-		sk_reset_timer(sk, &c->timer, jiffies + HZ / 20);
-		goto out;
-	}
-	if (!c->closed)
-		quic_conn_timeout(c);
-out:
-	bh_unlock_sock(sk);
-	sock_put(sk);
 }
 
 /* The delayed ACK is due. */
@@ -1046,7 +893,7 @@ void quic_conn_timer_init(struct quic_conn *c)
 	hrtimer_init(&c->pace_timer, CLOCK_MONOTONIC,
 		     HRTIMER_MODE_ABS_PINNED_SOFT);
 	c->pace_timer.function = quic_conn_pace_timer;
-	timer_setup(&c->timer, quic_conn_timer, 0);
+	timer_setup(&c->timer, quic_conn_pto_timer, 0);
 	timer_setup(&c->ack_timer, quic_conn_ack_timer, 0);
 	timer_setup(&c->idle_timer, quic_conn_idle_timer, 0);
 }
