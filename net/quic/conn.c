@@ -1252,6 +1252,29 @@ static bool quic_conn_from_peer(struct quic_conn *c, struct sk_buff *skb)
 	return ipv6_addr_equal(&src.v6.sin6_addr, &peer->v6.sin6_addr);
 }
 
+/*
+ * RFC 9000 section 6.2: a Version Negotiation packet ends a client's
+ * attempt, with EPROTONOSUPPORT, when it answers our first Initials (its
+ * connection IDs are ours, swapped) before any other packet from the
+ * server, and does not list the version we use: the server speaks none
+ * that we asked for.  One that lists ours, or comes later, is ignored.
+ */
+static void quic_conn_vn(struct quic_conn *c, const struct quic_packet_hdr *h)
+{
+	u32 i;
+
+	if (c->is_server || c->dcid_set || c->retry_seen ||
+	    h->dcid_len != c->scid.len ||
+	    memcmp(h->dcid, c->scid.data, h->dcid_len) ||
+	    h->scid_len != c->odcid.len ||
+	    memcmp(h->scid, c->odcid.data, h->scid_len))
+		return;
+	for (i = 0; i < h->versions_count; i++)
+		if (quic_packet_vn_version(h, i) == c->version)
+			return;
+	quic_conn_abort(c, EPROTONOSUPPORT);
+}
+
 /* The packets of one datagram, or of a copy kept for keys to come. */
 static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 {
@@ -1275,9 +1298,12 @@ static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 		/* A Retry is a datagram of its own. */
 		if (h.type == QUIC_PACKET_RETRY && p == skb->data)
 			quic_conn_retry(c, p, &h);
-		if (h.type == QUIC_PACKET_VERSION_NEGOTIATION)
+		if (h.type == QUIC_PACKET_VERSION_NEGOTIATION) {
 			QUIC_INC_STATS(sock_net(c->sk),
 				       QUIC_MIB_IN_VERSION_NEGOTIATION);
+			if (p == skb->data)
+				quic_conn_vn(c, &h);
+		}
 		if (h.type == QUIC_PACKET_RETRY ||
 		    h.type == QUIC_PACKET_VERSION_NEGOTIATION)
 			break;

@@ -270,6 +270,9 @@ void quic_conn_timer_arm(struct quic_conn *c);
 void quic_conn_pto_timer(struct timer_list *t);
 
 /* output.c */
+struct sk_buff *quic_reply_alloc(u32 len);
+int quic_reply_xmit(struct sock *usk, struct sk_buff *rskb,
+		    struct sk_buff *skb);
 bool quic_space_can_send(struct quic_conn *c, enum quic_space_id s);
 void quic_conn_flush(struct quic_conn *c);
 void quic_conn_timer_init(struct quic_conn *c);

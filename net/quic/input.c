@@ -259,6 +259,39 @@ out:
 		kfree_skb(skb);
 }
 
+/*
+ * RFC 9000 sections 5.2.2 and 6.1: a datagram that could open a connection
+ * (1200 bytes at least) in a version we do not speak, at a port where a
+ * server listens, is answered with the versions we do, and a reserved one
+ * (section 15: so that clients keep ignoring unknown ones).  The answer is
+ * smaller than what asked for it, and the namespace sends a bounded
+ * number per second (QUIC_VN_PER_SEC).
+ */
+static void quic_version_negotiate(struct quic_udp_sock *us, struct sock *usk,
+				   struct sk_buff *rskb,
+				   const struct quic_packet_hdr *h)
+{
+	struct net *net = sock_net(usk);
+	u32 versions[3], len;
+	struct sk_buff *skb;
+
+	if (rskb->len < QUIC_MIN_INITIAL_DATAGRAM ||
+	    hlist_empty(&us->listeners) ||
+	    !__ratelimit(&quic_net(net)->vn_limit))
+		return;
+	versions[0] = QUIC_VERSION_V1;
+	versions[1] = QUIC_VERSION_V2;
+	versions[2] = (get_random_u32() & 0xf0f0f0f0) | 0x0a0a0a0a;
+	len = quic_packet_vn_len(h->scid_len, h->dcid_len, 3);
+	skb = quic_reply_alloc(len);
+	if (!skb)
+		return;
+	quic_packet_put_vn(skb_put(skb, len), get_random_u8(), h->scid,
+			   h->scid_len, h->dcid, h->dcid_len, versions, 3);
+	if (!quic_reply_xmit(usk, rskb, skb))
+		QUIC_INC_STATS(net, QUIC_MIB_OUT_VERSION_NEGOTIATION);
+}
+
 /**
  * quic_udp_rcv - the UDP tunnel socket's receive hook
  * @usk: the UDP socket
@@ -284,10 +317,13 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	QUIC_ADD_STATS(net, QUIC_MIB_IN_BYTES, skb->len);
 
 	err = quic_packet_parse(skb->data, skb->len, QUIC_CID_LEN, &h);
+	if (err == -EPROTONOSUPPORT) {
+		QUIC_INC_STATS(net, QUIC_MIB_IN_VERSION_DROPS);
+		quic_version_negotiate(us, usk, skb, &h);
+		goto drop;
+	}
 	if (err) {
-		QUIC_INC_STATS(net, err == -EPROTONOSUPPORT ?
-				    QUIC_MIB_IN_VERSION_DROPS :
-				    QUIC_MIB_IN_HDR_ERRORS);
+		QUIC_INC_STATS(net, QUIC_MIB_IN_HDR_ERRORS);
 		goto drop;
 	}
 	sk = quic_cid_lookup(net, h.dcid, h.dcid_len);

@@ -356,6 +356,87 @@ err:
 	return err;
 }
 
+/**
+ * quic_reply_alloc - an sk_buff for an answer that belongs to no connection
+ * @len: the UDP payload's length
+ *
+ * Context: any; the payload is written by the caller with skb_put().
+ * Return: the sk_buff, or NULL.
+ */
+struct sk_buff *quic_reply_alloc(u32 len)
+{
+	struct sk_buff *skb = alloc_skb(QUIC_TX_HEADROOM + len, GFP_ATOMIC);
+
+	if (skb)
+		skb_reserve(skb, QUIC_TX_HEADROOM);
+	return skb;
+}
+
+/**
+ * quic_reply_xmit - send @skb back to where @rskb came from
+ * @usk: the UDP tunnel socket @rskb arrived on
+ * @rskb: the datagram received, its IP and UDP headers still in the buffer
+ * @skb: the answer, from quic_reply_alloc(); consumed
+ *
+ * For what a host answers without a connection (Version Negotiation): from
+ * the address and port the datagram was sent to, to its source.
+ *
+ * Context: softirq (the receive path).
+ * Return: 0, or a negative errno (no route).
+ */
+int quic_reply_xmit(struct sock *usk, struct sk_buff *rskb,
+		    struct sk_buff *skb)
+{
+	const struct udphdr *uh = udp_hdr(rskb);
+	struct net *net = sock_net(usk);
+	u32 len = skb->len;
+	int err;
+
+	if (ip_hdr(rskb)->version == 4) {
+		const struct iphdr *iph = ip_hdr(rskb);
+		struct flowi4 fl4;
+		struct rtable *rt;
+
+		rt = ip_route_output_ports(net, &fl4, NULL, iph->saddr,
+					   iph->daddr, uh->source, uh->dest,
+					   IPPROTO_UDP, 0, 0);
+		err = PTR_ERR_OR_ZERO(rt);
+		if (err)
+			goto err;
+		udp_tunnel_xmit_skb(rt, usk, skb, fl4.saddr, iph->saddr, 0,
+				    ip4_dst_hoplimit(&rt->dst), 0, uh->dest,
+				    uh->source, false, false);
+	} else {
+		const struct ipv6hdr *ip6h = ipv6_hdr(rskb);
+		struct flowi6 fl6 = {};
+		struct dst_entry *dst;
+
+		fl6.flowi6_proto = IPPROTO_UDP;
+		fl6.daddr = ip6h->saddr;
+		fl6.saddr = ip6h->daddr;
+		fl6.fl6_dport = uh->source;
+		fl6.fl6_sport = uh->dest;
+		/* A link-local peer is reached where it was heard. */
+		if (ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
+			fl6.flowi6_oif = inet6_iif(rskb);
+		dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
+		err = PTR_ERR_OR_ZERO(dst);
+		if (err)
+			goto err;
+		udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &fl6.saddr,
+				     &fl6.daddr, 0, ip6_dst_hoplimit(dst), 0,
+				     uh->dest, uh->source, false);
+	}
+	QUIC_INC_STATS(net, QUIC_MIB_OUT_DATAGRAMS);
+	QUIC_ADD_STATS(net, QUIC_MIB_OUT_BYTES, len);
+	return 0;
+
+err:
+	QUIC_INC_STATS(net, QUIC_MIB_OUT_ERRORS);
+	kfree_skb(skb);
+	return err;
+}
+
 /*
  * A packet that only acknowledges is remembered so that its ACK, once
  * acknowledged, lets us stop repeating those ranges (RFC 9000 13.2.4).  A

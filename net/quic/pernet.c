@@ -41,6 +41,8 @@ static const struct snmp_mib quic_mib_names[] = {
 	SNMP_MIB_ITEM("QuicInRetry", QUIC_MIB_IN_RETRY),
 	SNMP_MIB_ITEM("QuicInVersionNegotiation",
 		      QUIC_MIB_IN_VERSION_NEGOTIATION),
+	SNMP_MIB_ITEM("QuicOutVersionNegotiation",
+		      QUIC_MIB_OUT_VERSION_NEGOTIATION),
 	SNMP_MIB_ITEM("QuicOutDatagrams", QUIC_MIB_OUT_DATAGRAMS),
 	SNMP_MIB_ITEM("QuicOutBytes", QUIC_MIB_OUT_BYTES),
 	SNMP_MIB_ITEM("QuicOutPackets", QUIC_MIB_OUT_PACKETS),
@@ -252,6 +254,9 @@ static int __net_init quic_net_init_one(struct net *net)
 		return -ENOMEM;
 	INIT_HLIST_HEAD(&qn->socks);
 	spin_lock_init(&qn->socks_lock);
+	/* Dropped answers are counted (QuicInVersionDrops), not logged. */
+	ratelimit_state_init(&qn->vn_limit, HZ, QUIC_VN_PER_SEC);
+	ratelimit_set_flags(&qn->vn_limit, RATELIMIT_MSG_ON_RELEASE);
 
 	qn->proc = proc_net_mkdir(net, "quic", net->proc_net);
 	if (!qn->proc)

@@ -8,6 +8,7 @@
 #ifndef __NET_QUIC_PERNET_H
 #define __NET_QUIC_PERNET_H
 
+#include <linux/ratelimit.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/snmp.h>
@@ -35,6 +36,7 @@ enum {
 	QUIC_MIB_LISTEN_OVERFLOWS,	/* a listener's queue was full */
 	QUIC_MIB_IN_RETRY,		/* Retry packets acted on */
 	QUIC_MIB_IN_VERSION_NEGOTIATION, /* Version Negotiation received */
+	QUIC_MIB_OUT_VERSION_NEGOTIATION, /* ... sent */
 	/* Sending. */
 	QUIC_MIB_OUT_DATAGRAMS,
 	QUIC_MIB_OUT_BYTES,		/* UDP payload bytes */
@@ -85,7 +87,12 @@ struct quic_net {
 	struct hlist_head	socks;
 	spinlock_t		socks_lock;	/* writers of @socks */
 	struct proc_dir_entry	*proc;
+	/* Answers without a connection: Version Negotiation. */
+	struct ratelimit_state	vn_limit;
 };
+
+/* Version Negotiation packets a namespace sends per second, at most. */
+#define QUIC_VN_PER_SEC		100
 
 extern unsigned int quic_net_id;
 

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Version Negotiation (RFC 9000 section 6, RFC 8999): our server answering
+ * a version it does not speak, and our client hearing that its version is
+ * not spoken.  The other end is a plain UDP socket, each test in a network
+ * namespace of its own so that the counters it reads are its own.
+ */
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <netinet/quic.h>
+
+#define TEST_SUITE "vn"
+#define TEST_TIMEOUT 60
+#include "../lib/test.h"
+
+#define PORT		4433
+#define RAW_PORT	4434
+#define UNKNOWN_VERSION	0x1a2a3a4au
+#define QUIC_V2		0x6b3343cfu
+/* net/quic/pernet.h */
+#define VN_PER_SEC	100
+
+static char pskc[300];
+
+static void own_netns(void)
+{
+	CHECK_OK(unshare(CLONE_NEWNET));
+	CHECK(system("ip link set lo up") == 0);
+}
+
+static struct sockaddr_in loopback(int port)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+
+	return a;
+}
+
+static unsigned long long snmp(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	FILE *f = fopen("/proc/net/quic/snmp", "r");
+
+	CHECK(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, len) &&
+		    (line[len] == ' ' || line[len] == '\t')) {
+			fclose(f);
+			return strtoull(line + len, NULL, 10);
+		}
+	}
+	fclose(f);
+	FAIL("no counter %s", name);
+}
+
+static int listener(int port)
+{
+	struct sockaddr_in a = loopback(port);
+	int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+
+	CHECK(fd >= 0);
+	CHECK_OK(bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	CHECK_OK(listen(fd, 4));
+	return fd;
+}
+
+static int udp_socket(int port)
+{
+	struct sockaddr_in a = loopback(port);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	CHECK(fd >= 0);
+	if (port)
+		CHECK_OK(bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	return fd;
+}
+
+/*
+ * A long header of @version, @len bytes in all (padding after the IDs):
+ * what a client of another version sends first.
+ */
+static size_t long_header(uint8_t *p, size_t len, uint32_t version,
+			  const uint8_t *dcid, uint8_t dcid_len,
+			  const uint8_t *scid, uint8_t scid_len)
+{
+	size_t n = 0;
+
+	memset(p, 0, len);
+	p[n++] = 0xc0;
+	p[n++] = version >> 24;
+	p[n++] = version >> 16;
+	p[n++] = version >> 8;
+	p[n++] = version;
+	p[n++] = dcid_len;
+	memcpy(p + n, dcid, dcid_len);
+	n += dcid_len;
+	p[n++] = scid_len;
+	memcpy(p + n, scid, scid_len);
+	return len;
+}
+
+/* A datagram within @ms, its length; 0 if none came. */
+static ssize_t recv_within(int fd, uint8_t *buf, size_t len, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	n = recv(fd, buf, len, 0);
+	CHECK(n >= 0);
+	return n;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/*
+ * Check a Version Negotiation packet: IDs swapped from what we sent, and
+ * the versions 1 and 2 listed (RFC 9000 section 17.2.1).
+ */
+static void check_vn(const uint8_t *p, size_t n, const uint8_t *dcid,
+		     uint8_t dcid_len, const uint8_t *scid, uint8_t scid_len)
+{
+	bool v1 = false, v2 = false, grease = false;
+	size_t off;
+
+	CHECK(n >= 7u + dcid_len + scid_len + 4);
+	CHECK(p[0] & 0x80);
+	CHECK(be32(p + 1) == 0);
+	/* Its DCID is our SCID, its SCID our DCID. */
+	CHECK(p[5] == scid_len && !memcmp(p + 6, scid, scid_len));
+	off = 6 + scid_len;
+	CHECK(p[off] == dcid_len && !memcmp(p + off + 1, dcid, dcid_len));
+	off += 1 + dcid_len;
+	CHECK((n - off) % 4 == 0);
+	for (; off < n; off += 4) {
+		uint32_t v = be32(p + off);
+
+		v1 |= v == 1;
+		v2 |= v == QUIC_V2;
+		grease |= (v & 0x0f0f0f0f) == 0x0a0a0a0a;
+		CHECK(v != UNKNOWN_VERSION);
+	}
+	CHECK(v1 && v2 && grease);
+}
+
+/* ---- Our server ---- */
+
+TEST(server_answers_unknown_version)
+{
+	struct sockaddr_in to = loopback(PORT);
+	uint8_t pkt[1200], buf[1500], dcid[200], scid[5];
+	ssize_t n;
+	int l, u;
+
+	own_netns();
+	l = listener(PORT);
+	u = udp_socket(0);
+	memset(dcid, 0xd1, sizeof(dcid));
+	memset(scid, 0x5c, sizeof(scid));
+	/* 8 bytes of DCID, then 200: other versions may use longer IDs. */
+	long_header(pkt, sizeof(pkt), UNKNOWN_VERSION, dcid, 8, scid, 5);
+	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+		     sizeof(to)) == sizeof(pkt));
+	n = recv_within(u, buf, sizeof(buf), 2000);
+	if (!n)
+		FAIL("no Version Negotiation for version 0x%x", UNKNOWN_VERSION);
+	check_vn(buf, n, dcid, 8, scid, 5);
+	CHECK(n == 7 + 8 + 5 + 12);
+
+	long_header(pkt, sizeof(pkt), UNKNOWN_VERSION, dcid, 200, scid, 0);
+	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+		     sizeof(to)) == sizeof(pkt));
+	n = recv_within(u, buf, sizeof(buf), 2000);
+	CHECK(n > 0);
+	check_vn(buf, n, dcid, 200, scid, 0);
+
+	CHECK(snmp("QuicOutVersionNegotiation") == 2);
+	CHECK(snmp("QuicInVersionDrops") == 2);
+	close(u);
+	close(l);
+}
+
+/* Under 1200 bytes a datagram cannot open a connection: no answer. */
+TEST(server_ignores_short_datagram)
+{
+	struct sockaddr_in to = loopback(PORT);
+	uint8_t pkt[1199], buf[1500], cid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	int l, u;
+
+	own_netns();
+	l = listener(PORT);
+	u = udp_socket(0);
+	long_header(pkt, sizeof(pkt), UNKNOWN_VERSION, cid, 8, cid, 8);
+	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+		     sizeof(to)) == sizeof(pkt));
+	CHECK(recv_within(u, buf, sizeof(buf), 300) == 0);
+	CHECK(snmp("QuicOutVersionNegotiation") == 0);
+	CHECK(snmp("QuicInVersionDrops") == 1);
+	close(u);
+	close(l);
+}
+
+/* A port where no server listens (a client's) answers nothing. */
+TEST(no_listener_no_answer)
+{
+	struct sockaddr_in to = loopback(PORT);
+	uint8_t pkt[1200], buf[1500], cid[8] = { 8, 7, 6, 5, 4, 3, 2, 1 };
+	int s, u;
+
+	own_netns();
+	s = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	CHECK(s >= 0);
+	CHECK_OK(bind(s, (struct sockaddr *)&to, sizeof(to)));
+	u = udp_socket(0);
+	long_header(pkt, sizeof(pkt), UNKNOWN_VERSION, cid, 8, cid, 8);
+	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+		     sizeof(to)) == sizeof(pkt));
+	CHECK(recv_within(u, buf, sizeof(buf), 300) == 0);
+	CHECK(snmp("QuicOutVersionNegotiation") == 0);
+	close(u);
+	close(s);
+}
+
+/*
+ * A flood of unknown versions gets VN_PER_SEC answers a second at most:
+ * the answers in one burst are bounded, every one is counted, and the
+ * next second answers again.
+ */
+TEST(server_rate_limited)
+{
+	enum { FLOOD = 400 };
+	struct sockaddr_in to = loopback(PORT);
+	uint8_t pkt[1200], buf[1500], cid[8] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+	int l, u, i, got = 0, rcvbuf = 1 << 20;
+
+	own_netns();
+	l = listener(PORT);
+	u = udp_socket(0);
+	CHECK_OK(setsockopt(u, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
+	long_header(pkt, sizeof(pkt), UNKNOWN_VERSION, cid, 8, cid, 8);
+	for (i = 0; i < FLOOD; i++) {
+		CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+			     sizeof(to)) == sizeof(pkt));
+		if (i % 50 == 49)
+			usleep(2000);	/* loopback's backlog, not the limit */
+	}
+	while (recv_within(u, buf, sizeof(buf), 300) > 0)
+		got++;
+	printf("# %s.%s: %d answers to %d datagrams\n", TEST_SUITE, test_name,
+	       got, FLOOD);
+	/* The flood may straddle a second: two bursts at most. */
+	if (got < 1 || got > 2 * VN_PER_SEC)
+		FAIL("%d answers to %d datagrams", got, FLOOD);
+	CHECK(snmp("QuicOutVersionNegotiation") == (unsigned long long)got);
+	CHECK(snmp("QuicInVersionDrops") == FLOOD);
+
+	sleep(1);
+	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+		     sizeof(to)) == sizeof(pkt));
+	CHECK(recv_within(u, buf, sizeof(buf), 2000) > 0);
+	close(u);
+	close(l);
+}
+
+/* ---- Our client ---- */
+
+struct client {
+	int fd, result;
+	pthread_t thread;
+};
+
+static void *client_handshake(void *arg)
+{
+	struct client *c = arg;
+
+	c->result = quic_client_handshake(c->fd, pskc, NULL, NULL);
+	return NULL;
+}
+
+/* A client connecting to a UDP socket; its first Initial in @buf. */
+static void client_start(struct client *c, int u, uint8_t *buf, size_t len,
+			 ssize_t *n)
+{
+	struct sockaddr_in to = loopback(RAW_PORT);
+	struct timeval tv = { .tv_sec = 10 };
+
+	c->fd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	CHECK(c->fd >= 0);
+	CHECK_OK(setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	CHECK_OK(connect(c->fd, (struct sockaddr *)&to, sizeof(to)));
+	CHECK(pthread_create(&c->thread, NULL, client_handshake, c) == 0);
+	*n = recv_within(u, buf, len, 5000);
+	CHECK(*n >= 1200);
+	CHECK(buf[0] & 0x80);
+	CHECK(be32(buf + 1) == 1);
+}
+
+/* Answer the Initial in @in with a VN listing @versions, IDs as given. */
+static void send_vn(int u, const struct sockaddr_in *to, const uint8_t *in,
+		    const uint32_t *versions, int count, bool swap_ids)
+{
+	const uint8_t *dcid = in + 6, *scid;
+	uint8_t out[600];
+	size_t n = 0;
+	uint8_t dlen = in[5], slen;
+	int i;
+
+	scid = dcid + dlen + 1;
+	slen = dcid[dlen];
+	out[n++] = 0xc0 | 0x15;
+	memset(out + n, 0, 4);
+	n += 4;
+	if (swap_ids) {
+		out[n++] = slen;
+		memcpy(out + n, scid, slen);
+		n += slen;
+		out[n++] = dlen;
+		memcpy(out + n, dcid, dlen);
+		n += dlen;
+	} else {
+		/* The right DCID (else nothing finds the client) but a SCID
+		 * that is not the one the client chose for the server.
+		 */
+		out[n++] = slen;
+		memcpy(out + n, scid, slen);
+		n += slen;
+		out[n++] = 4;
+		memcpy(out + n, "\xee\xee\xee\xee", 4);
+		n += 4;
+	}
+	for (i = 0; i < count; i++) {
+		out[n++] = versions[i] >> 24;
+		out[n++] = versions[i] >> 16;
+		out[n++] = versions[i] >> 8;
+		out[n++] = versions[i];
+	}
+	CHECK(sendto(u, out, n, 0, (const struct sockaddr *)to,
+		     sizeof(*to)) == (ssize_t)n);
+}
+
+/* The server speaks none of what we asked: EPROTONOSUPPORT, at once. */
+TEST(client_no_common_version)
+{
+	static const uint32_t versions[] = { UNKNOWN_VERSION, 0xff00001d };
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	struct client c = { .fd = -1 };
+	uint8_t in[1500];
+	ssize_t n;
+	int u, err;
+	socklen_t el = sizeof(err);
+
+	own_netns();
+	u = udp_socket(RAW_PORT);
+	client_start(&c, u, in, sizeof(in), &n);
+	/* Where the Initial came from: the client's port. */
+	CHECK(getsockname(c.fd, (struct sockaddr *)&from, &fl) == 0);
+	from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	send_vn(u, &from, in, versions, 2, true);
+	CHECK(pthread_join(c.thread, NULL) == 0);
+	if (c.result != -EPROTONOSUPPORT)
+		FAIL("handshake: %d (%s), want -EPROTONOSUPPORT", c.result,
+		     strerror(-c.result));
+	CHECK_OK(getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &el));
+	CHECK(err == EPROTONOSUPPORT || err == 0);
+	CHECK(snmp("QuicInVersionNegotiation") == 1);
+	close(c.fd);
+	close(u);
+}
+
+/*
+ * RFC 9000 6.2: a VN that lists the version we use, or whose connection
+ * IDs are not ours swapped, is ignored: the attempt goes on (and here
+ * ends only when we close it).
+ */
+TEST(client_ignores_bad_vn)
+{
+	static const uint32_t with_ours[] = { UNKNOWN_VERSION, 1 };
+	static const uint32_t none[] = { UNKNOWN_VERSION };
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from), el = sizeof(int);
+	struct client c = { .fd = -1 };
+	uint8_t in[1500];
+	int u, err;
+	ssize_t n;
+
+	own_netns();
+	u = udp_socket(RAW_PORT);
+	client_start(&c, u, in, sizeof(in), &n);
+	CHECK(getsockname(c.fd, (struct sockaddr *)&from, &fl) == 0);
+	from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	send_vn(u, &from, in, with_ours, 2, true);
+	send_vn(u, &from, in, none, 1, false);
+	for (int i = 0; i < 100 && snmp("QuicInVersionNegotiation") < 2; i++)
+		usleep(10000);
+	CHECK(snmp("QuicInVersionNegotiation") == 2);
+	usleep(200000);
+	CHECK_OK(getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &el));
+	if (err)
+		FAIL("the attempt ended: %s", strerror(err));
+	/* It still tries: its Initial comes again (a probe). */
+	CHECK(recv_within(u, in, sizeof(in), 5000) >= 1200);
+	shutdown(c.fd, SHUT_RDWR);
+	CHECK(pthread_join(c.thread, NULL) == 0);
+	CHECK(c.result != -EPROTONOSUPPORT);
+	close(c.fd);
+	close(u);
+}
+
+int main(void)
+{
+	static char dir[] = "/tmp/quic-vn-XXXXXX";
+	char cmd[400];
+
+	test_name = "setup";
+	CHECK(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s %s", CERTS_SH, dir);
+	CHECK(system(cmd) == 0);
+	snprintf(pskc, sizeof(pskc), "%s/psk-client.txt", dir);
+	test_name = NULL;
+
+	RUN(server_answers_unknown_version);
+	RUN(server_ignores_short_datagram);
+	RUN(no_listener_no_answer);
+	RUN(server_rate_limited);
+	RUN(client_no_common_version);
+	RUN(client_ignores_bad_vn);
+	return test_done();
+}
