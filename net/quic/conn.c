@@ -1295,6 +1295,16 @@ static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 		else if (h.dcid_len != first.dcid_len ||
 			 memcmp(h.dcid, first.dcid, h.dcid_len))
 			break;
+		/* RFC 9000 17.2 and 17.3.1: without the QUIC Bit a packet is
+		 * invalid, unless we said we take that (RFC 9287 3).
+		 */
+		if (!h.fixed_bit && h.type != QUIC_PACKET_VERSION_NEGOTIATION &&
+		    !quic_sk(c->sk)->local_param.grease_quic_bit) {
+			QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_IN_HDR_ERRORS);
+			p += h.len;
+			left -= h.len;
+			continue;
+		}
 		/* A Retry is a datagram of its own. */
 		if (h.type == QUIC_PACKET_RETRY && p == skb->data)
 			quic_conn_retry(c, p, &h);

@@ -345,6 +345,12 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 			QUIC_INC_STATS(net, QUIC_MIB_IN_NO_CONN_DROPS);
 			goto drop;
 		}
+		/* The QUIC Bit, as quic_conn_rcv() wants it (RFC 9287). */
+		if (!h.fixed_bit && !quic_sk(sk)->local_param.grease_quic_bit) {
+			QUIC_INC_STATS(net, QUIC_MIB_IN_HDR_ERRORS);
+			sock_put(sk);
+			goto drop;
+		}
 		quic_listener_request(sk, skb, &h);
 		sock_put(sk);
 		return 0;

@@ -476,6 +476,13 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 	if (t->space == QUIC_SPACE_APP) {
 		p = quic_packet_put_short(p, c->dcid.data, c->dcid.len, pn,
 					  t->pn_len, crypto->key_phase, false);
+		/* RFC 9287: a peer that takes packets without the QUIC Bit
+		 * gets an unpredictable one (outside header protection).
+		 */
+		if (p && c->peer_tp_set &&
+		    quic_tp_has(&c->peer_tp, QUIC_TP_GREASE_QUIC_BIT) &&
+		    (get_random_u8() & 1))
+			start[0] &= ~QUIC_PACKET_FIXED_BIT;
 	} else {
 		l.type = t->space == QUIC_SPACE_INITIAL ? QUIC_PACKET_INITIAL :
 							   QUIC_PACKET_HANDSHAKE;

@@ -2,8 +2,11 @@
 /*
  * Version Negotiation (RFC 9000 section 6, RFC 8999): our server answering
  * a version it does not speak, and our client hearing that its version is
- * not spoken.  The other end is a plain UDP socket, each test in a network
- * namespace of its own so that the counters it reads are its own.
+ * not spoken; and the QUIC Bit (RFC 9287): dropped without it unless we
+ * advertised grease_quic_bit, cleared at random toward a peer that did.
+ * The other end is a plain UDP socket, or our own with a packet socket
+ * watching loopback; each test in a network namespace of its own so that
+ * the counters it reads are its own.
  */
 
 #define _GNU_SOURCE
@@ -15,6 +18,11 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <netinet/quic.h>
@@ -30,7 +38,7 @@
 /* net/quic/pernet.h */
 #define VN_PER_SEC	100
 
-static char pskc[300];
+static char psk[300], pskc[300];
 
 static void own_netns(void)
 {
@@ -425,6 +433,199 @@ TEST(client_ignores_bad_vn)
 	close(u);
 }
 
+/* ---- The QUIC Bit (RFC 9287) ---- */
+
+static void set_grease(int fd)
+{
+	struct quic_transport_param tp;
+	socklen_t len = sizeof(tp);
+
+	memset(&tp, 0, sizeof(tp));
+	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			    &len));
+	tp.grease_quic_bit = 1;
+	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			    sizeof(tp)));
+}
+
+/*
+ * A client Initial without the QUIC Bit (version 1, 1200 bytes): dropped
+ * by a listener that did not advertise grease_quic_bit, waiting for
+ * accept() at one that did.
+ */
+TEST(quic_bit_zero)
+{
+	struct sockaddr_in to = loopback(PORT);
+	uint8_t pkt[1200], cid[8] = { 3, 1, 4, 1, 5, 9, 2, 6 };
+	struct pollfd pfd = { .events = POLLIN };
+	int l, u;
+
+	own_netns();
+	u = udp_socket(0);
+	long_header(pkt, sizeof(pkt), 1, cid, 8, cid, 8);
+	pkt[0] = 0x80;		/* Initial, no QUIC Bit */
+	pkt[23] = 0;		/* no token */
+	pkt[24] = 0x44;		/* Length: 1174, to the datagram's end */
+	pkt[25] = 0x96;
+
+	l = listener(PORT);
+	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+		     sizeof(to)) == sizeof(pkt));
+	pfd.fd = l;
+	CHECK(poll(&pfd, 1, 300) == 0);
+	CHECK(snmp("QuicInHdrErrors") == 1);
+	close(l);
+
+	l = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	CHECK(l >= 0);
+	set_grease(l);
+	CHECK_OK(bind(l, (struct sockaddr *)&to, sizeof(to)));
+	CHECK_OK(listen(l, 4));
+	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+		     sizeof(to)) == sizeof(pkt));
+	pfd.fd = l;
+	if (poll(&pfd, 1, 2000) != 1)
+		FAIL("the listener that takes the bit cleared did not queue it");
+	CHECK(snmp("QuicInHdrErrors") == 1);
+	close(l);
+	close(u);
+}
+
+struct server {
+	int listener, fd, result;
+	pthread_t thread;
+};
+
+static void *accept_and_handshake(void *arg)
+{
+	struct server *s = arg;
+
+	s->fd = accept(s->listener, NULL, NULL);
+	s->result = s->fd < 0 ? -errno :
+		    quic_server_handshake(s->fd, psk, NULL, NULL);
+	return NULL;
+}
+
+/*
+ * Short header packets on loopback toward @port, as a packet socket sees
+ * them: how many, and how many without the QUIC Bit.
+ */
+static void count_bits(int ps, int port, int *shorts, int *cleared)
+{
+	uint8_t buf[2048];
+	ssize_t n;
+
+	while ((n = recv(ps, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		struct iphdr *ip = (struct iphdr *)buf;
+		struct udphdr *uh;
+		uint8_t first;
+
+		if (n < 20 || ip->version != 4 || ip->protocol != IPPROTO_UDP)
+			continue;
+		uh = (struct udphdr *)(buf + ip->ihl * 4);
+		if ((uint8_t *)(uh + 1) >= buf + n ||
+		    ntohs(uh->dest) != port)
+			continue;
+		first = *(uint8_t *)(uh + 1);
+		if (first & 0x80)
+			continue;
+		(*shorts)++;
+		if (!(first & 0x40))
+			(*cleared)++;
+	}
+}
+
+/*
+ * Our two ends with grease_quic_bit on @who (1 server, 2 client, 3 both):
+ * 256 KiB each way; the 1-RTT packets toward an end that advertised it
+ * lose the bit about half of the time, the others never.
+ */
+static void grease_run(int who, int *to_server, int *to_client)
+{
+	struct sockaddr_in to = loopback(PORT), cl;
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
+	struct server s = { .fd = -1 };
+	static uint8_t buf[64 * 1024];
+	int c, ps, err, i, rcvbuf = 8 << 20;
+	int shorts_s = 0, shorts_c = 0;
+	socklen_t sl = sizeof(cl);
+	uint32_t flags;
+	int64_t sid;
+	ssize_t n;
+	size_t got;
+
+	ps = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+	CHECK(ps >= 0);
+	CHECK_OK(setsockopt(ps, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			    sizeof(rcvbuf)));
+	ll.sll_protocol = htons(ETH_P_IP);
+	ll.sll_ifindex = if_nametoindex("lo");
+	CHECK_OK(bind(ps, (struct sockaddr *)&ll, sizeof(ll)));
+
+	s.listener = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	CHECK(s.listener >= 0);
+	if (who & 1)
+		set_grease(s.listener);
+	CHECK_OK(bind(s.listener, (struct sockaddr *)&to, sizeof(to)));
+	CHECK_OK(listen(s.listener, 4));
+	CHECK(pthread_create(&s.thread, NULL, accept_and_handshake, &s) == 0);
+	c = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	CHECK(c >= 0);
+	if (who & 2)
+		set_grease(c);
+	CHECK_OK(connect(c, (struct sockaddr *)&to, sizeof(to)));
+	err = quic_client_handshake(c, pskc, NULL, NULL);
+	CHECK(pthread_join(s.thread, NULL) == 0);
+	if (err || s.result)
+		FAIL("handshake: client %d, server %d", err, s.result);
+	CHECK_OK(getsockname(c, (struct sockaddr *)&cl, &sl));
+
+	memset(buf, 0x33, sizeof(buf));
+	for (i = 0; i < 2; i++) {
+		int from = i ? s.fd : c, dst = i ? c : s.fd;
+
+		for (int k = 0; k < 4; k++)
+			CHECK(quic_sendmsg(from, buf, sizeof(buf), i ? 1 : 0,
+					   (k ? 0 : MSG_STREAM_NEW) |
+					   (k == 3 ? MSG_STREAM_FIN : 0)) ==
+			      sizeof(buf));
+		for (got = 0, flags = 0; !(flags & MSG_STREAM_FIN);) {
+			flags = 0;
+			n = quic_recvmsg(dst, buf, sizeof(buf), &sid, &flags);
+			CHECK(n >= 0);
+			got += n;
+			if (!n && !(flags & MSG_STREAM_FIN))
+				FAIL("empty read");
+		}
+		CHECK(got == 4 * sizeof(buf));
+	}
+	*to_server = 0;
+	*to_client = 0;
+	count_bits(ps, PORT, &shorts_s, to_server);
+	count_bits(ps, ntohs(cl.sin_port), &shorts_c, to_client);
+	printf("# %s.%s: who %d: to the server %d of %d short headers without the bit, to the client %d of %d\n",
+	       TEST_SUITE, test_name, who, *to_server, shorts_s, *to_client,
+	       shorts_c);
+	CHECK(shorts_s > 20 && shorts_c > 20);
+	close(c);
+	close(s.fd);
+	close(s.listener);
+	close(ps);
+}
+
+TEST(grease_quic_bit)
+{
+	int to_s, to_c;
+
+	own_netns();
+	grease_run(0, &to_s, &to_c);
+	CHECK(to_s == 0 && to_c == 0);
+	grease_run(1, &to_s, &to_c);
+	CHECK(to_s > 0 && to_c == 0);
+	grease_run(3, &to_s, &to_c);
+	CHECK(to_s > 0 && to_c > 0);
+}
+
 int main(void)
 {
 	static char dir[] = "/tmp/quic-vn-XXXXXX";
@@ -435,6 +636,7 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "%s %s", CERTS_SH, dir);
 	CHECK(system(cmd) == 0);
 	snprintf(pskc, sizeof(pskc), "%s/psk-client.txt", dir);
+	snprintf(psk, sizeof(psk), "%s/psk.txt", dir);
 	test_name = NULL;
 
 	RUN(server_answers_unknown_version);
@@ -443,5 +645,7 @@ int main(void)
 	RUN(server_rate_limited);
 	RUN(client_no_common_version);
 	RUN(client_ignores_bad_vn);
+	RUN(quic_bit_zero);
+	RUN(grease_quic_bit);
 	return test_done();
 }
