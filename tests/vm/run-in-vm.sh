@@ -69,28 +69,29 @@ fi
 # too: well formed, one plan, no "not ok" (kselftest.*).
 ksft_dir=$top/tools/testing/selftests/net/quic
 tap=/tmp/quic-kselftest.tap
+# Line by line as they come, so that a boot that dies keeps what ran.
+tap_lines() {
+	local line rest
+	while IFS= read -r line; do
+		case "$line" in
+		"# ok "*" # SKIP notyet: "*)
+			rest=${line#\# ok [0-9]* }
+			echo "NOTYET: ${rest%% # SKIP notyet: *}: ${rest#* # SKIP notyet: }" ;;
+		"# ok "*)
+			rest=${line#\# ok }
+			echo "PASS: ${rest#* }" ;;
+		"# not ok "*)
+			rest=${line#\# not ok }
+			rest=${rest#* }
+			echo "FAIL: ${rest%% # *}: ${rest#* # }" ;;
+		"# # "*|"# #"*) echo "${line#\# }" ;;
+		esac
+	done
+}
 make -s --no-print-directory -C "$ksft_dir" run_tests QUIC_TEST_BIN="$bin" \
-	> "$tap" 2>&1
-ksft_rc=$?
-inner=0
-while IFS= read -r line; do
-	case "$line" in
-	"# ok "*" # SKIP notyet: "*)
-		inner=$((inner + 1))
-		rest=${line#\# ok [0-9]* }
-		echo "NOTYET: ${rest%% # SKIP notyet: *}: ${rest#* # SKIP notyet: }" ;;
-	"# ok "*)
-		inner=$((inner + 1))
-		rest=${line#\# ok }
-		echo "PASS: ${rest#* }" ;;
-	"# not ok "*)
-		inner=$((inner + 1))
-		rest=${line#\# not ok }
-		rest=${rest#* }
-		echo "FAIL: ${rest%% # *}: ${rest#* # }" ;;
-	"# # "*|"# #"*) echo "${line#\# }" ;;
-	esac
-done < "$tap"
+	2>&1 | tee "$tap" | tap_lines
+ksft_rc=${PIPESTATUS[0]}
+inner=$(grep -cE '^# (not )?ok ' "$tap")
 if ! grep -qx 'TAP version 13' "$tap" || ! grep -qx '1\.\.1' "$tap" ||
    ! grep -qx "# 1\.\.$inner" "$tap"; then
 	fail kselftest.tap_valid "no TAP header, or a plan that is not 1..1 and # 1..$inner"

@@ -507,10 +507,11 @@ static void *accept_and_handshake(void *arg)
 }
 
 /*
- * Short header packets on loopback toward @port, as a packet socket sees
- * them: how many, and how many without the QUIC Bit.
+ * Short header packets on loopback toward each of two ports, as a packet
+ * socket saw them: how many, and how many without the QUIC Bit.
  */
-static void count_bits(int ps, int port, int *shorts, int *cleared)
+static void count_bits(int ps, const int port[2], int shorts[2],
+		       int cleared[2])
 {
 	uint8_t buf[2048];
 	ssize_t n;
@@ -523,15 +524,18 @@ static void count_bits(int ps, int port, int *shorts, int *cleared)
 		if (n < 20 || ip->version != 4 || ip->protocol != IPPROTO_UDP)
 			continue;
 		uh = (struct udphdr *)(buf + ip->ihl * 4);
-		if ((uint8_t *)(uh + 1) >= buf + n ||
-		    ntohs(uh->dest) != port)
+		if ((uint8_t *)(uh + 1) >= buf + n)
 			continue;
 		first = *(uint8_t *)(uh + 1);
 		if (first & 0x80)
 			continue;
-		(*shorts)++;
-		if (!(first & 0x40))
-			(*cleared)++;
+		for (int i = 0; i < 2; i++) {
+			if (ntohs(uh->dest) != port[i])
+				continue;
+			shorts[i]++;
+			if (!(first & 0x40))
+				cleared[i]++;
+		}
 	}
 }
 
@@ -547,7 +551,7 @@ static void grease_run(int who, int *to_server, int *to_client)
 	struct server s = { .fd = -1 };
 	static uint8_t buf[64 * 1024];
 	int c, ps, err, i, rcvbuf = 8 << 20;
-	int shorts_s = 0, shorts_c = 0;
+	int shorts[2] = {}, cleared[2] = {}, port[2];
 	socklen_t sl = sizeof(cl);
 	uint32_t flags;
 	int64_t sid;
@@ -599,14 +603,15 @@ static void grease_run(int who, int *to_server, int *to_client)
 		}
 		CHECK(got == 4 * sizeof(buf));
 	}
-	*to_server = 0;
-	*to_client = 0;
-	count_bits(ps, PORT, &shorts_s, to_server);
-	count_bits(ps, ntohs(cl.sin_port), &shorts_c, to_client);
+	port[0] = PORT;
+	port[1] = ntohs(cl.sin_port);
+	count_bits(ps, port, shorts, cleared);
+	*to_server = cleared[0];
+	*to_client = cleared[1];
 	printf("# %s.%s: who %d: to the server %d of %d short headers without the bit, to the client %d of %d\n",
-	       TEST_SUITE, test_name, who, *to_server, shorts_s, *to_client,
-	       shorts_c);
-	CHECK(shorts_s > 20 && shorts_c > 20);
+	       TEST_SUITE, test_name, who, cleared[0], shorts[0], cleared[1],
+	       shorts[1]);
+	CHECK(shorts[0] > 20 && shorts[1] > 20);
 	close(c);
 	close(s.fd);
 	close(s.listener);

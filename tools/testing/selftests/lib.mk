@@ -36,7 +36,7 @@ run_tests: all
 		echo "# selftests: $(COLLECTION): $$p"; \
 		if [ "$$timeout" -gt 0 ]; then t="timeout --foreground $$timeout"; else t=""; fi; \
 		rcf=$$(mktemp); \
-		( $$t ./$$p 2>&1; echo "$$?" > $$rcf ) | sed 's/^/# /'; \
+		( $$t ./$$p 2>&1; echo "$$?" > $$rcf ) | sed -u 's/^/# /'; \
 		rc=$$(cat $$rcf); rm -f $$rcf; \
 		case $$rc in \
 		0) echo "ok $$i selftests: $(COLLECTION): $$p" ;; \
