@@ -811,11 +811,7 @@ static int quic_cstream_deliver(struct quic_conn *c, u8 level, const u8 *data,
 		return -ENOMEM;
 	}
 	skb_put_data(skb, data, len);
-	QUIC_RCV_CB(skb)->type = QUIC_RCV_HANDSHAKE;
-	QUIC_RCV_CB(skb)->level = level;
-	QUIC_RCV_CB(skb)->read = 0;
-	skb_queue_tail(&sk->sk_receive_queue, skb);
-	sk->sk_data_ready(sk);
+	quic_rcvq_add(sk, skb, QUIC_RCV_HANDSHAKE, level);
 	return 0;
 }
 

@@ -1331,10 +1331,7 @@ void quic_sk_event(struct sock *sk, u8 type, const void *data, u32 len)
 	}
 	*(u8 *)skb_put(skb, 1) = type;
 	skb_put_data(skb, data, len);
-	QUIC_RCV_CB(skb)->type = QUIC_RCV_EVENT;
-	QUIC_RCV_CB(skb)->read = 0;
-	skb_queue_tail(&sk->sk_receive_queue, skb);
-	sk->sk_data_ready(sk);
+	quic_rcvq_add(sk, skb, QUIC_RCV_EVENT, 0);
 }
 
 /**

@@ -12,6 +12,7 @@
 #include <net/ipv6.h>
 
 #include "pernet.h"
+#include "rcvq.h"
 #include "udp_tunnel.h"
 
 /* Longest ALPN list accepted by QUIC_SOCKOPT_ALPN, commas included. */
@@ -21,22 +22,6 @@
 
 /* Buckets of a listener's table of waiting requests: a power of two. */
 #define QUIC_REQ_HASH_SIZE	256
-
-/* What an skb on sk_receive_queue holds, for recvmsg(). */
-enum quic_rcv_type {
-	QUIC_RCV_HANDSHAKE,	/* CRYPTO data of one level */
-	QUIC_RCV_EVENT,		/* a notification, MSG_NOTIFICATION */
-	QUIC_RCV_DATAGRAM,	/* a DATAGRAM frame's data */
-};
-
-struct quic_rcv_cb {
-	u64	offset;		/* CRYPTO reassembly: the data's offset */
-	u32	read;		/* bytes already read by a partial recvmsg() */
-	u8	type;		/* enum quic_rcv_type */
-	u8	level;		/* QUIC_RCV_HANDSHAKE: the crypto level */
-};
-
-#define QUIC_RCV_CB(skb)	((struct quic_rcv_cb *)&((skb)->cb[0]))
 
 struct quic_conn;
 
@@ -120,20 +105,6 @@ static inline void quic_sk_sndbuf_follow(struct sock *sk, u64 bytes)
  * waits for a work item that is still returning.
  */
 extern struct workqueue_struct *quic_wq;
-
-/*
- * Receive memory is charged to the socket (sk_rmem_alloc, SO_RCVBUF) and
- * to the protocol (memory_allocated, within sysctl_quic_mem like UDP's
- * udp_mem): false when the protocol is out of it, and the skb is not
- * taken.  Context: the socket locked, or in softirq not owned by the user.
- */
-static inline bool quic_skb_charge_r(struct sock *sk, struct sk_buff *skb)
-{
-	if (!sk_rmem_schedule(sk, skb, skb->truesize))
-		return false;
-	skb_set_owner_r(skb, sk);
-	return true;
-}
 
 extern long sysctl_quic_mem[3];
 void quic_mem_init(void);

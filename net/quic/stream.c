@@ -1710,10 +1710,7 @@ int quic_dgram_rcv(struct quic_conn *c, const u8 *data, u32 len)
 		goto full;
 	}
 	skb_put_data(skb, data, len);
-	QUIC_RCV_CB(skb)->type = QUIC_RCV_DATAGRAM;
-	QUIC_RCV_CB(skb)->read = 0;
-	skb_queue_tail(&sk->sk_receive_queue, skb);
-	sk->sk_data_ready(sk);
+	quic_rcvq_add(sk, skb, QUIC_RCV_DATAGRAM, 0);
 	return 0;
 
 full:
