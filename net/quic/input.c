@@ -302,11 +302,10 @@ static void quic_version_negotiate(struct quic_udp_sock *us, struct sock *usk,
  */
 int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 {
+	struct net *net = sock_net(usk);
 	struct quic_packet_hdr h;
 	struct quic_udp_sock *us;
 	struct sock *sk;
-
-	struct net *net = sock_net(usk);
 	int err;
 
 	us = rcu_dereference_sk_user_data(usk);
