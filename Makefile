@@ -67,7 +67,7 @@ FUZZ_TIME ?= 600
 # libquic, and its host tests (a fake kernel under GnuTLS, no shim).
 LIBQUIC_SRCS := $(wildcard libquic/*.c)
 LIBQUIC_DEPS := $(LIBQUIC_SRCS) libquic/internal.h libquic/netinet/quic.h \
-	include/uapi/linux/quic.h tests/lib/test.h
+	include/uapi/linux/quic.h tests/lib/test.h tests/lib/netns.h
 LIBQUIC_CFLAGS := -std=gnu11 -I$(TOP)/libquic -I$(TOP)/include/uapi
 LIBQUIC_TESTS := $(BUILD)/tests/host/libquic_args $(BUILD)/tests/host/libquic_handshake \
 	$(BUILD)/tests/host/hsd_parse

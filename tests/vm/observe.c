@@ -29,6 +29,7 @@
 #define TEST_SUITE "observe"
 #define TEST_TIMEOUT 120
 #include "../lib/test.h"
+#include "../lib/netns.h"
 
 #define PORT		4433
 #define IO_TIMEOUT	30
@@ -60,13 +61,6 @@ static int sh(const char *fmt, ...)
 		FAIL("command failed: " __VA_ARGS__);			\
 } while (0)
 
-/* A namespace of the test's own, with loopback up. */
-static void own_netns(void)
-{
-	CHECK_OK(unshare(CLONE_NEWNET));
-	SH("ip link set lo up");
-}
-
 /* The whole of a small file; NUL-terminated, in a static buffer. */
 static char *slurp(const char *path)
 {
@@ -85,43 +79,12 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* One counter of /proc/net/quic/snmp; fails the test if it is missing. */
-static unsigned long long snmp(const char *name)
-{
-	char *s = slurp("/proc/net/quic/snmp"), *line;
-	size_t len = strlen(name);
-
-	for (line = strtok(s, "\n"); line; line = strtok(NULL, "\n"))
-		if (!strncmp(line, name, len) &&
-		    (line[len] == ' ' || line[len] == '\t'))
-			return strtoull(line + len, NULL, 10);
-	FAIL("no counter %s in /proc/net/quic/snmp", name);
-}
-
 static void set_io_timeout(int fd, int secs)
 {
 	struct timeval tv = { .tv_sec = secs };
 
 	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
 	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
-}
-
-struct server {
-	int listener, fd, result;
-	pthread_t thread;
-};
-
-static void *accept_and_handshake(void *arg)
-{
-	struct server *s = arg;
-
-	s->fd = accept(s->listener, NULL, NULL);
-	if (s->fd < 0) {
-		s->result = -errno;
-		return NULL;
-	}
-	s->result = quic_server_handshake(s->fd, psk, NULL, NULL);
-	return NULL;
 }
 
 /*
@@ -134,7 +97,7 @@ static void connect_pair(int family, const char *ip, int *cfd, int *sfd,
 	struct sockaddr_storage ss = {};
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct server s = { .fd = -1 };
+	struct psk_server s = { .fd = -1, .psk = psk };
 	socklen_t sl;
 	int err;
 
@@ -154,7 +117,7 @@ static void connect_pair(int family, const char *ip, int *cfd, int *sfd,
 	CHECK_OK(bind(s.listener, (struct sockaddr *)&ss, sl));
 	CHECK_OK(listen(s.listener, 4));
 	set_io_timeout(s.listener, IO_TIMEOUT);
-	CHECK(pthread_create(&s.thread, NULL, accept_and_handshake, &s) == 0);
+	psk_server_start(&s);
 
 	*cfd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
 	CHECK(*cfd >= 0);
@@ -409,37 +372,37 @@ TEST(snmp_connection_counters)
 
 	own_netns();
 	connect_pair(AF_INET, "127.0.0.1", &cfd, &sfd, NULL);
-	started = snmp("QuicHandshakesStarted");
-	done = snmp("QuicHandshakesCompleted");
+	started = quic_snmp("QuicHandshakesStarted");
+	done = quic_snmp("QuicHandshakesCompleted");
 	if (started != 2 || done != 2)
 		FAIL("handshakes started %llu, completed %llu; want 2, 2",
 		     started, done);
 	CHECK(quic_sendmsg(cfd, "ping", 4, 0, MSG_STREAM_NEW | MSG_STREAM_FIN)
 	      == 4);
 	CHECK(quic_recvmsg(sfd, buf, sizeof(buf), &sid, &flags) == 4);
-	opened = snmp("QuicStreamsOpened");
-	accepted = snmp("QuicStreamsAccepted");
+	opened = quic_snmp("QuicStreamsOpened");
+	accepted = quic_snmp("QuicStreamsAccepted");
 	if (opened != 1 || accepted != 1)
 		FAIL("streams opened %llu, accepted %llu; want 1, 1", opened,
 		     accepted);
-	in = snmp("QuicInPackets");
-	out = snmp("QuicOutPackets");
+	in = quic_snmp("QuicInPackets");
+	out = quic_snmp("QuicOutPackets");
 	/* Both ends: every packet one sent, the other opened (loopback,
 	 * no loss), but some may be on their way still.
 	 */
 	CHECK(in > 4 && out >= in);
-	CHECK(snmp("QuicInDatagrams") <= snmp("QuicOutDatagrams"));
-	CHECK(snmp("QuicInBytes") > 2 * 1200);
+	CHECK(quic_snmp("QuicInDatagrams") <= quic_snmp("QuicOutDatagrams"));
+	CHECK(quic_snmp("QuicInBytes") > 2 * 1200);
 
 	close(cfd);	/* CONNECTION_CLOSE, NO_ERROR: application close */
-	sent = snmp("QuicCloseSentApp") + snmp("QuicCloseSentNoError");
+	sent = quic_snmp("QuicCloseSentApp") + quic_snmp("QuicCloseSentNoError");
 	CHECK(sent == 1);
-	for (int i = 0; i < 100 && !snmp("QuicCloseRecvApp") &&
-			!snmp("QuicCloseRecvNoError"); i++)
+	for (int i = 0; i < 100 && !quic_snmp("QuicCloseRecvApp") &&
+			!quic_snmp("QuicCloseRecvNoError"); i++)
 		usleep(20000);
-	CHECK(snmp("QuicCloseRecvApp") + snmp("QuicCloseRecvNoError") == 1);
+	CHECK(quic_snmp("QuicCloseRecvApp") + quic_snmp("QuicCloseRecvNoError") == 1);
 	close(sfd);
-	CHECK(snmp("QuicHandshakesFailed") == 0);
+	CHECK(quic_snmp("QuicHandshakesFailed") == 0);
 }
 
 /*
@@ -469,8 +432,8 @@ TEST(snmp_decrypt_failures_exact)
 	for (i = 0; i < 8; i++)
 		CHECK(sscanf(s.scid + 2 * i, "%2hhx", &cid[i]) == 1);
 
-	before = snmp("QuicInDecryptErrors");
-	in_before = snmp("QuicInDatagrams");
+	before = quic_snmp("QuicInDecryptErrors");
+	in_before = quic_snmp("QuicInDatagrams");
 	u = socket(AF_INET, SOCK_DGRAM, 0);
 	CHECK(u >= 0);
 	for (i = 0; i < FORGED; i++) {
@@ -487,15 +450,15 @@ TEST(snmp_decrypt_failures_exact)
 	}
 	close(u);
 	for (i = 0; i < 100; i++) {
-		if (snmp("QuicInDatagrams") - in_before >= FORGED)
+		if (quic_snmp("QuicInDatagrams") - in_before >= FORGED)
 			break;
 		usleep(20000);
 	}
-	after = snmp("QuicInDecryptErrors");
+	after = quic_snmp("QuicInDecryptErrors");
 	if (after - before != FORGED)
 		FAIL("decrypt errors moved by %llu, want %d (datagrams in: %llu)",
 		     after - before, FORGED,
-		     snmp("QuicInDatagrams") - in_before);
+		     quic_snmp("QuicInDatagrams") - in_before);
 	/* The connection lives. */
 	CHECK(quic_sendmsg(cfd, "ping", 4, 0, MSG_STREAM_NEW | MSG_STREAM_FIN)
 	      == 4);
@@ -520,8 +483,8 @@ TEST(snmp_no_connection_drops)
 	CHECK(l >= 0);
 	CHECK_OK(bind(l, (struct sockaddr *)&to, sizeof(to)));
 	CHECK_OK(listen(l, 4));
-	noconn = snmp("QuicInNoConnDrops");
-	shortd = snmp("QuicInShortDrops");
+	noconn = quic_snmp("QuicInNoConnDrops");
+	shortd = quic_snmp("QuicInShortDrops");
 	u = socket(AF_INET, SOCK_DGRAM, 0);
 	CHECK(u >= 0);
 	/* 10 short headers with an unknown connection ID... */
@@ -542,13 +505,13 @@ TEST(snmp_no_connection_drops)
 			     sizeof(to)) == sizeof(pkt));
 	close(u);
 	for (i = 0; i < 100; i++) {
-		if (snmp("QuicInNoConnDrops") - noconn >= 10 &&
-		    snmp("QuicInShortDrops") - shortd >= 10)
+		if (quic_snmp("QuicInNoConnDrops") - noconn >= 10 &&
+		    quic_snmp("QuicInShortDrops") - shortd >= 10)
 			break;
 		usleep(20000);
 	}
-	CHECK(snmp("QuicInNoConnDrops") - noconn == 10);
-	CHECK(snmp("QuicInShortDrops") - shortd == 10);
+	CHECK(quic_snmp("QuicInNoConnDrops") - noconn == 10);
+	CHECK(quic_snmp("QuicInShortDrops") - shortd == 10);
 	close(l);
 }
 
@@ -565,11 +528,11 @@ TEST(snmp_lossy_transfer)
 	SH("tc qdisc add dev lo root netem loss 5%%");
 	connect_pair(AF_INET, "127.0.0.1", &cfd, &sfd, NULL);
 	transfer(cfd, sfd, 2 << 20);
-	out = snmp("QuicOutPackets");
-	lost = snmp("QuicLostPackets");
-	retrans = snmp("QuicRetransFrames");
-	pto = snmp("QuicProbeTimeouts");
-	cong = snmp("QuicCongestionEvents");
+	out = quic_snmp("QuicOutPackets");
+	lost = quic_snmp("QuicLostPackets");
+	retrans = quic_snmp("QuicRetransFrames");
+	pto = quic_snmp("QuicProbeTimeouts");
+	cong = quic_snmp("QuicCongestionEvents");
 	printf("# %s.%s: out %llu lost %llu retrans frames %llu pto %llu congestion events %llu\n",
 	       TEST_SUITE, test_name, out, lost, retrans, pto, cong);
 	/* 2 MiB is 1500 full packets at least; 5% each way of them, of
@@ -593,8 +556,8 @@ TEST(snmp_per_namespace)
 	int st;
 
 	own_netns();
-	in_before = snmp("QuicInPackets");
-	out_before = snmp("QuicOutPackets");
+	in_before = quic_snmp("QuicInPackets");
+	out_before = quic_snmp("QuicOutPackets");
 	CHECK(in_before == 0 && out_before == 0);
 	pid = fork();
 	CHECK(pid >= 0);
@@ -604,13 +567,13 @@ TEST(snmp_per_namespace)
 			_exit(2);
 		connect_pair(AF_INET, "127.0.0.1", &cfd, &sfd, NULL);
 		transfer(cfd, sfd, 256 << 10);
-		_exit(snmp("QuicInPackets") > 100 ? 0 : 3);
+		_exit(quic_snmp("QuicInPackets") > 100 ? 0 : 3);
 	}
 	CHECK(waitpid(pid, &st, 0) == pid);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		FAIL("the other namespace's transfer failed (status %d)", st);
-	CHECK(snmp("QuicInPackets") == 0 && snmp("QuicOutPackets") == 0);
-	CHECK(snmp("QuicHandshakesStarted") == 0);
+	CHECK(quic_snmp("QuicInPackets") == 0 && quic_snmp("QuicOutPackets") == 0);
+	CHECK(quic_snmp("QuicHandshakesStarted") == 0);
 }
 
 /* ---- net.quic.* ---- */

@@ -30,6 +30,7 @@
 #define TEST_SUITE "vn"
 #define TEST_TIMEOUT 60
 #include "../lib/test.h"
+#include "../lib/netns.h"
 
 #define PORT		4433
 #define RAW_PORT	4434
@@ -40,12 +41,6 @@
 
 static char psk[300], pskc[300];
 
-static void own_netns(void)
-{
-	CHECK_OK(unshare(CLONE_NEWNET));
-	CHECK(system("ip link set lo up") == 0);
-}
-
 static struct sockaddr_in loopback(int port)
 {
 	struct sockaddr_in a = {
@@ -55,24 +50,6 @@ static struct sockaddr_in loopback(int port)
 	};
 
 	return a;
-}
-
-static unsigned long long snmp(const char *name)
-{
-	char line[256];
-	size_t len = strlen(name);
-	FILE *f = fopen("/proc/net/quic/snmp", "r");
-
-	CHECK(f);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, name, len) &&
-		    (line[len] == ' ' || line[len] == '\t')) {
-			fclose(f);
-			return strtoull(line + len, NULL, 10);
-		}
-	}
-	fclose(f);
-	FAIL("no counter %s", name);
 }
 
 static int listener(int port)
@@ -200,8 +177,8 @@ TEST(server_answers_unknown_version)
 	CHECK(n > 0);
 	check_vn(buf, n, dcid, 200, scid, 0);
 
-	CHECK(snmp("QuicOutVersionNegotiation") == 2);
-	CHECK(snmp("QuicInVersionDrops") == 2);
+	CHECK(quic_snmp("QuicOutVersionNegotiation") == 2);
+	CHECK(quic_snmp("QuicInVersionDrops") == 2);
 	close(u);
 	close(l);
 }
@@ -220,8 +197,8 @@ TEST(server_ignores_short_datagram)
 	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
 		     sizeof(to)) == sizeof(pkt));
 	CHECK(recv_within(u, buf, sizeof(buf), 300) == 0);
-	CHECK(snmp("QuicOutVersionNegotiation") == 0);
-	CHECK(snmp("QuicInVersionDrops") == 1);
+	CHECK(quic_snmp("QuicOutVersionNegotiation") == 0);
+	CHECK(quic_snmp("QuicInVersionDrops") == 1);
 	close(u);
 	close(l);
 }
@@ -242,7 +219,7 @@ TEST(no_listener_no_answer)
 	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
 		     sizeof(to)) == sizeof(pkt));
 	CHECK(recv_within(u, buf, sizeof(buf), 300) == 0);
-	CHECK(snmp("QuicOutVersionNegotiation") == 0);
+	CHECK(quic_snmp("QuicOutVersionNegotiation") == 0);
 	close(u);
 	close(s);
 }
@@ -277,8 +254,8 @@ TEST(server_rate_limited)
 	/* The flood may straddle a second: two bursts at most. */
 	if (got < 1 || got > 2 * VN_PER_SEC)
 		FAIL("%d answers to %d datagrams", got, FLOOD);
-	CHECK(snmp("QuicOutVersionNegotiation") == (unsigned long long)got);
-	CHECK(snmp("QuicInVersionDrops") == FLOOD);
+	CHECK(quic_snmp("QuicOutVersionNegotiation") == (unsigned long long)got);
+	CHECK(quic_snmp("QuicInVersionDrops") == FLOOD);
 
 	sleep(1);
 	CHECK(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
@@ -389,7 +366,7 @@ TEST(client_no_common_version)
 		     strerror(-c.result));
 	CHECK_OK(getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &el));
 	CHECK(err == EPROTONOSUPPORT || err == 0);
-	CHECK(snmp("QuicInVersionNegotiation") == 1);
+	CHECK(quic_snmp("QuicInVersionNegotiation") == 1);
 	close(c.fd);
 	close(u);
 }
@@ -417,9 +394,9 @@ TEST(client_ignores_bad_vn)
 	from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	send_vn(u, &from, in, with_ours, 2, true);
 	send_vn(u, &from, in, none, 1, false);
-	for (int i = 0; i < 100 && snmp("QuicInVersionNegotiation") < 2; i++)
+	for (int i = 0; i < 100 && quic_snmp("QuicInVersionNegotiation") < 2; i++)
 		usleep(10000);
-	CHECK(snmp("QuicInVersionNegotiation") == 2);
+	CHECK(quic_snmp("QuicInVersionNegotiation") == 2);
 	usleep(200000);
 	CHECK_OK(getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &el));
 	if (err)
@@ -473,7 +450,7 @@ TEST(quic_bit_zero)
 		     sizeof(to)) == sizeof(pkt));
 	pfd.fd = l;
 	CHECK(poll(&pfd, 1, 300) == 0);
-	CHECK(snmp("QuicInHdrErrors") == 1);
+	CHECK(quic_snmp("QuicInHdrErrors") == 1);
 	close(l);
 
 	l = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
@@ -486,24 +463,9 @@ TEST(quic_bit_zero)
 	pfd.fd = l;
 	if (poll(&pfd, 1, 2000) != 1)
 		FAIL("the listener that takes the bit cleared did not queue it");
-	CHECK(snmp("QuicInHdrErrors") == 1);
+	CHECK(quic_snmp("QuicInHdrErrors") == 1);
 	close(l);
 	close(u);
-}
-
-struct server {
-	int listener, fd, result;
-	pthread_t thread;
-};
-
-static void *accept_and_handshake(void *arg)
-{
-	struct server *s = arg;
-
-	s->fd = accept(s->listener, NULL, NULL);
-	s->result = s->fd < 0 ? -errno :
-		    quic_server_handshake(s->fd, psk, NULL, NULL);
-	return NULL;
 }
 
 /*
@@ -548,7 +510,7 @@ static void grease_run(int who, int *to_server, int *to_client)
 {
 	struct sockaddr_in to = loopback(PORT), cl;
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
-	struct server s = { .fd = -1 };
+	struct psk_server s = { .fd = -1, .psk = psk };
 	static uint8_t buf[64 * 1024];
 	int c, ps, err, i, rcvbuf = 64 << 20;
 	int shorts[2] = {}, cleared[2] = {}, port[2];
@@ -573,7 +535,7 @@ static void grease_run(int who, int *to_server, int *to_client)
 		set_grease(s.listener);
 	CHECK_OK(bind(s.listener, (struct sockaddr *)&to, sizeof(to)));
 	CHECK_OK(listen(s.listener, 4));
-	CHECK(pthread_create(&s.thread, NULL, accept_and_handshake, &s) == 0);
+	psk_server_start(&s);
 	c = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
 	CHECK(c >= 0);
 	if (who & 2)
