@@ -42,7 +42,7 @@ VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
 # In-VM tests that talk to the kernel through the raw peer, named in
 # VM_RAW_NAMES: the wire layer, through tests/shim/, encodes their frames
 # and GnuTLS protects their packets.
-VM_RAW_NAMES := violation compat_raw abuse fuzz
+VM_RAW_NAMES := violation compat_raw abuse fuzz migration reset
 VM_RAW_TESTS := $(addprefix $(BUILD)/tests/vm/,$(VM_RAW_NAMES))
 # The benchmark (make bench): built by make, run by tests/bench/run.sh
 # only, never by the test runner.
@@ -211,7 +211,7 @@ $(BENCH_PROGS): $(BUILD)/tests/bench/%: tests/bench/%.c $(LIBQUIC_DEPS) tests/vm
 		-o $@ $< $(LIBQUIC_SRCS) -lgnutls -lpthread
 
 $(VM_RAW_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c tests/vm/rawpeer.c tests/vm/rawpeer.h \
-		tests/vm/rawconn.h \
+		tests/vm/rawconn.h tests/lib/netns.h \
 		tests/lib/test.h tests/lib/handshake_msg.h $(WIRE_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WIRE_CFLAGS) $(USER_CFLAGS) -o $@ $< tests/vm/rawpeer.c $(WIRE_SRCS) -lgnutls

@@ -12,6 +12,7 @@
 #include <net/sock.h>
 
 #include "conn.h"
+#include "reset.h"
 #include "socket.h"
 #include "trace.h"
 #include "wire_packet.h"
@@ -109,8 +110,7 @@ void quic_conn_destroy(struct quic_conn *c)
 	if (hrtimer_cancel(&c->pace_timer))
 		__sock_put(c->sk);
 
-	if (c->scid_entry)
-		quic_cid_unregister(c->scid_entry);
+	quic_cids_free(c);
 	if (c->odcid_entry)
 		quic_cid_unregister(c->odcid_entry);
 	quic_streams_free(c);
@@ -150,6 +150,7 @@ static void quic_conn_established(struct quic_conn *c)
 	c->handshake_complete = true;
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_HANDSHAKES_COMPLETED);
 	quic_streams_start(c);
+	quic_cids_start(c);
 	quic_set_state(sk, TCP_ESTABLISHED);
 	quic_conn_idle_start(c);
 	if (c->is_server) {
@@ -599,6 +600,12 @@ static void quic_conn_local_tp(struct quic_conn *c, struct quic_tp *tp)
 		tp->present |= BIT_ULL(QUIC_TP_ORIGINAL_DCID);
 		tp->original_destination_connection_id = c->odcid;
 	}
+	/* The token of our first ID: NEW_CONNECTION_ID carries the others'. */
+	if (c->is_server && p->stateless_reset) {
+		tp->present |= BIT_ULL(QUIC_TP_STATELESS_RESET_TOKEN);
+		quic_reset_token(sock_net(c->sk), &c->scid,
+				 tp->stateless_reset_token);
+	}
 }
 
 /**
@@ -951,6 +958,20 @@ void quic_conn_refused(struct quic_conn *c)
 	quic_conn_abort(c, ECONNREFUSED);
 }
 
+static enum quic_pkt_level quic_pkt_level(enum quic_packet_type t)
+{
+	switch (t) {
+	case QUIC_PACKET_INITIAL:
+		return QUIC_PKT_INITIAL;
+	case QUIC_PACKET_HANDSHAKE:
+		return QUIC_PKT_HANDSHAKE;
+	case QUIC_PACKET_0RTT:
+		return QUIC_PKT_0RTT;
+	default:
+		return QUIC_PKT_1RTT;
+	}
+}
+
 /*
  * Decode and act on the frames of one packet's payload.  Early data that
  * finds no memory (-ENOBUFS) leaves the packet unacknowledged, for the
@@ -960,8 +981,8 @@ void quic_conn_refused(struct quic_conn *c)
  * would never move on.
  */
 static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
-			    u8 level, enum quic_pkt_level pl, const u8 *p,
-			    u32 len, bool *eliciting)
+			    u8 level, const struct quic_packet_hdr *h,
+			    const u8 *p, u32 len, bool *eliciting)
 {
 	struct quic_frame_error ferr;
 	struct quic_frame f;
@@ -971,7 +992,7 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 		if (!quic_frame_decode(&p, &len, &f, &ferr))
 			return quic_conn_violation(c, ferr.errcode,
 						   ferr.frame_type);
-		if (!quic_frame_allowed(f.type, pl))
+		if (!quic_frame_allowed(f.type, quic_pkt_level(h->type)))
 			return quic_conn_violation(c,
 					QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
 					f.type);
@@ -1010,6 +1031,12 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 					QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
 					f.type);
 			break;
+		case QUIC_FRAME_NEW_CONNECTION_ID:
+			err = quic_cids_new_rcv(c, &f);
+			break;
+		case QUIC_FRAME_RETIRE_CONNECTION_ID:
+			err = quic_cids_retire_rcv(c, &f, h->dcid, h->dcid_len);
+			break;
 		case QUIC_FRAME_RESET_STREAM:
 		case QUIC_FRAME_STOP_SENDING:
 		case QUIC_FRAME_STREAM ... QUIC_FRAME_STREAMS_BLOCKED_UNI:
@@ -1019,9 +1046,8 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 			break;
 		default:
 			/*
-			 * PADDING and PING need nothing; the frames of
-			 * connection IDs and paths are accepted and not acted
-			 * on yet.
+			 * PADDING and PING need nothing; the frames of paths
+			 * are accepted and not acted on yet.
 			 */
 			break;
 		}
@@ -1033,20 +1059,6 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 		}
 	}
 	return err ?: held;
-}
-
-static enum quic_pkt_level quic_pkt_level(enum quic_packet_type t)
-{
-	switch (t) {
-	case QUIC_PACKET_INITIAL:
-		return QUIC_PKT_INITIAL;
-	case QUIC_PACKET_HANDSHAKE:
-		return QUIC_PKT_HANDSHAKE;
-	case QUIC_PACKET_0RTT:
-		return QUIC_PKT_0RTT;
-	default:
-		return QUIC_PKT_1RTT;
-	}
 }
 
 static u8 quic_pkt_crypto_level(enum quic_packet_type t)
@@ -1220,8 +1232,9 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	c->last_activity = jiffies;
 	c->idle_rearm = true;
 
-	if (quic_conn_frames(c, s, level, quic_pkt_level(h->type),
-			     p + hdr_len, plen, &eliciting))
+	if (!(p[0] & 0x80))
+		quic_cids_rcv_dcid(c, h->dcid, h->dcid_len);
+	if (quic_conn_frames(c, s, level, h, p + hdr_len, plen, &eliciting))
 		return true;
 	if (!space->discarded)
 		quic_conn_ack_later(c, s, pn, eliciting);
@@ -1271,10 +1284,26 @@ static void quic_conn_vn(struct quic_conn *c, const struct quic_packet_hdr *h)
 	quic_conn_abort(c, EPROTONOSUPPORT);
 }
 
+/*
+ * RFC 9000 10.3.1: a datagram none of whose packets opened may be the
+ * peer's stateless reset.  The connection ends, with ENETRESET: the peer
+ * lost its state, which is neither a close nor a refusal.
+ */
+static void quic_conn_reset_rcv(struct quic_conn *c, const u8 *tail)
+{
+	if (!quic_cids_reset_match(c, tail))
+		return;
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_IN_STATELESS_RESETS);
+	quic_conn_end(c, QUIC_TRACE_CLOSE_STATELESS_RESET, ENETRESET, 0, 0,
+		      false);
+}
+
 /* The packets of one datagram, or of a copy kept for keys to come. */
 static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 {
+	u8 tail[QUIC_RESET_TOKEN_LEN];
 	struct quic_packet_hdr h, first;
+	bool opened = false;
 	u32 left;
 	u8 *p;
 
@@ -1282,6 +1311,9 @@ static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 		goto out;
 	p = skb->data;
 	left = skb->len;
+	/* Removing header protection may change what ends a short one. */
+	if (left >= QUIC_RESET_MIN_LEN && !(p[0] & QUIC_PACKET_FORM_LONG))
+		memcpy(tail, p + left - sizeof(tail), sizeof(tail));
 	while (left && !c->closed) {
 		if (quic_packet_parse(p, left, QUIC_CID_LEN, &h))
 			break;
@@ -1318,10 +1350,13 @@ static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 				       QUIC_MIB_IN_VERSION_DROPS);
 			break;
 		}
-		quic_conn_rcv_packet(c, p, &h);
+		opened |= quic_conn_rcv_packet(c, p, &h);
 		p += h.len;
 		left -= h.len;
 	}
+	if (!opened && !c->closed && skb->len >= QUIC_RESET_MIN_LEN &&
+	    !(skb->data[0] & QUIC_PACKET_FORM_LONG))
+		quic_conn_reset_rcv(c, tail);
 out:
 	kfree_skb(skb);
 }

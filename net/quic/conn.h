@@ -98,8 +98,8 @@ struct quic_conn {
 	struct quic_conn_id	dcid;		/* the peer's, in use */
 	struct quic_conn_id	odcid;		/* client's first DCID */
 	bool			dcid_set;	/* client: server's SCID seen */
-	struct quic_cid_entry	*scid_entry;
 	struct quic_cid_entry	*odcid_entry;	/* server only */
+	struct quic_cid_set	cids;		/* each side's, by number */
 
 	struct quic_crypto	crypto[QUIC_CRYPTO_MAX];
 	struct quic_space	space[QUIC_SPACE_MAX];
@@ -257,6 +257,25 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
 int quic_conn_violation(struct quic_conn *c, u64 errcode, u64 frame_type);
 void quic_conn_refused(struct quic_conn *c);
 void quic_conn_sealed(struct quic_conn *c);
+
+/* conn_id.c: the connection's IDs */
+int quic_cids_add_local(struct quic_conn *c, gfp_t gfp);
+void quic_cids_start(struct quic_conn *c);
+void quic_cids_free(struct quic_conn *c);
+int quic_cids_new_rcv(struct quic_conn *c, const struct quic_frame *f);
+int quic_cids_retire_rcv(struct quic_conn *c, const struct quic_frame *f,
+			 const u8 *dcid, u32 dcid_len);
+void quic_cids_rcv_dcid(struct quic_conn *c, const u8 *dcid, u32 len);
+bool quic_cids_reset_match(struct quic_conn *c, const u8 *tail);
+bool quic_cids_has_frames(const struct quic_conn *c);
+u8 *quic_cids_fill(struct quic_conn *c, u8 *p, u8 *end,
+		   struct quic_sent_frame *frames, u8 *nframes,
+		   bool *eliciting);
+void quic_cids_frame_done(struct quic_conn *c,
+			  const struct quic_sent_frame *sf, bool acked);
+void quic_cids_get(struct quic_conn *c, struct quic_connection_id_info *info);
+int quic_cids_set(struct quic_conn *c,
+		  const struct quic_connection_id_info *info);
 
 /* recovery.c */
 int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,

@@ -16,6 +16,7 @@
 #include <net/sock.h>
 
 #include "conn.h"
+#include "reset.h"
 #include "socket.h"
 #include "wire_packet.h"
 
@@ -322,11 +323,25 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		goto drop;
 	}
 	if (err) {
+		/* A stateless reset may be too short for a 1-RTT packet. */
+		if (skb->len >= QUIC_RESET_MIN_LEN &&
+		    !(skb->data[0] & QUIC_PACKET_FORM_LONG)) {
+			sk = quic_reset_lookup(net, skb->data, skb->len);
+			if (sk)
+				goto deliver;
+		}
 		QUIC_INC_STATS(net, QUIC_MIB_IN_HDR_ERRORS);
 		goto drop;
 	}
 	sk = quic_cid_lookup(net, h.dcid, h.dcid_len);
+	/* RFC 9000 10.3.1: a stateless reset's first bytes are random; its
+	 * last are the token of a peer's ID we send to.
+	 */
+	if (!sk && h.type == QUIC_PACKET_1RTT)
+		sk = quic_reset_lookup(net, skb->data, skb->len);
 	if (!sk) {
+		if (h.type == QUIC_PACKET_1RTT)
+			quic_reset_send(usk, skb, &h);
 		/* RFC 9000 14.1: 1200 bytes; 7.2: a client's first DCID is
 		 * at least 8 unpredictable bytes, our Initial keys' seed.
 		 */
@@ -355,6 +370,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		return 0;
 	}
 
+deliver:
 	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk)) {
 		if (quic_sk(sk)->conn)

@@ -162,7 +162,7 @@ static bool quic_has_frames(struct quic_conn *c, enum quic_space_id s)
 	if (cs->sent < cs->len || c->probe[s])
 		return true;
 	return s == QUIC_SPACE_APP &&
-	       (c->handshake_done_pending ||
+	       (c->handshake_done_pending || quic_cids_has_frames(c) ||
 		(quic_cwnd_open(c) && quic_stream_has_data(c)));
 }
 
@@ -218,6 +218,9 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 			c->handshake_done_pending = false;
 		}
 	}
+	if (s == QUIC_SPACE_APP)
+		p = quic_cids_fill(c, p, end, sent->frames, &sent->nframes,
+				   &sent->ack_eliciting);
 	if (cs->sent < cs->len) {
 		/* Type, offset and a two-byte length come first. */
 		over = 1 + quic_varint_len(cs->sent) + 2;

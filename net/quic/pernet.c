@@ -7,6 +7,8 @@
  *   /proc/net/quic/sockets  one line per QUIC socket of the namespace
  *   net.quic.{mem,rmem,wmem} the protocol's memory limits (init_net only:
  *                           they hold for every namespace, as udp_mem does)
+ *   net.quic.stateless_reset_key  the namespace's key of stateless reset
+ *                           tokens (reset.c), 64 hexadecimal digits, 0600
  *
  * The formats are documented in Documentation/quic.rst.
  */
@@ -19,6 +21,7 @@
 
 #include "conn.h"
 #include "pernet.h"
+#include "reset.h"
 #include "socket.h"
 
 unsigned int quic_net_id __read_mostly;
@@ -43,6 +46,8 @@ static const struct snmp_mib quic_mib_names[] = {
 		      QUIC_MIB_IN_VERSION_NEGOTIATION),
 	SNMP_MIB_ITEM("QuicOutVersionNegotiation",
 		      QUIC_MIB_OUT_VERSION_NEGOTIATION),
+	SNMP_MIB_ITEM("QuicInStatelessResets", QUIC_MIB_IN_STATELESS_RESETS),
+	SNMP_MIB_ITEM("QuicOutStatelessResets", QUIC_MIB_OUT_STATELESS_RESETS),
 	SNMP_MIB_ITEM("QuicOutDatagrams", QUIC_MIB_OUT_DATAGRAMS),
 	SNMP_MIB_ITEM("QuicOutBytes", QUIC_MIB_OUT_BYTES),
 	SNMP_MIB_ITEM("QuicOutPackets", QUIC_MIB_OUT_PACKETS),
@@ -72,6 +77,10 @@ static const struct snmp_mib quic_mib_names[] = {
 	SNMP_MIB_ITEM("QuicCloseRefused", QUIC_MIB_CLOSE_REFUSED),
 	SNMP_MIB_ITEM("QuicKeyUpdatesLocal", QUIC_MIB_KEY_UPDATES_LOCAL),
 	SNMP_MIB_ITEM("QuicKeyUpdatesPeer", QUIC_MIB_KEY_UPDATES_PEER),
+	SNMP_MIB_ITEM("QuicConnIdsIssued", QUIC_MIB_CONN_IDS_ISSUED),
+	SNMP_MIB_ITEM("QuicConnIdsRetired", QUIC_MIB_CONN_IDS_RETIRED),
+	SNMP_MIB_ITEM("QuicPeerConnIdsRetired",
+		      QUIC_MIB_PEER_CONN_IDS_RETIRED),
 	SNMP_MIB_ITEM("QuicStreamsOpened", QUIC_MIB_STREAMS_OPENED),
 	SNMP_MIB_ITEM("QuicStreamsAccepted", QUIC_MIB_STREAMS_ACCEPTED),
 	SNMP_MIB_ITEM("QuicStreamsResetSent", QUIC_MIB_STREAMS_RESET_SENT),
@@ -245,6 +254,94 @@ static const struct seq_operations quic_socks_ops = {
 	.show	= quic_socks_show,
 };
 
+#ifdef QUIC_HAVE_CONST_CTL_TABLE
+#define quic_ctl_table	const struct ctl_table
+#else
+#define quic_ctl_table	struct ctl_table
+#endif
+
+/*
+ * net.quic.stateless_reset_key: read as 64 hexadecimal digits, and set
+ * with exactly as many.  A server given the key its predecessor had
+ * resets the connections that one left behind.
+ */
+static int quic_reset_key_sysctl(quic_ctl_table *table, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	char hex[2 * QUIC_RESET_KEY_LEN + 2] = {};
+	struct ctl_table tbl = { .data = hex, .maxlen = sizeof(hex) };
+	struct quic_net *qn = table->data;
+	u8 key[QUIC_RESET_KEY_LEN];
+	unsigned int seq;
+	int err;
+
+	if (!write) {
+		do {
+			seq = read_seqbegin(&qn->reset_key_lock);
+			memcpy(key, qn->reset_key, sizeof(key));
+		} while (read_seqretry(&qn->reset_key_lock, seq));
+		bin2hex(hex, key, sizeof(key));
+		memzero_explicit(key, sizeof(key));
+		err = proc_dostring(&tbl, 0, buffer, lenp, ppos);
+		memzero_explicit(hex, sizeof(hex));
+		return err;
+	}
+	err = proc_dostring(&tbl, 1, buffer, lenp, ppos);
+	if (!err && (strlen(hex) != 2 * QUIC_RESET_KEY_LEN ||
+		     hex2bin(key, hex, sizeof(key))))
+		err = -EINVAL;
+	if (!err) {
+		write_seqlock_bh(&qn->reset_key_lock);
+		memcpy(qn->reset_key, key, sizeof(key));
+		write_sequnlock_bh(&qn->reset_key_lock);
+	}
+	memzero_explicit(key, sizeof(key));
+	memzero_explicit(hex, sizeof(hex));
+	return err;
+}
+
+static const struct ctl_table quic_net_sysctl_table[] = {
+	{
+		.procname	= "stateless_reset_key",
+		.maxlen		= 2 * QUIC_RESET_KEY_LEN,
+		.mode		= 0600,
+		.proc_handler	= quic_reset_key_sysctl,
+	},
+#ifndef QUIC_HAVE_SYSCTL_SZ
+	{ }
+#endif
+};
+
+static int quic_net_sysctl_init(struct net *net, struct quic_net *qn)
+{
+	struct ctl_table *t;
+
+	t = kmemdup(quic_net_sysctl_table, sizeof(quic_net_sysctl_table),
+		    GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t[0].data = qn;
+#ifdef QUIC_HAVE_SYSCTL_SZ
+	qn->sysctl = register_net_sysctl_sz(net, "net/quic", t,
+					    ARRAY_SIZE(quic_net_sysctl_table));
+#else
+	qn->sysctl = register_net_sysctl(net, "net/quic", t);
+#endif
+	if (!qn->sysctl) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void quic_net_sysctl_exit(struct quic_net *qn)
+{
+	const struct ctl_table *t = qn->sysctl->ctl_table_arg;
+
+	unregister_net_sysctl_table(qn->sysctl);
+	kfree(t);
+}
+
 static int __net_init quic_net_init_one(struct net *net)
 {
 	struct quic_net *qn = quic_net(net);
@@ -257,6 +354,10 @@ static int __net_init quic_net_init_one(struct net *net)
 	/* Dropped answers are counted (QuicInVersionDrops), not logged. */
 	ratelimit_state_init(&qn->vn_limit, HZ, QUIC_VN_PER_SEC);
 	ratelimit_set_flags(&qn->vn_limit, RATELIMIT_MSG_ON_RELEASE);
+	ratelimit_state_init(&qn->reset_limit, HZ, QUIC_RESET_PER_SEC);
+	ratelimit_set_flags(&qn->reset_limit, RATELIMIT_MSG_ON_RELEASE);
+	seqlock_init(&qn->reset_key_lock);
+	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
 
 	qn->proc = proc_net_mkdir(net, "quic", net->proc_net);
 	if (!qn->proc)
@@ -265,6 +366,8 @@ static int __net_init quic_net_init_one(struct net *net)
 				    NULL) ||
 	    !proc_create_net("sockets", 0444, qn->proc, &quic_socks_ops,
 			     sizeof(struct seq_net_private)))
+		goto err_proc;
+	if (quic_net_sysctl_init(net, qn))
 		goto err_proc;
 	return 0;
 
@@ -279,6 +382,7 @@ static void __net_exit quic_net_exit_one(struct net *net)
 {
 	struct quic_net *qn = quic_net(net);
 
+	quic_net_sysctl_exit(qn);
 	remove_proc_subtree("quic", net->proc_net);
 	/* Each socket holds the module; none is left when the netns goes
 	 * (a kernel socket's owner closes it first, see include/net/quic.h).

@@ -9,6 +9,7 @@
 #define __NET_QUIC_PERNET_H
 
 #include <linux/ratelimit.h>
+#include <linux/seqlock.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/snmp.h>
@@ -37,6 +38,8 @@ enum {
 	QUIC_MIB_IN_RETRY,		/* Retry packets acted on */
 	QUIC_MIB_IN_VERSION_NEGOTIATION, /* Version Negotiation received */
 	QUIC_MIB_OUT_VERSION_NEGOTIATION, /* ... sent */
+	QUIC_MIB_IN_STATELESS_RESETS,	/* a peer's reset ended a conn */
+	QUIC_MIB_OUT_STATELESS_RESETS,	/* ... sent for an unknown CID */
 	/* Sending. */
 	QUIC_MIB_OUT_DATAGRAMS,
 	QUIC_MIB_OUT_BYTES,		/* UDP payload bytes */
@@ -65,6 +68,9 @@ enum {
 	QUIC_MIB_CLOSE_REFUSED,		/* ICMP said nothing listens */
 	QUIC_MIB_KEY_UPDATES_LOCAL,	/* key updates we started */
 	QUIC_MIB_KEY_UPDATES_PEER,	/* ... the peer started */
+	QUIC_MIB_CONN_IDS_ISSUED,	/* NEW_CONNECTION_ID, new ones */
+	QUIC_MIB_CONN_IDS_RETIRED,	/* of ours, retired by the peer */
+	QUIC_MIB_PEER_CONN_IDS_RETIRED,	/* of the peer's, retired by us */
 	/* Streams and flow control. */
 	QUIC_MIB_STREAMS_OPENED,	/* by us */
 	QUIC_MIB_STREAMS_ACCEPTED,	/* by the peer */
@@ -87,8 +93,14 @@ struct quic_net {
 	struct hlist_head	socks;
 	spinlock_t		socks_lock;	/* writers of @socks */
 	struct proc_dir_entry	*proc;
-	/* Answers without a connection: Version Negotiation. */
+	/* Answers without a connection: Version Negotiation, and
+	 * stateless resets (reset.c) with the key of their tokens.
+	 */
 	struct ratelimit_state	vn_limit;
+	struct ratelimit_state	reset_limit;
+	seqlock_t		reset_key_lock;
+	u8			reset_key[32];	/* QUIC_RESET_KEY_LEN */
+	struct ctl_table_header	*sysctl;	/* net.quic.stateless_reset_key */
 };
 
 /* Version Negotiation packets a namespace sends per second, at most. */

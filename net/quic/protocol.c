@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "handshake.h"
 #include "pernet.h"
+#include "reset.h"
 #include "socket.h"
 
 #define CREATE_TRACE_POINTS
@@ -142,6 +143,7 @@ static int __init quic_init(void)
 	if (err)
 		goto crypto_exit;
 	quic_mem_init();
+	quic_reset_init();
 	err = quic_net_init();
 	if (err)
 		goto hs_exit;

@@ -60,6 +60,19 @@ static void quic_sent_free(struct quic_conn *c, enum quic_space_id s,
 	kfree(p);
 }
 
+/* A frame of a packet acknowledged (@acked) or lost: to its owner. */
+static void quic_sent_frame_done(struct quic_conn *c,
+				 const struct quic_sent_frame *f, bool acked)
+{
+	if (f->type == QUIC_FRAME_NEW_CONNECTION_ID ||
+	    f->type == QUIC_FRAME_RETIRE_CONNECTION_ID)
+		quic_cids_frame_done(c, f, acked);
+	else if (acked)
+		quic_stream_frame_acked(c, f);
+	else
+		quic_stream_frame_lost(c, f);
+}
+
 static void quic_conn_sent_acked(struct quic_conn *c, enum quic_space_id s,
 				 struct quic_sent *p)
 {
@@ -71,7 +84,7 @@ static void quic_conn_sent_acked(struct quic_conn *c, enum quic_space_id s,
 	    p->crypto_off + p->crypto_len > cs->acked)
 		cs->acked = p->crypto_off + p->crypto_len;
 	for (i = 0; i < p->nframes; i++)
-		quic_stream_frame_acked(c, &p->frames[i]);
+		quic_sent_frame_done(c, &p->frames[i], true);
 	if (p->probe && quic_pmtu_acked(&c->pmtu, p->pn))
 		quic_conn_pmtu_update(c);
 	if (p->bytes)
@@ -119,7 +132,7 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 	if (p->handshake_done)
 		c->handshake_done_pending = true;
 	for (i = 0; i < p->nframes; i++)
-		quic_stream_frame_lost(c, &p->frames[i]);
+		quic_sent_frame_done(c, &p->frames[i], false);
 	quic_sent_free(c, s, p);
 }
 

@@ -407,25 +407,6 @@ static unsigned long quic_handshake_deadline(struct sock *sk)
 	return jiffies + usecs_to_jiffies(t ?: QUIC_DEF_IDLE_TIMEOUT);
 }
 
-/* Choose and register our connection ID. */
-static int quic_conn_scid(struct sock *sk, struct quic_conn *c)
-{
-	struct quic_cid_entry *e;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		quic_cid_generate(&c->scid, QUIC_CID_LEN);
-		e = quic_cid_register(sk, &c->scid);
-		if (!IS_ERR(e)) {
-			c->scid_entry = e;
-			return 0;
-		}
-		if (PTR_ERR(e) != -EEXIST)
-			return PTR_ERR(e);
-	}
-	return -EADDRINUSE;
-}
-
 static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -476,7 +457,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 		goto out;
 	quic_cid_generate(&c->dcid, QUIC_CID_LEN);
 	c->odcid = c->dcid;
-	err = quic_conn_scid(sk, c);
+	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
 	if (!err)
 		err = quic_crypto_initial_keys(&c->crypto[QUIC_CRYPTO_INITIAL],
 					       c->version, c->dcid.data,
@@ -706,12 +687,12 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	c->dcid_set = true;
 	trace_quic_conn_new(sk, true, c->version, c->odcid.data, c->odcid.len);
 	/* Retransmitted Initials to the first DCID must find us too. */
-	e = quic_cid_register(sk, &c->odcid);
+	e = quic_cid_register(sk, &c->odcid, GFP_KERNEL_ACCOUNT);
 	err = PTR_ERR_OR_ZERO(e);
 	if (err)
 		goto err;	/* -EEXIST: a copy of one accepted before */
 	c->odcid_entry = e;
-	err = quic_conn_scid(sk, c);
+	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
 	if (!err)
 		err = quic_crypto_initial_keys(&c->crypto[QUIC_CRYPTO_INITIAL],
 					       c->version, c->odcid.data,
@@ -1652,6 +1633,27 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 }
 
 /* QUIC_SOCKOPT_KEY_UPDATE: no value. */
+/*
+ * QUIC_SOCKOPT_CONNECTION_ID: which connection IDs are in use, and a
+ * change to them (conn_id.c), once the handshake has completed.
+ */
+static int quic_sock_set_cid(struct sock *sk, sockptr_t optval,
+			     unsigned int optlen)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	struct quic_connection_id_info info;
+
+	if (optlen < sizeof(info))
+		return -EINVAL;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+	if (!c || !c->handshake_complete)
+		return -ENOTCONN;
+	if (c->closed)
+		return -EPIPE;
+	return quic_cids_set(c, &info);
+}
+
 static int quic_sock_key_update(struct sock *sk, unsigned int optlen)
 {
 	struct quic_conn *c = quic_sk(sk)->conn;
@@ -1808,6 +1810,8 @@ static int quic_setsockopt(struct sock *sk, int level, int optname,
 		err = quic_sock_key_update(sk, optlen);
 		break;
 	case QUIC_SOCKOPT_CONNECTION_ID:
+		err = quic_sock_set_cid(sk, optval, optlen);
+		break;
 	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
 	case QUIC_SOCKOPT_TOKEN:
 	case QUIC_SOCKOPT_SESSION_TICKET:
@@ -1912,6 +1916,23 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, sockptr_t optval,
  * layout the option is set with: the phrase NUL-terminated, the whole at
  * least sizeof(struct quic_connection_close).
  */
+static int quic_sock_get_cid(struct sock *sk, int len, sockptr_t optval,
+			     sockptr_t optlen)
+{
+	struct quic_conn *c = quic_sk(sk)->conn;
+	struct quic_connection_id_info info;
+
+	if (len < sizeof(info))
+		return -EINVAL;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+	if (!c || !c->handshake_complete)
+		return -ENOTCONN;
+	info.dest = !!info.dest;
+	quic_cids_get(c, &info);
+	return quic_put_len(optval, optlen, &info, sizeof(info));
+}
+
 static int quic_sock_get_close(struct sock *sk, int len, sockptr_t optval,
 			       sockptr_t optlen)
 {
@@ -2037,7 +2058,11 @@ static int quic_do_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 	case QUIC_SOCKOPT_STREAM_OPEN:
 		err = quic_sock_stream_open(sk, len, optval, optlen);
 		break;
-	case QUIC_SOCKOPT_STREAM_RESET ... QUIC_SOCKOPT_CONNECTION_ID:
+	case QUIC_SOCKOPT_CONNECTION_ID:
+		err = quic_sock_get_cid(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_STREAM_RESET:
+	case QUIC_SOCKOPT_STREAM_STOP_SENDING:
 	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
 	case QUIC_SOCKOPT_KEY_UPDATE:
 	case QUIC_SOCKOPT_TOKEN:

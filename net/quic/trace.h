@@ -249,6 +249,7 @@ TRACE_EVENT(quic_stream,
 #define QUIC_TRACE_CLOSE_IDLE		2
 #define QUIC_TRACE_CLOSE_HANDSHAKE_TIMEOUT 3
 #define QUIC_TRACE_CLOSE_ABORT		4
+#define QUIC_TRACE_CLOSE_STATELESS_RESET 5
 
 /*
  * The connection ended: by our CONNECTION_CLOSE, the peer's, an idle or
@@ -283,7 +284,9 @@ TRACE_EVENT(quic_close,
 				   { QUIC_TRACE_CLOSE_IDLE, "idle_timeout" },
 				   { QUIC_TRACE_CLOSE_HANDSHAKE_TIMEOUT,
 				     "handshake_timeout" },
-				   { QUIC_TRACE_CLOSE_ABORT, "abort" }),
+				   { QUIC_TRACE_CLOSE_ABORT, "abort" },
+				   { QUIC_TRACE_CLOSE_STATELESS_RESET,
+				     "stateless_reset" }),
 		  __entry->errcode, __entry->frame, __entry->app, __entry->err)
 );
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What in-VM tests that each run in a network namespace of their own
- * share: the namespace, its QUIC counters (/proc/net/quic/snmp), and a
- * server thread that accepts one connection and runs its PSK handshake
- * through libquic.  Include after test.h.
+ * share: the namespace, its QUIC counters (/proc/net/quic/snmp), and, for
+ * those that link libquic (include <netinet/quic.h> first), a server
+ * thread that accepts one connection and runs its PSK handshake through
+ * it.  Include after test.h.
  */
 
 #ifndef QUIC_TEST_NETNS_H
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <netinet/quic.h>
 
 /* A namespace of the test's own, with loopback up. */
 static inline void own_netns(void)
@@ -44,6 +44,7 @@ static inline unsigned long long quic_snmp(const char *name)
 	FAIL("no counter %s in /proc/net/quic/snmp", name);
 }
 
+#ifdef _NETINET_QUIC_H
 /* accept() on @listener and a PSK handshake with @psk, in a thread. */
 struct psk_server {
 	int listener, fd, result;	/* result: 0 or -errno */
@@ -65,5 +66,6 @@ static inline void psk_server_start(struct psk_server *s)
 {
 	CHECK(pthread_create(&s->thread, NULL, psk_server_run, s) == 0);
 }
+#endif /* _NETINET_QUIC_H */
 
 #endif /* QUIC_TEST_NETNS_H */

@@ -48,6 +48,8 @@ static uint64_t raw_max_ack_delay_ms;
 static uint64_t raw_initial_max_data;
 /* The raw peer's max_idle_timeout (ms), when a test sets it; else 30 s. */
 static uint64_t raw_max_idle_ms;
+/* The raw peer's active_connection_id_limit, when a test sets it. */
+static uint64_t raw_cid_limit;
 
 struct conn {
 	int listener, server;
@@ -190,6 +192,10 @@ static inline uint32_t client_params(const struct raw_peer *rp, uint8_t *buf,
 	if (raw_max_ack_delay_ms) {
 		tp.present |= BIT_ULL(QUIC_TP_MAX_ACK_DELAY);
 		tp.max_ack_delay = raw_max_ack_delay_ms;
+	}
+	if (raw_cid_limit) {
+		tp.present |= BIT_ULL(QUIC_TP_ACTIVE_CONNECTION_ID_LIMIT);
+		tp.active_connection_id_limit = raw_cid_limit;
 	}
 	tp.initial_max_data = raw_initial_max_data ?: 1 << 20;
 	tp.initial_max_stream_data_bidi_local = 1 << 18;

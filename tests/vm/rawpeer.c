@@ -521,6 +521,29 @@ static void raw_frame(struct raw_peer *rp, enum raw_level level,
 			  (unsigned long long)f->close.errcode,
 			  (unsigned long long)f->close.frame_type);
 		break;
+	case QUIC_FRAME_NEW_CONNECTION_ID:
+		if (rp->nnew_cids < RAW_CID_LOG) {
+			struct raw_new_cid *nc = &rp->new_cids[rp->nnew_cids];
+
+			nc->seq = f->new_cid.seq;
+			nc->retire_prior_to = f->new_cid.retire_prior_to;
+			nc->len = f->new_cid.cid.len;
+			memcpy(nc->cid, f->new_cid.cid.data, nc->len);
+			memcpy(nc->token, f->new_cid.token,
+			       QUIC_RESET_TOKEN_LEN);
+		}
+		rp->nnew_cids++;
+		raw_trace(rp, "%c:new_cid %llu rpt %llu", c,
+			  (unsigned long long)f->new_cid.seq,
+			  (unsigned long long)f->new_cid.retire_prior_to);
+		break;
+	case QUIC_FRAME_RETIRE_CONNECTION_ID:
+		if (rp->nretired < RAW_CID_LOG)
+			rp->retired[rp->nretired] = f->retire_seq;
+		rp->nretired++;
+		raw_trace(rp, "%c:retire_cid %llu", c,
+			  (unsigned long long)f->retire_seq);
+		break;
 	case QUIC_FRAME_STREAM ... QUIC_FRAME_STREAM_LAST:
 		if (rp->nstreams < RAW_STREAM_LOG) {
 			struct raw_stream_frame *s = &rp->streams[rp->nstreams];
@@ -570,8 +593,16 @@ static void raw_packet(struct raw_peer *rp, enum raw_level level, uint8_t *pkt,
 			       &hdr_len);
 	if (plen < 0) {
 		raw_trace(rp, "%c:(does not open)", c);
+		if (pkt == rp->rx_start) {
+			rp->unopened++;
+			rp->unopened_len = rp->rx_copy_len;
+			memcpy(rp->unopened_dgram, rp->rx_copy,
+			       sizeof(rp->rx_copy));
+		}
 		return;
 	}
+	if (level == RAW_APP)
+		memcpy(rp->rx_dcid, pkt + 1, RAW_CID_LEN);
 	/* RFC 9000 section 7.2: the server's SCID is our DCID from now on. */
 	if (level == RAW_INITIAL && !rp->dcid_learned) {
 		memcpy(rp->dcid, scid, scid_len);
@@ -689,6 +720,10 @@ int raw_wait(struct raw_peer *rp, bool (*done)(struct raw_peer *rp,
 			raw_trace(rp, "(datagram of %zd bytes)", n);
 			continue;
 		}
+		rp->rx_copy_len = n;
+		memcpy(rp->rx_copy, buf, (size_t)n < sizeof(rp->rx_copy) ?
+		       (size_t)n : sizeof(rp->rx_copy));
+		rp->rx_start = buf;
 		raw_datagram(rp, buf, n);
 	}
 }

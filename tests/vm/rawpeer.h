@@ -88,6 +88,18 @@ struct raw_close {
 	uint8_t		phrase_raw[300];	/* its bytes, cut */
 };
 
+/* A NEW_CONNECTION_ID from the server. */
+struct raw_new_cid {
+	uint64_t	seq;
+	uint64_t	retire_prior_to;
+	uint8_t		cid[QUIC_CONN_ID_MAX_LEN];
+	uint8_t		len;
+	uint8_t		token[QUIC_RESET_TOKEN_LEN];
+};
+
+#define RAW_CID_LOG	32
+#define RAW_DGRAM_KEEP	128
+
 struct raw_peer {
 	int			fd;		/* UDP, connected to the server */
 	uint8_t			odcid[RAW_CID_LEN]; /* our first DCID */
@@ -110,6 +122,24 @@ struct raw_peer {
 	uint64_t		seen;		/* BIT(type) of frames < 64 */
 	uint64_t		streams_blocked; /* the last STREAMS_BLOCKED */
 	struct raw_close	close;
+	/* The server's NEW_CONNECTION_ID and RETIRE_CONNECTION_ID frames,
+	 * the first RAW_CID_LOG of each (the counts go on).
+	 */
+	struct raw_new_cid	new_cids[RAW_CID_LOG];
+	unsigned int		nnew_cids;
+	uint64_t		retired[RAW_CID_LOG];
+	unsigned int		nretired;
+	/* The DCID of the server's last 1-RTT packet that opened. */
+	uint8_t			rx_dcid[RAW_CID_LEN];
+	/* Datagrams whose first packet did not open (stateless resets?):
+	 * how many, and the last one's first RAW_DGRAM_KEEP bytes.
+	 */
+	unsigned int		unopened;
+	uint8_t			unopened_dgram[RAW_DGRAM_KEEP];
+	size_t			unopened_len;
+	uint8_t			rx_copy[RAW_DGRAM_KEEP];
+	size_t			rx_copy_len;
+	const uint8_t		*rx_start;	/* the datagram in work */
 	/* What came from the server, for failure messages. */
 	char			trace[RAW_TRACE_LEN];
 	char			err[RAW_TRACE_LEN + 160];
