@@ -36,7 +36,7 @@ VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,\
 	$(filter-out $(VM_HELPERS),$(wildcard tests/vm/*.c)))
 # In-VM tests that run real handshakes through libquic link it and GnuTLS:
 # every tls_*.c, and the ones named in VM_LIBQUIC_NAMES.
-VM_LIBQUIC_NAMES := stream netem interop compat observe vn
+VM_LIBQUIC_NAMES := stream netem interop compat observe vn reset_tls migration_tls
 VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
 	$(addprefix $(BUILD)/tests/vm/,$(VM_LIBQUIC_NAMES)),$(VM_TESTS))
 # In-VM tests that talk to the kernel through the raw peer, named in
@@ -199,7 +199,8 @@ $(BUILD)/tests/host/libquic_handshake: tests/libquic/handshake.c $(LIBQUIC_DEPS)
 		-Wl,--wrap=sendmsg,--wrap=recvmsg,--wrap=setsockopt,--wrap=getsockopt
 
 # H3_BIN: where the HTTP/3 samples (libquic/examples/http3) are built.
-$(VM_LIBQUIC_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c $(LIBQUIC_DEPS) tests/vm/certs.sh
+$(VM_LIBQUIC_TESTS): $(BUILD)/tests/vm/%: tests/vm/%.c $(LIBQUIC_DEPS) tests/vm/certs.sh \
+		tests/lib/netns.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(TOP)/libquic -DCERTS_SH='"$(TOP)/tests/vm/certs.sh"' \
 		-DH3_BIN='"$(BUILD)/libquic/examples"' \

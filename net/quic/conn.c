@@ -28,8 +28,20 @@
 /* Packets kept while their keys are not there yet (RFC 9001 5.7). */
 #define QUIC_PENDING_MAX	8
 
+/**
+ * quic_conn_create - a connection for a socket that connects or is accepted
+ * @sk: the socket
+ * @is_server: its role
+ * @version: the QUIC version of its first packets
+ * @local: our address and port
+ * @peer: the peer's
+ *
+ * Context: process context.
+ * Return: the connection, or NULL without memory.
+ */
 struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
-				   u32 version)
+				   u32 version, const union quic_addr *local,
+				   const union quic_addr *peer)
 {
 	struct quic_conn *c;
 	int i;
@@ -37,10 +49,12 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return NULL;
-	if (dst_cache_init(&c->dst_cache, GFP_KERNEL_ACCOUNT)) {
+	if (quic_path_init(&c->path, local, peer, GFP_KERNEL_ACCOUNT)) {
 		kfree(c);
 		return NULL;
 	}
+	/* A client's peer is the one it chose: validated (RFC 9000 8). */
+	c->path.validated = !is_server;
 	c->sk = sk;
 	c->is_server = is_server;
 	c->version = version;
@@ -121,7 +135,9 @@ void quic_conn_destroy(struct quic_conn *c)
 	kfree(c->close_phrase);
 	kfree(c->peer_phrase);
 	kfree(c->token);
-	dst_cache_destroy(&c->dst_cache);
+	quic_path_free(&c->path);
+	if (c->alt_set)
+		quic_path_free(&c->alt);
 	/* /proc/net/quic/sockets may still be reading it. */
 	kfree_rcu(c, rcu);
 }
@@ -317,6 +333,178 @@ static void quic_conn_retry_rekey(struct quic_conn *c)
 	quic_conn_flush(c);
 }
 
+/* ---- Paths (RFC 9000 sections 8.2 and 9) ---- */
+
+/* A new PATH_CHALLENGE for @p: unpredictable data, kept to be matched. */
+static void quic_path_challenge_new(struct quic_conn *c, struct quic_path *p)
+{
+	get_random_bytes(p->challenge, QUIC_PATH_DATA_LEN);
+	p->challenging = true;
+	p->challenges++;
+}
+
+/*
+ * Start validating @p: the first challenge goes now, the next ones each
+ * probe timeout; after max(3 PTO, 6 initial RTTs) it has failed (8.2.4).
+ */
+static void quic_path_validate(struct quic_conn *c, struct quic_path *p)
+{
+	u64 t = max_t(u64, 3 * quic_conn_pto(c),
+		      6 * quic_sk(c->sk)->config.initial_smoothed_rtt);
+
+	p->validated = false;
+	p->challenges = 0;
+	quic_path_challenge_new(c, p);
+	p->challenge_until = jiffies + usecs_to_jiffies(t);
+	quic_conn_path_send(c, p);
+	quic_conn_work_schedule(c, quic_conn_pto(c));
+}
+
+/* RFC 9000 9.4: a new path starts congestion control and RTT afresh. */
+static void quic_conn_path_reset(struct quic_conn *c)
+{
+	quic_cong_init(&c->cong, quic_sk(c->sk)->config.congestion_control_algo,
+		       QUIC_MAX_DATAGRAM);
+	c->rtt_sampled = false;
+	c->latest_rtt = 0;
+	c->smoothed_rtt = 0;
+	c->rttvar = 0;
+	c->min_rtt = 0;
+}
+
+/* @p is the path now: the socket shows its peer. */
+static void quic_conn_path_now(struct quic_conn *c)
+{
+	quic_sk_set_peer(c->sk, &c->path.peer);
+}
+
+/*
+ * RFC 9000 9.3: the peer's non-probing packet, the newest so far, came
+ * from another address: it moved (a NAT rebinding, or a migration of its
+ * own).  Send there from now on, keep the old path to go back to, and
+ * validate the new one; until it is validated, at most three times what
+ * came from it goes there.
+ */
+static void quic_conn_peer_moved(struct quic_conn *c,
+				 const union quic_addr *src, u32 len)
+{
+	union quic_addr old = c->path.peer;
+	struct quic_path tmp;
+	u8 local = 0;
+
+	if (c->alt_set && quic_addr_same(&c->alt.peer, src)) {
+		tmp = c->path;
+		c->path = c->alt;
+		c->alt = tmp;
+	} else {
+		if (quic_path_init(&tmp, &c->path.local, src, GFP_ATOMIC))
+			return;
+		if (c->alt_set)
+			quic_path_free(&c->alt);
+		c->alt = c->path;
+		c->path = tmp;
+	}
+	c->alt_set = true;
+	c->alt_is_old = true;
+	if (!c->path.validated)
+		c->path.bytes_recvd += len;
+	/* A port change alone (a NAT rebinding) keeps the path's state. */
+	old.v4.sin_port = quic_addr_be_port(src);
+	if (!quic_addr_same(&old, src))
+		quic_conn_path_reset(c);
+	quic_conn_path_now(c);
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PEER_MIGRATIONS);
+	quic_sk_event(c->sk, QUIC_EVENT_CONNECTION_MIGRATION, &local,
+		      sizeof(local));
+	if (!c->path.validated)
+		quic_path_validate(c, &c->path);
+}
+
+/*
+ * After a datagram from an address other than the path's: a server
+ * follows a peer that moved; anything else (a probe of a new path, or
+ * a packet that came late from an old one) is answered, if it asked, on
+ * a path of its own.
+ */
+static void quic_conn_rcv_other(struct quic_conn *c,
+				const union quic_addr *src, u32 len)
+{
+	if (c->closed || !c->handshake_confirmed)
+		return;
+	if (c->is_server && c->rx_nonprobing && c->rx_newest) {
+		quic_conn_peer_moved(c, src, len);
+		return;
+	}
+	if (!c->alt_set || !quic_addr_same(&c->alt.peer, src)) {
+		struct quic_path p;
+
+		if (quic_path_init(&p, &c->path.local, src, GFP_ATOMIC))
+			return;
+		if (c->alt_set)
+			quic_path_free(&c->alt);
+		c->alt = p;
+		c->alt_set = true;
+		c->alt_is_old = false;
+	}
+	if (!c->alt.validated)
+		c->alt.bytes_recvd += len;
+	if (c->response_pending && c->response_alt)
+		quic_conn_path_send(c, &c->alt);
+}
+
+/* RFC 9000 8.2.3: a PATH_RESPONSE that echoes one of our challenges. */
+static void quic_conn_path_response(struct quic_conn *c, const u8 *data)
+{
+	struct quic_path *p = &c->path;
+
+	if (!p->challenging ||
+	    crypto_memneq(p->challenge, data, QUIC_PATH_DATA_LEN)) {
+		p = &c->alt;
+		if (!c->alt_set || !p->challenging ||
+		    crypto_memneq(p->challenge, data, QUIC_PATH_DATA_LEN))
+			return;
+	}
+	p->challenging = false;
+	p->validated = true;
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PATHS_VALIDATED);
+	/* The path left is not needed any more. */
+	if (p == &c->path && c->alt_set && c->alt_is_old) {
+		quic_path_free(&c->alt);
+		c->alt_set = false;
+	}
+}
+
+/*
+ * The validation of the path in use, from the connection's work: another
+ * challenge each probe timeout, and at the end, if none was answered,
+ * back to the path left (RFC 9000 9.3.2), or, with none, the connection
+ * ends silently as it would at its idle timeout (8.2.4).
+ */
+static void quic_conn_path_check(struct quic_conn *c)
+{
+	struct quic_path *p = &c->path, tmp;
+
+	if (c->closed || !p->challenging)
+		return;
+	if (time_before(jiffies, p->challenge_until)) {
+		quic_path_challenge_new(c, p);
+		quic_conn_path_send(c, p);
+		quic_conn_work_schedule(c, quic_conn_pto(c));
+		return;
+	}
+	p->challenging = false;
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PATH_FAILURES);
+	if (c->alt_set && c->alt_is_old) {
+		tmp = c->path;
+		c->path = c->alt;
+		c->alt = tmp;
+		c->alt_is_old = false;
+		quic_conn_path_now(c);
+		return;
+	}
+	quic_conn_end(c, QUIC_TRACE_CLOSE_IDLE, ETIME, 0, 0, false);
+}
+
 /**
  * quic_conn_work - what the connection does in process context
  * @c: the connection
@@ -330,6 +518,7 @@ void quic_conn_work(struct quic_conn *c)
 {
 	if (c->retry_pending)
 		quic_conn_retry_rekey(c);
+	quic_conn_path_check(c);
 	quic_conn_key_update_prepare(c);
 	quic_conn_old_keys_expire(c);
 }
@@ -999,6 +1188,8 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 		trace_quic_frame_recv(c->sk, s, f.type);
 		if (quic_frame_ack_eliciting(f.type))
 			*eliciting = true;
+		if (!quic_frame_probing(f.type))
+			c->rx_nonprobing = true;
 
 		switch (f.type) {
 		case QUIC_FRAME_ACK:
@@ -1034,6 +1225,16 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 		case QUIC_FRAME_NEW_CONNECTION_ID:
 			err = quic_cids_new_rcv(c, &f);
 			break;
+		case QUIC_FRAME_PATH_CHALLENGE:
+			/* RFC 9000 8.2.2: answered on the path it came on. */
+			memcpy(c->path_response, f.path_data,
+			       QUIC_PATH_DATA_LEN);
+			c->response_pending = true;
+			c->response_alt = c->rx_other;
+			break;
+		case QUIC_FRAME_PATH_RESPONSE:
+			quic_conn_path_response(c, f.path_data);
+			break;
 		case QUIC_FRAME_RETIRE_CONNECTION_ID:
 			err = quic_cids_retire_rcv(c, &f, h->dcid, h->dcid_len);
 			break;
@@ -1045,10 +1246,7 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 			err = quic_stream_frame_rcv(c, &f);
 			break;
 		default:
-			/*
-			 * PADDING and PING need nothing; the frames of paths
-			 * are accepted and not acted on yet.
-			 */
+			/* PADDING and PING need nothing. */
 			break;
 		}
 		if (err == -ENOBUFS) {
@@ -1200,6 +1398,8 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 		QUIC_INC_STATS(net, QUIC_MIB_IN_DUPLICATES);
 		return false;
 	}
+	if (s == QUIC_SPACE_APP)
+		c->rx_newest = largest == (u64)-1 || pn > largest;
 	QUIC_INC_STATS(net, QUIC_MIB_IN_PACKETS);
 	trace_quic_packet_recv(c->sk, s, pn, h->len);
 
@@ -1225,7 +1425,7 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	 */
 	if (c->is_server && h->type == QUIC_PACKET_HANDSHAKE) {
 		quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
-		c->addr_validated = true;
+		c->path.validated = true;
 	}
 
 	/* RFC 9000 10.1: a packet that opens restarts the idle timer. */
@@ -1239,26 +1439,6 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	if (!space->discarded)
 		quic_conn_ack_later(c, s, pn, eliciting);
 	return true;
-}
-
-/*
- * RFC 9000 section 8.1: before the client's address is validated, a
- * server sends at most three times what it received from that address.
- * Datagrams from elsewhere (another client, or one spoofing ours with our
- * connection ID) do not raise the limit.
- */
-static bool quic_conn_from_peer(struct quic_conn *c, struct sk_buff *skb)
-{
-	const union quic_addr *peer = &quic_sk(c->sk)->peer;
-	union quic_addr src, dst;
-
-	quic_skb_addrs(skb, c->sk->sk_family, &src, &dst);
-	if (src.sa.sa_family != peer->sa.sa_family ||
-	    quic_addr_be_port(&src) != quic_addr_be_port(peer))
-		return false;
-	if (src.sa.sa_family == AF_INET)
-		return src.v4.sin_addr.s_addr == peer->v4.sin_addr.s_addr;
-	return ipv6_addr_equal(&src.v6.sin6_addr, &peer->v6.sin6_addr);
 }
 
 /*
@@ -1384,8 +1564,20 @@ static void quic_conn_rcv_pending(struct quic_conn *c, enum quic_space_id s)
  */
 void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 {
-	if (c->is_server && !c->addr_validated && quic_conn_from_peer(c, skb))
-		c->bytes_recvd += skb->len;
+	bool other = !quic_path_from(&c->path, skb);
+	union quic_addr src, dst;
+	u32 len = skb->len;
+
+	if (other)
+		quic_skb_addrs(skb, c->sk->sk_family, &src, &dst);
+	else if (!c->path.validated)
+		c->path.bytes_recvd += len;
+	c->rx_other = other;
+	c->rx_nonprobing = false;
+	c->rx_newest = false;
 	quic_conn_rcv_datagram(c, skb);
+	c->rx_other = false;
+	if (other)
+		quic_conn_rcv_other(c, &src, len);
 	quic_conn_flush(c);
 }

@@ -11,11 +11,11 @@
 #include <linux/hrtimer.h>
 #include <linux/skbuff.h>
 #include <linux/timer.h>
-#include <net/dst_cache.h>
 
 #include "conn_id.h"
 #include "cong.h"
 #include "crypto.h"
+#include "path.h"
 #include "pmtu.h"
 #include "stream.h"
 #include "wire_ack.h"
@@ -47,6 +47,7 @@ struct quic_sent {
 	bool			ack_eliciting;
 	bool			handshake_done;
 	bool			probe;		/* a PMTU probe */
+	bool			path_probe;	/* PATH_CHALLENGE/RESPONSE */
 	u64			ack_largest;	/* the ACK it carried, if any */
 	bool			has_ack;
 	u8			nframes;
@@ -157,12 +158,30 @@ struct quic_conn {
 	u8			*peer_phrase;
 	u32			peer_phrase_len;
 
-	/* RFC 9000 8.1: a server sends at most 3x what it received until
-	 * the client's address is validated by a Handshake packet.
+	/* The path datagrams go on.  RFC 9000 8.1: until a Handshake
+	 * packet validates the client's address, a server sends at most 3x
+	 * what it received on it.
 	 */
-	u64			bytes_recvd;
-	u64			bytes_sent;
-	bool			addr_validated;
+	struct quic_path	path;
+	/* RFC 9000 9: a second path: where a probe from a new address is
+	 * answered, or, after the peer moved, the one it left (to go back
+	 * to if the new one fails validation).
+	 */
+	struct quic_path	alt;
+	bool			alt_set;
+	bool			alt_is_old;	/* @alt is the path left */
+	/* The PATH_RESPONSE owed for the last PATH_CHALLENGE, and whether
+	 * it came on @alt.
+	 */
+	u8			path_response[QUIC_PATH_DATA_LEN];
+	bool			response_pending;
+	bool			response_alt;
+	/* The datagram being processed: from @path's peer or not, and what
+	 * it held.
+	 */
+	bool			rx_other;	/* from another address */
+	bool			rx_nonprobing;	/* a non-probing frame */
+	bool			rx_newest;	/* the largest pn so far */
 
 	struct quic_streams	streams;
 
@@ -187,13 +206,8 @@ struct quic_conn {
 	u8			probe[QUIC_SPACE_MAX];	/* probe packets to send */
 	unsigned long		handshake_deadline;	/* jiffies */
 
-	struct dst_cache	dst_cache;	/* the route to the peer */
-
-	/* Path MTU (DPLPMTUD), and what the route said of the device. */
+	/* Path MTU (DPLPMTUD). */
 	struct quic_pmtu	pmtu;
-	u32			dev_mtu;
-	u32			route_mtu;	/* lowered by ICMP: a hint */
-	u32			ip_overhead;	/* IP and UDP headers */
 	bool			pmtu_started;
 	unsigned long		pmtu_raise;	/* jiffies: search again */
 
@@ -238,7 +252,8 @@ static inline u8 quic_space_level(enum quic_space_id s)
 }
 
 struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
-				   u32 version);
+				   u32 version, const union quic_addr *local,
+				   const union quic_addr *peer);
 void quic_conn_destroy(struct quic_conn *c);
 int quic_conn_set_secret(struct quic_conn *c,
 			 const struct quic_crypto_secret *s);
@@ -293,6 +308,7 @@ struct sk_buff *quic_reply_alloc(u32 len);
 int quic_reply_xmit(struct sock *usk, struct sk_buff *rskb,
 		    struct sk_buff *skb);
 bool quic_space_can_send(struct quic_conn *c, enum quic_space_id s);
+void quic_conn_path_send(struct quic_conn *c, struct quic_path *p);
 void quic_conn_flush(struct quic_conn *c);
 void quic_conn_timer_init(struct quic_conn *c);
 void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s);

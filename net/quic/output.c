@@ -29,6 +29,8 @@
 #define QUIC_GSO_MAX_BYTES		(64 * 1024)
 #define QUIC_TX_HEADROOM	(MAX_HEADER + sizeof(struct ipv6hdr) + \
 				 sizeof(struct udphdr))
+/* A path validation datagram smaller than this is not sent. */
+#define QUIC_PATH_PROBE_MIN		64
 /* Room below which a packet is not worth starting. */
 #define QUIC_MIN_PAYLOAD		24
 /* Packets that only acknowledge, remembered for their ACK. */
@@ -163,6 +165,7 @@ static bool quic_has_frames(struct quic_conn *c, enum quic_space_id s)
 		return true;
 	return s == QUIC_SPACE_APP &&
 	       (c->handshake_done_pending || quic_cids_has_frames(c) ||
+		(c->response_pending && !c->response_alt) ||
 		(quic_cwnd_open(c) && quic_stream_has_data(c)));
 }
 
@@ -218,6 +221,14 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 			c->handshake_done_pending = false;
 		}
 	}
+	if (s == QUIC_SPACE_APP && c->response_pending && !c->response_alt) {
+		f.type = QUIC_FRAME_PATH_RESPONSE;
+		memcpy(f.path_data, c->path_response, QUIC_PATH_DATA_LEN);
+		if (quic_put_frame(&p, end, &f)) {
+			c->response_pending = false;
+			sent->ack_eliciting = true;
+		}
+	}
 	if (s == QUIC_SPACE_APP)
 		p = quic_cids_fill(c, p, end, sent->frames, &sent->nframes,
 				   &sent->ack_eliciting);
@@ -257,106 +268,6 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 	if (c->probe[s])
 		c->probe[s]--;
 	return p - buf;
-}
-
-/*
- * Hand a datagram, or with @segs > 1 a train of @seg-byte datagrams (the
- * last may be shorter) for UDP GSO, to the tunnel socket.  The device's
- * MTU is noted on the way: it bounds the path MTU search; so is the
- * route's, which ICMP "too big" messages lower: a hint for the search.
- */
-static int quic_xmit(struct quic_conn *c, struct sk_buff *skb, u32 seg,
-		     u32 segs)
-{
-	struct quic_sock *qs = quic_sk(c->sk);
-	struct sock *usk = qs->udp->sock->sk;
-	struct net *net = sock_net(c->sk);
-	union quic_addr *la = &qs->local, *ra = &qs->peer;
-	u32 len = skb->len;
-	int err;
-
-	skb->ignore_df = 0;
-	if (segs > 1) {
-		/* The UDP header goes in front of skb->data: checksum from
-		 * there, as UDP GSO wants (udp_set_csum() seeds it).
-		 */
-		skb_shinfo(skb)->gso_size = seg;
-		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
-		skb_shinfo(skb)->gso_segs = segs;
-		skb->ip_summed = CHECKSUM_PARTIAL;
-		skb->csum_start = skb_headroom(skb) - sizeof(struct udphdr);
-		skb->csum_offset = offsetof(struct udphdr, check);
-	}
-	/* The route is looked up once and kept in a per-CPU cache, which
-	 * wants BH off; so does the rest of the transmit path anyway.
-	 */
-	local_bh_disable();
-	/* An IPv4 peer of an AF_INET6 socket (v4-mapped) goes as IPv4. */
-	if (quic_addr_v4(ra)) {
-		__be32 daddr = quic_addr_v4_addr(ra);
-		struct flowi4 fl4;
-		struct rtable *rt;
-		__be32 saddr;
-
-		rt = dst_cache_get_ip4(&c->dst_cache, &saddr);
-		if (!rt) {
-			rt = ip_route_output_ports(net, &fl4, NULL, daddr,
-						   quic_addr_v4_addr(la),
-						   quic_addr_be_port(ra),
-						   quic_addr_be_port(la),
-						   IPPROTO_UDP, 0,
-						   c->sk->sk_bound_dev_if);
-			err = PTR_ERR_OR_ZERO(rt);
-			if (err)
-				goto err;
-			saddr = fl4.saddr;
-			dst_cache_set_ip4(&c->dst_cache, &rt->dst, saddr);
-		}
-		c->dev_mtu = READ_ONCE(rt->dst.dev->mtu);
-		c->route_mtu = dst_mtu(&rt->dst);
-		c->ip_overhead = sizeof(struct iphdr) + sizeof(struct udphdr);
-		udp_tunnel_xmit_skb(rt, usk, skb, saddr, daddr, 0,
-				    ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
-				    quic_addr_be_port(la),
-				    quic_addr_be_port(ra), false, false);
-	} else {
-		struct flowi6 fl6 = {};
-		struct dst_entry *dst;
-		struct in6_addr saddr;
-
-		dst = dst_cache_get_ip6(&c->dst_cache, &saddr);
-		if (!dst) {
-			fl6.flowi6_proto = IPPROTO_UDP;
-			fl6.flowi6_oif = c->sk->sk_bound_dev_if;
-			fl6.daddr = ra->v6.sin6_addr;
-			fl6.saddr = la->v6.sin6_addr;
-			fl6.fl6_dport = ra->v6.sin6_port;
-			fl6.fl6_sport = la->v6.sin6_port;
-			dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
-			err = PTR_ERR_OR_ZERO(dst);
-			if (err)
-				goto err;
-			saddr = fl6.saddr;
-			dst_cache_set_ip6(&c->dst_cache, dst, &saddr);
-		}
-		c->dev_mtu = READ_ONCE(dst->dev->mtu);
-		c->route_mtu = dst_mtu(dst);
-		c->ip_overhead = sizeof(struct ipv6hdr) + sizeof(struct udphdr);
-		udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &saddr,
-				     &ra->v6.sin6_addr, 0,
-				     ip6_dst_hoplimit(dst), 0,
-				     la->v6.sin6_port, ra->v6.sin6_port, false);
-	}
-	local_bh_enable();
-	QUIC_ADD_STATS(net, QUIC_MIB_OUT_DATAGRAMS, segs);
-	QUIC_ADD_STATS(net, QUIC_MIB_OUT_BYTES, len);
-	return 0;
-
-err:
-	local_bh_enable();
-	QUIC_ADD_STATS(net, QUIC_MIB_OUT_ERRORS, segs);
-	kfree_skb(skb);
-	return err;
 }
 
 /**
@@ -517,7 +428,8 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 	*written = p - start + t->len + t->tag_len;
 	t->sent->pn = pn;
 	t->sent->time = ktime_to_us(ktime_get());
-	if (t->space == QUIC_SPACE_APP && t->sent->ack_eliciting) {
+	if (t->space == QUIC_SPACE_APP && t->sent->ack_eliciting &&
+	    !t->sent->path_probe) {
 		t->sent->bytes = *written;
 		c->inflight += *written;
 	}
@@ -565,6 +477,37 @@ static u32 quic_fill_probe(struct quic_conn *c, u8 *buf, u32 room,
 }
 
 /*
+ * A datagram of path validation on @p (RFC 9000 8.2): its PATH_CHALLENGE,
+ * the PATH_RESPONSE owed on it, and PADDING to the datagram's size.
+ */
+static u32 quic_fill_path(struct quic_conn *c, struct quic_path *p, u8 *buf,
+			  u32 room, struct quic_sent *sent)
+{
+	u8 *q = buf, *end = buf + room;
+	struct quic_frame f;
+
+	if (p->challenging) {
+		f.type = QUIC_FRAME_PATH_CHALLENGE;
+		memcpy(f.path_data, p->challenge, QUIC_PATH_DATA_LEN);
+		if (quic_put_frame(&q, end, &f))
+			QUIC_INC_STATS(sock_net(c->sk),
+				       QUIC_MIB_PATH_CHALLENGES);
+	}
+	if (c->response_pending && c->response_alt == (p == &c->alt)) {
+		f.type = QUIC_FRAME_PATH_RESPONSE;
+		memcpy(f.path_data, c->path_response, QUIC_PATH_DATA_LEN);
+		if (quic_put_frame(&q, end, &f))
+			c->response_pending = false;
+	}
+	if (q == buf)
+		return 0;
+	memset(q, 0, end - q);
+	sent->ack_eliciting = true;
+	sent->path_probe = true;
+	return room;
+}
+
+/*
  * One datagram of at most @size bytes at @d: gather the packets of every
  * space that has something to say, pad, seal.  With @probe, a PMTU probe
  * of exactly @size bytes instead; with @full, a datagram that is to be
@@ -572,7 +515,7 @@ static u32 quic_fill_probe(struct quic_conn *c, u8 *buf, u32 room,
  * length, 0 if nothing was due, or a negative errno.
  */
 static int quic_datagram(struct quic_conn *c, u8 *d, u32 size, bool probe,
-			 bool full)
+			 bool full, struct quic_path *path)
 {
 	struct quic_txpkt pkts[QUIC_SPACE_MAX];
 	u32 total = 0, hdr, room, n = 0, i, len, min;
@@ -581,7 +524,8 @@ static int quic_datagram(struct quic_conn *c, u8 *d, u32 size, bool probe,
 	int s, err = 0;
 
 	for (s = 0; s < QUIC_SPACE_MAX; s++) {
-		if (!quic_space_can_send(c, s) || (probe && s != QUIC_SPACE_APP))
+		if (!quic_space_can_send(c, s) ||
+		    ((probe || path) && s != QUIC_SPACE_APP))
 			continue;
 		t = &pkts[n];
 		t->space = s;
@@ -598,7 +542,10 @@ static int quic_datagram(struct quic_conn *c, u8 *d, u32 size, bool probe,
 		/* 1-RTT payloads go in place; the others wait in txbuf. */
 		t->payload = s == QUIC_SPACE_APP ? d + total + hdr :
 						   c->txbuf[s];
-		if (probe)
+		if (path)
+			len = quic_fill_path(c, path, t->payload, room,
+					     t->sent);
+		else if (probe)
 			len = quic_fill_probe(c, t->payload, room, t->sent);
 		else
 			len = quic_fill(c, s, t->payload, room, t->sent);
@@ -720,8 +667,7 @@ static u32 quic_flush_batch(struct quic_conn *c)
 	int len;
 
 	/* Before address validation, only whole datagrams within 3x. */
-	if (c->is_server && !c->addr_validated &&
-	    c->bytes_sent + QUIC_MAX_DATAGRAM > 3 * c->bytes_recvd) {
+	if (!quic_path_may_send(&c->path, QUIC_MAX_DATAGRAM)) {
 		QUIC_INC_STATS(sock_net(c->sk),
 			       QUIC_MIB_AMPLIFICATION_LIMITED);
 		return 0;
@@ -754,7 +700,7 @@ static u32 quic_flush_batch(struct quic_conn *c)
 	skb_reserve(skb, QUIC_TX_HEADROOM);
 	while (n < segs) {
 		len = quic_datagram(c, skb_tail_pointer(skb), size, probe,
-				    n + 1 < segs);
+				    n + 1 < segs, NULL);
 		if (len <= 0)
 			break;
 		skb_put(skb, len);
@@ -768,12 +714,55 @@ static u32 quic_flush_batch(struct quic_conn *c)
 		kfree_skb(skb);
 		return 0;
 	}
-	c->bytes_sent += skb->len;
 	if (app)
 		quic_pace_sent(c, skb->len);
 	skb_set_owner_w(skb, c->sk);
-	quic_xmit(c, skb, size, n);
+	quic_path_xmit(&c->path, c->sk, quic_sk(c->sk)->udp->sock->sk, skb,
+		       size, n);
 	return n;
+}
+
+/**
+ * quic_conn_path_send - a datagram of path validation on @p, now
+ * @c: the connection
+ * @p: @c->path or @c->alt
+ *
+ * RFC 9000 8.2.1 and 8.2.2: a datagram with PATH_CHALLENGE or
+ * PATH_RESPONSE is 1200 bytes, unless the path is not validated and the
+ * amplification limit allows less; it is not held by the congestion
+ * window.
+ */
+void quic_conn_path_send(struct quic_conn *c, struct quic_path *p)
+{
+	u32 size = QUIC_MAX_DATAGRAM;
+	struct sk_buff *skb;
+	u64 allowed;
+	int len;
+
+	if (c->closed || !quic_space_can_send(c, QUIC_SPACE_APP))
+		return;
+	if (!p->validated) {
+		allowed = 3 * p->bytes_recvd;
+		allowed = allowed > p->bytes_sent ? allowed - p->bytes_sent : 0;
+		size = min_t(u64, size, allowed);
+	}
+	if (size < QUIC_PATH_PROBE_MIN) {
+		QUIC_INC_STATS(sock_net(c->sk),
+			       QUIC_MIB_AMPLIFICATION_LIMITED);
+		return;
+	}
+	skb = alloc_skb(QUIC_TX_HEADROOM + size, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_reserve(skb, QUIC_TX_HEADROOM);
+	len = quic_datagram(c, skb->data, size, false, false, p);
+	if (len <= 0) {
+		kfree_skb(skb);
+		return;
+	}
+	skb_put(skb, len);
+	skb_set_owner_w(skb, c->sk);
+	quic_path_xmit(p, c->sk, quic_sk(c->sk)->udp->sock->sk, skb, len, 1);
 }
 
 /*
@@ -787,18 +776,18 @@ static void quic_pmtu_maintain(struct quic_conn *c)
 	u32 interval = qs->config.plpmtud_probe_interval;
 	u64 max;
 
-	if (!interval || !c->handshake_confirmed || !c->dev_mtu)
+	if (!interval || !c->handshake_confirmed || !c->path.dev_mtu)
 		return;
 	if (c->pmtu.searching) {
-		if (c->route_mtu < c->dev_mtu &&
-		    c->route_mtu > c->ip_overhead)
+		if (c->path.route_mtu < c->path.dev_mtu &&
+		    c->path.route_mtu > c->path.ip_overhead)
 			quic_pmtu_hint(&c->pmtu,
-				       c->route_mtu - c->ip_overhead);
+				       c->path.route_mtu - c->path.ip_overhead);
 		return;
 	}
 	if (c->pmtu_started && time_before(jiffies, c->pmtu_raise))
 		return;
-	max = min3((u64)c->dev_mtu - c->ip_overhead,
+	max = min3((u64)c->path.dev_mtu - c->path.ip_overhead,
 		   qs->local_param.max_udp_payload_size,
 		   c->peer_tp.max_udp_payload_size);
 	quic_pmtu_search(&c->pmtu, min_t(u64, max, QUIC_PMTU_MAX));

@@ -81,6 +81,10 @@ static const struct snmp_mib quic_mib_names[] = {
 	SNMP_MIB_ITEM("QuicConnIdsRetired", QUIC_MIB_CONN_IDS_RETIRED),
 	SNMP_MIB_ITEM("QuicPeerConnIdsRetired",
 		      QUIC_MIB_PEER_CONN_IDS_RETIRED),
+	SNMP_MIB_ITEM("QuicPeerMigrations", QUIC_MIB_PEER_MIGRATIONS),
+	SNMP_MIB_ITEM("QuicPathChallenges", QUIC_MIB_PATH_CHALLENGES),
+	SNMP_MIB_ITEM("QuicPathsValidated", QUIC_MIB_PATHS_VALIDATED),
+	SNMP_MIB_ITEM("QuicPathFailures", QUIC_MIB_PATH_FAILURES),
 	SNMP_MIB_ITEM("QuicStreamsOpened", QUIC_MIB_STREAMS_OPENED),
 	SNMP_MIB_ITEM("QuicStreamsAccepted", QUIC_MIB_STREAMS_ACCEPTED),
 	SNMP_MIB_ITEM("QuicStreamsResetSent", QUIC_MIB_STREAMS_RESET_SENT),
@@ -254,19 +258,18 @@ static const struct seq_operations quic_socks_ops = {
 	.show	= quic_socks_show,
 };
 
-#ifdef QUIC_HAVE_CONST_CTL_TABLE
-#define quic_ctl_table	const struct ctl_table
-#else
-#define quic_ctl_table	struct ctl_table
-#endif
-
 /*
  * net.quic.stateless_reset_key: read as 64 hexadecimal digits, and set
  * with exactly as many.  A server given the key its predecessor had
  * resets the connections that one left behind.
  */
-static int quic_reset_key_sysctl(quic_ctl_table *table, int write,
+#ifdef QUIC_HAVE_CONST_CTL_TABLE
+static int quic_reset_key_sysctl(const struct ctl_table *table, int write,
 				 void *buffer, size_t *lenp, loff_t *ppos)
+#else
+static int quic_reset_key_sysctl(struct ctl_table *table, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos)
+#endif
 {
 	char hex[2 * QUIC_RESET_KEY_LEN + 2] = {};
 	struct ctl_table tbl = { .data = hex, .maxlen = sizeof(hex) };

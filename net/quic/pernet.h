@@ -71,6 +71,10 @@ enum {
 	QUIC_MIB_CONN_IDS_ISSUED,	/* NEW_CONNECTION_ID, new ones */
 	QUIC_MIB_CONN_IDS_RETIRED,	/* of ours, retired by the peer */
 	QUIC_MIB_PEER_CONN_IDS_RETIRED,	/* of the peer's, retired by us */
+	QUIC_MIB_PEER_MIGRATIONS,	/* the peer moved to a new address */
+	QUIC_MIB_PATH_CHALLENGES,	/* PATH_CHALLENGE sent */
+	QUIC_MIB_PATHS_VALIDATED,	/* ... answered */
+	QUIC_MIB_PATH_FAILURES,		/* a validation that gave up */
 	/* Streams and flow control. */
 	QUIC_MIB_STREAMS_OPENED,	/* by us */
 	QUIC_MIB_STREAMS_ACCEPTED,	/* by the peer */

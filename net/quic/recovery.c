@@ -109,8 +109,12 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 	u32 i;
 
 	trace_quic_packet_lost(c->sk, s, p->pn, p->bytes, !congestion);
-	/* RFC 9000 14.4: a lost PMTU probe says nothing of congestion. */
-	if (p->probe) {
+	/* RFC 9000 14.4: a lost PMTU probe says nothing of congestion;
+	 * nor does a path validation datagram, sent outside the window.
+	 */
+	if (p->path_probe) {
+		/* Its challenge goes again from the path's own timer. */
+	} else if (p->probe) {
 		quic_pmtu_lost(&c->pmtu, p->pn);
 		quic_conn_pmtu_update(c);
 	} else {

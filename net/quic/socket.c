@@ -382,6 +382,12 @@ static void quic_set_peer(struct sock *sk, const union quic_addr *ra)
 	}
 }
 
+/* The connection moved to another peer address (conn.c). */
+void quic_sk_set_peer(struct sock *sk, const union quic_addr *ra)
+{
+	quic_set_peer(sk, ra);
+}
+
 static void quic_set_local(struct sock *sk, const union quic_addr *la)
 {
 	struct inet_sock *inet = inet_sk(sk);
@@ -452,7 +458,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 		goto out;
 
 	err = -ENOMEM;
-	c = quic_conn_create(sk, false, qs->config.version);
+	c = quic_conn_create(sk, false, qs->config.version, &la, &ra);
 	if (!c)
 		goto out;
 	quic_cid_generate(&c->dcid, QUIC_CID_LEN);
@@ -676,7 +682,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 		memcpy(qs->alpn, lqs->alpn, lqs->alpn_len);
 		qs->alpn_len = lqs->alpn_len;
 	}
-	c = quic_conn_create(sk, true, h.version);
+	c = quic_conn_create(sk, true, h.version, &la, &ra);
 	if (!c)
 		goto err;
 	smp_store_release(&qs->conn, c);	/* for /proc/net/quic/sockets */
@@ -2017,8 +2023,8 @@ static int quic_sock_get_mtu(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 	lock_sock(sk);
 	c = quic_sk(sk)->conn;
-	if (c && !c->closed && c->ip_overhead)
-		val = c->pmtu.mtu + c->ip_overhead;
+	if (c && !c->closed && c->path.ip_overhead)
+		val = c->pmtu.mtu + c->path.ip_overhead;
 	release_sock(sk);
 	if (!val)
 		return -ENOTCONN;

@@ -11,6 +11,10 @@
 #define QUIC_TEST_NETNS_H
 
 #include <pthread.h>
+#include <stdarg.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,28 @@ static inline void own_netns(void)
 	CHECK_OK(unshare(CLONE_NEWNET));
 	CHECK(system("ip link set lo up") == 0);
 }
+
+static inline int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	if (vsnprintf(cmd, sizeof(cmd), fmt, ap) >= (int)sizeof(cmd))
+		FAIL("command too long: %.60s...", cmd);
+	va_end(ap);
+	fflush(stdout);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+#define SH(...) do {							\
+	if (sh(__VA_ARGS__))						\
+		FAIL("command failed: " __VA_ARGS__);			\
+} while (0)
 
 /* One counter of the namespace; fails the test if it is missing. */
 static inline unsigned long long quic_snmp(const char *name)
@@ -66,6 +92,101 @@ static inline void psk_server_start(struct psk_server *s)
 {
 	CHECK(pthread_create(&s->thread, NULL, psk_server_run, s) == 0);
 }
+
+#ifndef PORT
+#define PORT		4433
+#endif
+#ifndef IO_TIMEOUT
+#define IO_TIMEOUT	30
+#endif
+
+/* The PSK files of the test's handshakes (psk_setup()). */
+static char psk[300], pskc[300];
+
+static inline void set_io_timeout(int fd, int secs)
+{
+	struct timeval tv = { .tv_sec = secs };
+
+	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+}
+
+/*
+ * A listener on @ip:PORT and a client, joined by a PSK handshake; the
+ * listener stays open in *lfd when @lfd is not NULL.  @setup, if set, is
+ * given the listener before listen(), to set its options.
+ */
+static inline void connect_pair_with(int family, const char *ip, int *cfd,
+				     int *sfd, int *lfd,
+				     void (*setup)(int listener))
+{
+	struct sockaddr_storage ss = {};
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct psk_server s = { .fd = -1, .psk = psk };
+	socklen_t sl;
+	int err;
+
+	if (family == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(PORT);
+		CHECK(inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1);
+		sl = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(PORT);
+		CHECK(inet_pton(AF_INET, ip, &sin->sin_addr) == 1);
+		sl = sizeof(*sin);
+	}
+	s.listener = socket(family, SOCK_STREAM, IPPROTO_QUIC);
+	CHECK(s.listener >= 0);
+	CHECK_OK(bind(s.listener, (struct sockaddr *)&ss, sl));
+	if (setup)
+		setup(s.listener);
+	CHECK_OK(listen(s.listener, 4));
+	set_io_timeout(s.listener, IO_TIMEOUT);
+	psk_server_start(&s);
+
+	*cfd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
+	CHECK(*cfd >= 0);
+	set_io_timeout(*cfd, IO_TIMEOUT);
+	CHECK_OK(connect(*cfd, (struct sockaddr *)&ss, sl));
+	err = quic_client_handshake(*cfd, pskc, NULL, NULL);
+	if (err)
+		shutdown(s.listener, SHUT_RDWR);
+	CHECK(pthread_join(s.thread, NULL) == 0);
+	if (err)
+		FAIL("client handshake: %s", strerror(-err));
+	if (s.result)
+		FAIL("server handshake: %s", strerror(-s.result));
+	*sfd = s.fd;
+	set_io_timeout(*sfd, IO_TIMEOUT);
+	if (lfd)
+		*lfd = s.listener;
+	else
+		close(s.listener);
+}
+
+static inline void connect_pair(int family, const char *ip, int *cfd,
+				int *sfd, int *lfd)
+{
+	connect_pair_with(family, ip, cfd, sfd, lfd, NULL);
+}
+
+/* The PSK files of connect_pair(), made by certs.sh in a new directory. */
+static inline void psk_setup(const char *dir_template)
+{
+	static char dir[64];
+	char cmd[400];
+
+	snprintf(dir, sizeof(dir), "%s", dir_template);
+	CHECK(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s %s", CERTS_SH, dir);
+	CHECK(system(cmd) == 0);
+	snprintf(psk, sizeof(psk), "%s/psk.txt", dir);
+	snprintf(pskc, sizeof(pskc), "%s/psk-client.txt", dir);
+}
+
 #endif /* _NETINET_QUIC_H */
 
 #endif /* QUIC_TEST_NETNS_H */

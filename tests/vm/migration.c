@@ -399,6 +399,166 @@ TEST(cid_sockopt_before_handshake)
 	close(fd);
 }
 
+
+/* ---- Paths: NAT rebinding, probes, validation ---- */
+
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	CHECK_OK(getsockname(fd, (struct sockaddr *)&sa, &len));
+	return ntohs(sa.sin_port);
+}
+
+static uint16_t peer_port(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	CHECK_OK(getpeername(fd, (struct sockaddr *)&sa, &len));
+	return ntohs(sa.sin_port);
+}
+
+static bool got_challenges(struct raw_peer *rp, const void *arg)
+{
+	return rp->nchallenges >= *(const unsigned int *)arg;
+}
+
+static bool got_responses(struct raw_peer *rp, const void *arg)
+{
+	return rp->nresponses >= *(const unsigned int *)arg;
+}
+
+static bool got_streams(struct raw_peer *rp, const void *arg)
+{
+	return rp->nstreams >= *(const unsigned int *)arg;
+}
+
+/*
+ * RFC 9000 9.3: the client's port changes (a NAT rebinding: the raw peer
+ * sends from a new socket).  The server follows its newest non-probing
+ * packet there, validates the new path with a PATH_CHALLENGE that, until
+ * answered, stays within three times what came from there, and once
+ * answered sends its data there; getpeername() and the event say so.
+ */
+TEST(nat_rebinding_followed)
+{
+	struct quic_event_option on = { QUIC_EVENT_CONNECTION_MIGRATION, 1 };
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	struct quic_frame resp = { .type = QUIC_FRAME_PATH_RESPONSE };
+	unsigned long long moved, valid;
+	unsigned int one = 1, n;
+	uint64_t before;
+	struct conn c = {};
+	uint8_t ev[8];
+	int64_t pn;
+
+	own_netns();
+	moved = quic_snmp("QuicPeerMigrations");
+	valid = quic_snmp("QuicPathsValidated");
+	begin(&c, SMALL_MAX_DATA, 0);
+	CHECK_OK(setsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_EVENT, &on,
+			    sizeof(on)));
+	establish(&c);
+	CHECK(peer_port(c.server) == local_port(c.rp.fd));
+
+	RAW_OK(&c, raw_rebind(&c.rp));
+	before = c.rp.rx_bytes;
+	pn = raw_send_frames(&c.rp, RAW_APP, &ping, 1);
+	RAW_OK(&c, pn);
+	RAW_OK(&c, raw_wait(&c.rp, got_challenges, &one, WAIT_MS));
+	/* One PING packet came from there: three times that, at most. */
+	printf("# challenge in a %zu-byte datagram\n", c.rp.challenge_dgram);
+	CHECK(c.rp.challenge_dgram <= 3 * 48);
+	CHECK(c.rp.rx_bytes - before <= 3 * 48);
+	CHECK(quic_snmp("QuicPeerMigrations") - moved == 1);
+	CHECK(peer_port(c.server) == local_port(c.rp.fd));
+	CHECK(recv(c.server, ev, sizeof(ev), MSG_NOTIFICATION | MSG_DONTWAIT) ==
+	      2 && ev[0] == QUIC_EVENT_CONNECTION_MIGRATION && ev[1] == 0);
+
+	memcpy(resp.path_data, c.rp.challenge, QUIC_PATH_DATA_LEN);
+	send_acked(&c, resp);
+	CHECK(quic_snmp("QuicPathsValidated") - valid == 1);
+	/* The server's data comes to the new port, unlimited now. */
+	n = c.rp.nstreams + 1;
+	send_on(c.server, 1, "after the move",
+		MSG_STREAM_NEW | MSG_STREAM_FIN, 0);
+	RAW_OK(&c, raw_wait(&c.rp, got_streams, &n, WAIT_MS));
+}
+
+/*
+ * A probe (PATH_CHALLENGE and PADDING only) from a new port is answered
+ * there, in a datagram of 1200 bytes, and the server does not move: its
+ * peer stays the old port.
+ */
+TEST(probe_answered_not_followed)
+{
+	struct quic_frame f[2] = { { .type = QUIC_FRAME_PATH_CHALLENGE },
+				   { .type = QUIC_FRAME_PADDING } };
+	unsigned long long moved;
+	unsigned int one = 1;
+	uint16_t port;
+	struct conn c = {};
+	uint8_t pad[1100];
+
+	own_netns();
+	moved = quic_snmp("QuicPeerMigrations");
+	start_small(&c);
+	port = local_port(c.rp.fd);
+	RAW_OK(&c, raw_rebind(&c.rp));
+	fill(f[0].path_data, QUIC_PATH_DATA_LEN, 0x3c);
+	memset(pad, 0, sizeof(pad));
+	{
+		uint8_t payload[1200], *p = payload;
+
+		p = quic_frame_encode(p, &f[0]);
+		memcpy(p, pad, sizeof(pad));
+		p += sizeof(pad);
+		RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload,
+					    p - payload));
+	}
+	RAW_OK(&c, raw_wait(&c.rp, got_responses, &one, WAIT_MS));
+	CHECK(!memcmp(c.rp.response, f[0].path_data, QUIC_PATH_DATA_LEN));
+	printf("# response in a %zu-byte datagram\n", c.rp.response_dgram);
+	CHECK(c.rp.response_dgram >= 1200);
+	CHECK(peer_port(c.server) == port);
+	CHECK(quic_snmp("QuicPeerMigrations") == moved);
+}
+
+/*
+ * RFC 9000 9.3.2: the new path never answers: after the validation's
+ * time (here about 2 s: six initial RTTs) the server goes back to the
+ * old one, which still works.
+ */
+TEST(validation_fails_reverts)
+{
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	unsigned long long failed;
+	unsigned int one = 1;
+	struct conn c = {};
+	uint16_t port;
+	int64_t pn;
+	int i;
+
+	own_netns();
+	failed = quic_snmp("QuicPathFailures");
+	start_small(&c);
+	port = local_port(c.rp.fd);
+	RAW_OK(&c, raw_rebind(&c.rp));
+	RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
+	RAW_OK(&c, raw_wait(&c.rp, got_challenges, &one, WAIT_MS));
+	CHECK(peer_port(c.server) != port);
+	for (i = 0; i < 100 && quic_snmp("QuicPathFailures") == failed; i++)
+		usleep(50 * 1000);
+	CHECK(quic_snmp("QuicPathFailures") - failed == 1);
+	CHECK(peer_port(c.server) == port);
+	raw_swap_fd(&c.rp);
+	pn = raw_send_frames(&c.rp, RAW_APP, &ping, 1);
+	RAW_OK(&c, pn);
+	RAW_OK(&c, raw_wait_acked(&c.rp, RAW_APP, pn, WAIT_MS));
+}
+
 int main(void)
 {
 	RUN(cid_issued_up_to_peer_limit);
@@ -411,5 +571,8 @@ int main(void)
 	RUN(cid_retire_flood);
 	RUN(cid_sockopt_set);
 	RUN(cid_sockopt_before_handshake);
+	RUN(nat_rebinding_followed);
+	RUN(probe_answered_not_followed);
+	RUN(validation_fails_reverts);
 	return test_done();
 }

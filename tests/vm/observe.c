@@ -34,32 +34,9 @@
 #define PORT		4433
 #define IO_TIMEOUT	30
 
-static char psk[300], pskc[300];
 static char qlog_bin[PATH_MAX];
 
 /* ---- Helpers ---- */
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	if (vsnprintf(cmd, sizeof(cmd), fmt, ap) >= (int)sizeof(cmd))
-		FAIL("command too long: %.60s...", cmd);
-	va_end(ap);
-	fflush(stdout);
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
-#define SH(...) do {							\
-	if (sh(__VA_ARGS__))						\
-		FAIL("command failed: " __VA_ARGS__);			\
-} while (0)
 
 /* The whole of a small file; NUL-terminated, in a static buffer. */
 static char *slurp(const char *path)
@@ -77,66 +54,6 @@ static char *slurp(const char *path)
 	close(fd);
 	buf[n] = 0;
 	return buf;
-}
-
-static void set_io_timeout(int fd, int secs)
-{
-	struct timeval tv = { .tv_sec = secs };
-
-	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
-}
-
-/*
- * A listener on @ip:PORT and a client, joined by a PSK handshake; the
- * listener stays open in *lfd when @lfd is not NULL.
- */
-static void connect_pair(int family, const char *ip, int *cfd, int *sfd,
-			 int *lfd)
-{
-	struct sockaddr_storage ss = {};
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct psk_server s = { .fd = -1, .psk = psk };
-	socklen_t sl;
-	int err;
-
-	if (family == AF_INET6) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(PORT);
-		CHECK(inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1);
-		sl = sizeof(*sin6);
-	} else {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(PORT);
-		CHECK(inet_pton(AF_INET, ip, &sin->sin_addr) == 1);
-		sl = sizeof(*sin);
-	}
-	s.listener = socket(family, SOCK_STREAM, IPPROTO_QUIC);
-	CHECK(s.listener >= 0);
-	CHECK_OK(bind(s.listener, (struct sockaddr *)&ss, sl));
-	CHECK_OK(listen(s.listener, 4));
-	set_io_timeout(s.listener, IO_TIMEOUT);
-	psk_server_start(&s);
-
-	*cfd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
-	CHECK(*cfd >= 0);
-	set_io_timeout(*cfd, IO_TIMEOUT);
-	CHECK_OK(connect(*cfd, (struct sockaddr *)&ss, sl));
-	err = quic_client_handshake(*cfd, pskc, NULL, NULL);
-	if (err)
-		shutdown(s.listener, SHUT_RDWR);
-	CHECK(pthread_join(s.thread, NULL) == 0);
-	if (err)
-		FAIL("client handshake: %s", strerror(-err));
-	if (s.result)
-		FAIL("server handshake: %s", strerror(-s.result));
-	*sfd = s.fd;
-	set_io_timeout(*sfd, IO_TIMEOUT);
-	if (lfd)
-		*lfd = s.listener;
-	else
-		close(s.listener);
 }
 
 struct writer {
@@ -779,16 +696,11 @@ TEST(tracepoints_loss)
 
 static void setup(void)
 {
-	static char dir[] = "/tmp/quic-observe-XXXXXX";
-	char cmd[400], self[PATH_MAX - 64];
+	char self[PATH_MAX - 64];
 	ssize_t n;
 
 	test_name = "setup";
-	CHECK(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "%s %s", CERTS_SH, dir);
-	CHECK(system(cmd) == 0);
-	snprintf(psk, sizeof(psk), "%s/psk.txt", dir);
-	snprintf(pskc, sizeof(pskc), "%s/psk-client.txt", dir);
+	psk_setup("/tmp/quic-observe-XXXXXX");
 	/* build/tests/vm/observe -> build/tools/quic-qlog */
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	CHECK(n > 0);

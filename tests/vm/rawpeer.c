@@ -279,6 +279,7 @@ int raw_open(struct raw_peer *rp, const struct sockaddr *server,
 
 	memset(rp, 0, sizeof(*rp));
 	rp->fd = -1;
+	rp->fd_old = -1;
 	for (i = 0; i < RAW_LEVELS; i++) {
 		quic_ack_set_init(&rp->sp[i].recvd);
 		quic_ack_set_init(&rp->sp[i].acked);
@@ -305,7 +306,40 @@ void raw_free(struct raw_peer *rp)
 {
 	if (rp->fd >= 0)
 		close(rp->fd);
+	if (rp->fd_old >= 0)
+		close(rp->fd_old);
 	rp->fd = -1;
+	rp->fd_old = -1;
+}
+
+int raw_rebind(struct raw_peer *rp)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	if (getpeername(rp->fd, (struct sockaddr *)&ss, &len))
+		return raw_fail(rp, "getpeername: %s", strerror(errno));
+	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return raw_fail(rp, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		return raw_fail(rp, "connect: %s", strerror(errno));
+	}
+	if (rp->fd_old >= 0)
+		close(rp->fd_old);
+	rp->fd_old = rp->fd;
+	rp->fd = fd;
+	return 0;
+}
+
+void raw_swap_fd(struct raw_peer *rp)
+{
+	int fd = rp->fd;
+
+	rp->fd = rp->fd_old;
+	rp->fd_old = fd;
 }
 
 int raw_set_secrets(struct raw_peer *rp, enum raw_level level,
@@ -537,6 +571,18 @@ static void raw_frame(struct raw_peer *rp, enum raw_level level,
 			  (unsigned long long)f->new_cid.seq,
 			  (unsigned long long)f->new_cid.retire_prior_to);
 		break;
+	case QUIC_FRAME_PATH_CHALLENGE:
+		memcpy(rp->challenge, f->path_data, QUIC_PATH_DATA_LEN);
+		rp->nchallenges++;
+		rp->challenge_dgram = rp->rx_copy_len;
+		raw_trace(rp, "%c:path_challenge", c);
+		break;
+	case QUIC_FRAME_PATH_RESPONSE:
+		memcpy(rp->response, f->path_data, QUIC_PATH_DATA_LEN);
+		rp->nresponses++;
+		rp->response_dgram = rp->rx_copy_len;
+		raw_trace(rp, "%c:path_response", c);
+		break;
 	case QUIC_FRAME_RETIRE_CONNECTION_ID:
 		if (rp->nretired < RAW_CID_LOG)
 			rp->retired[rp->nretired] = f->retire_seq;
@@ -568,9 +614,9 @@ static void raw_frame(struct raw_peer *rp, enum raw_level level,
 }
 
 /* One packet: open it, note its number, act on its frames. */
-static void raw_packet(struct raw_peer *rp, enum raw_level level, uint8_t *pkt,
+static bool raw_packet(struct raw_peer *rp, enum raw_level level, uint8_t *pkt,
 		       size_t len, size_t pn_offset, const uint8_t *scid,
-		       uint8_t scid_len)
+		       uint8_t scid_len, bool quiet)
 {
 	struct raw_space *sp = &rp->sp[level];
 	char c = raw_level_name[level];
@@ -585,13 +631,15 @@ static void raw_packet(struct raw_peer *rp, enum raw_level level, uint8_t *pkt,
 
 	if (!sp->rx.ready) {
 		raw_trace(rp, "%c:(no keys)", c);
-		return;
+		return false;
 	}
 	largest = quic_ack_set_empty(&sp->recvd) ? -1 :
 		  (int64_t)quic_ack_set_largest(&sp->recvd);
 	plen = raw_open_packet(&sp->rx, pkt, len, pn_offset, largest, &pn,
 			       &hdr_len);
 	if (plen < 0) {
+		if (quiet)
+			return false;
 		raw_trace(rp, "%c:(does not open)", c);
 		if (pkt == rp->rx_start) {
 			rp->unopened++;
@@ -599,9 +647,9 @@ static void raw_packet(struct raw_peer *rp, enum raw_level level, uint8_t *pkt,
 			memcpy(rp->unopened_dgram, rp->rx_copy,
 			       sizeof(rp->rx_copy));
 		}
-		return;
+		return false;
 	}
-	if (level == RAW_APP)
+	if (level == RAW_APP && pn_offset == 1 + RAW_CID_LEN)
 		memcpy(rp->rx_dcid, pkt + 1, RAW_CID_LEN);
 	/* RFC 9000 section 7.2: the server's SCID is our DCID from now on. */
 	if (level == RAW_INITIAL && !rp->dcid_learned) {
@@ -612,7 +660,7 @@ static void raw_packet(struct raw_peer *rp, enum raw_level level, uint8_t *pkt,
 	if (quic_ack_set_add(&sp->recvd, pn) == -EEXIST) {
 		raw_trace(rp, "%c:(duplicate pn %llu)", c,
 			  (unsigned long long)pn);
-		return;
+		return true;
 	}
 	p = pkt + hdr_len;
 	left = plen;
@@ -620,12 +668,37 @@ static void raw_packet(struct raw_peer *rp, enum raw_level level, uint8_t *pkt,
 		if (!quic_frame_decode(&p, &left, &f, &ferr)) {
 			raw_trace(rp, "%c:(bad frame 0x%llx)", c,
 				  (unsigned long long)ferr.frame_type);
-			return;
+			return true;
 		}
 		if (quic_frame_ack_eliciting(f.type))
 			sp->ack_pending = true;
 		raw_frame(rp, level, &f);
 	}
+	return true;
+}
+
+/*
+ * A 1-RTT packet: sent to our ID, 8 bytes, unless the server moved to one
+ * a test gave it with NEW_CONNECTION_ID, of any length from 0 to 20: each
+ * is tried on a copy until one opens.
+ */
+static void raw_short_packet(struct raw_peer *rp, uint8_t *pkt, size_t len)
+{
+	uint8_t copy[RAW_RX_BUF];
+	size_t l;
+
+	memcpy(copy, pkt, len);
+	if (raw_packet(rp, RAW_APP, pkt, len, 1 + RAW_CID_LEN, NULL, 0, true))
+		return;
+	for (l = 0; l <= QUIC_CONN_ID_MAX_LEN; l++) {
+		if (l == RAW_CID_LEN || len < 1 + l)
+			continue;
+		memcpy(pkt, copy, len);
+		if (raw_packet(rp, RAW_APP, pkt, len, 1 + l, NULL, 0, true))
+			return;
+	}
+	memcpy(pkt, copy, len);
+	raw_packet(rp, RAW_APP, pkt, len, 1 + RAW_CID_LEN, NULL, 0, false);
 }
 
 /* One datagram from the server: each of its coalesced packets. */
@@ -682,7 +755,11 @@ static void raw_datagram(struct raw_peer *rp, uint8_t *d, uint32_t len)
 			pn_offset = pn_at - d;
 			pkt_len = pn_offset + length;
 		}
-		raw_packet(rp, level, d, pkt_len, pn_offset, scid, scid_len);
+		if (level == RAW_APP)
+			raw_short_packet(rp, d, pkt_len);
+		else
+			raw_packet(rp, level, d, pkt_len, pn_offset, scid,
+				   scid_len, false);
 		d += pkt_len;
 		len -= pkt_len;
 	}

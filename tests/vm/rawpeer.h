@@ -129,6 +129,17 @@ struct raw_peer {
 	unsigned int		nnew_cids;
 	uint64_t		retired[RAW_CID_LOG];
 	unsigned int		nretired;
+	/* PATH_CHALLENGE data from the server: the last one, and how many;
+	 * PATH_RESPONSE data.
+	 */
+	uint8_t			challenge[QUIC_PATH_DATA_LEN];
+	unsigned int		nchallenges;
+	size_t			challenge_dgram;	/* its datagram's size */
+	size_t			response_dgram;
+	uint8_t			response[QUIC_PATH_DATA_LEN];
+	unsigned int		nresponses;
+	/* The socket raw_rebind() left, still open; -1 if none. */
+	int			fd_old;
 	/* The DCID of the server's last 1-RTT packet that opened. */
 	uint8_t			rx_dcid[RAW_CID_LEN];
 	/* Datagrams whose first packet did not open (stateless resets?):
@@ -180,6 +191,13 @@ int raw_open_packet(const struct raw_keys *k, uint8_t *pkt, size_t len,
 
 int raw_open(struct raw_peer *rp, const struct sockaddr *server,
 	     socklen_t len);
+/*
+ * A new UDP socket, on another port, connected to the server: what a NAT
+ * rebinding looks like to it.  The old one stays open in @rp->fd_old;
+ * raw_swap_fd() goes back to it (and keeps the new one there).
+ */
+int raw_rebind(struct raw_peer *rp);
+void raw_swap_fd(struct raw_peer *rp);
 void raw_free(struct raw_peer *rp);
 
 int raw_initial(struct raw_peer *rp, const void *crypto, size_t len);

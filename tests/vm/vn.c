@@ -39,7 +39,6 @@
 /* net/quic/pernet.h */
 #define VN_PER_SEC	100
 
-static char psk[300], pskc[300];
 
 static struct sockaddr_in loopback(int port)
 {
@@ -601,15 +600,8 @@ TEST(grease_quic_bit)
 
 int main(void)
 {
-	static char dir[] = "/tmp/quic-vn-XXXXXX";
-	char cmd[400];
-
 	test_name = "setup";
-	CHECK(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "%s %s", CERTS_SH, dir);
-	CHECK(system(cmd) == 0);
-	snprintf(pskc, sizeof(pskc), "%s/psk-client.txt", dir);
-	snprintf(psk, sizeof(psk), "%s/psk.txt", dir);
+	psk_setup("/tmp/quic-vn-XXXXXX");
 	test_name = NULL;
 
 	RUN(server_answers_unknown_version);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC: a network path, the pair of addresses a connection's datagrams
+ * go between (RFC 9000 section 9), with its route, what is known of its
+ * MTU, its validation (section 8.2) and, until it is validated, what was
+ * received and sent on it (the amplification limit, sections 8 and 9.3).
+ */
+
+#ifndef __NET_QUIC_PATH_H
+#define __NET_QUIC_PATH_H
+
+#include <linux/skbuff.h>
+#include <net/dst_cache.h>
+#include <net/sock.h>
+
+#include "udp_tunnel.h"
+#include "wire.h"
+
+struct quic_path {
+	union quic_addr		local;
+	union quic_addr		peer;
+	struct dst_cache	dst_cache;	/* the route to @peer */
+	u32			dev_mtu;	/* the route's device's */
+	u32			route_mtu;	/* lowered by ICMP: a hint */
+	u32			ip_overhead;	/* IP and UDP headers */
+
+	/* RFC 9000 8.2: PATH_CHALLENGE data in flight, and its outcome. */
+	u8			challenge[QUIC_PATH_DATA_LEN];
+	bool			challenging;
+	bool			validated;
+	u8			challenges;	/* sent so far */
+	unsigned long		challenge_until;	/* jiffies: gives up */
+
+	/* RFC 9000 8.1, 9.3: bytes received from and sent to @peer while
+	 * it is not validated; at most three times as many go out.
+	 */
+	u64			bytes_recvd;
+	u64			bytes_sent;
+};
+
+int quic_path_init(struct quic_path *p, const union quic_addr *local,
+		   const union quic_addr *peer, gfp_t gfp);
+void quic_path_free(struct quic_path *p);
+int quic_path_xmit(struct quic_path *p, struct sock *sk, struct sock *usk,
+		   struct sk_buff *skb, u32 seg, u32 segs);
+bool quic_path_from(const struct quic_path *p, struct sk_buff *skb);
+bool quic_addr_same(const union quic_addr *a, const union quic_addr *b);
+
+/* Whether @len more bytes may go to the path's peer now (8.1, 9.3). */
+static inline bool quic_path_may_send(const struct quic_path *p, u32 len)
+{
+	return p->validated || p->bytes_sent + len <= 3 * p->bytes_recvd;
+}
+
+#endif /* __NET_QUIC_PATH_H */
