@@ -36,7 +36,7 @@
  *
  * Cases waiting for later work print "NOTYET: interop.<name>: <what it
  * needs>" (tests/run.sh counts them apart): Retry from our server,
- * resumption, 0-RTT, migration, QUIC version 2.
+ * resumption, 0-RTT, QUIC version 2.
  */
 
 #define _GNU_SOURCE
@@ -671,6 +671,8 @@ struct fetch {
 				 * -u: after each MiB received
 				 */
 	int retry;		/* gtlsserver validates addresses (Retry) */
+	int migrate;		/* gtlsclient moves to a new port 200 ms in */
+	int nat_rebinding;	/* ... without validating it itself */
 	struct relay *relay;	/* between the two (IPv4 only) */
 };
 
@@ -743,6 +745,15 @@ static pid_t start_client(const struct fetch *c, uint16_t port,
 		arg(&a, "--download=%s", dl);
 		if (c->key_update)
 			arg(&a, "--key-update=1s");
+		if (c->migrate)
+			arg(&a, "--change-local-addr=200ms");
+		/* Its requests then leave from the new port: gtlsclient
+		 * sends nothing else a server could follow.
+		 */
+		if (c->nat_rebinding) {
+			arg(&a, "--nat-rebinding");
+			arg(&a, "--delay-stream=600ms");
+		}
 		arg(&a, "%s", loopback_text(c->family));
 		arg(&a, "%u", port);
 	}
@@ -1096,6 +1107,39 @@ TEST(a_key_update)
 		FAIL("no packet from our server in the next key phase");
 }
 
+/*
+ * Migration (RFC 9000 section 9).  gtlsclient moves to a new local port
+ * 200 ms after the handshake, during a 10 MB download: it probes the new
+ * path (our server answers its PATH_CHALLENGE there) and moves; our server
+ * follows and validates the new path with a PATH_CHALLENGE of its own.
+ */
+TEST(a_migration)
+{
+	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET,
+				   .migrate = 1, .verbose = 1 }, 10 * MB);
+	if (!log_line_has(clilog, "frm rx", "PATH_RESPONSE"))
+		FAIL("our server did not answer gtlsclient's PATH_CHALLENGE");
+	if (!log_line_has(clilog, "frm rx", "PATH_CHALLENGE"))
+		FAIL("our server did not validate gtlsclient's new path");
+}
+
+/*
+ * A NAT rebinding as ngtcp2 plays it: the client's port changes and it
+ * does not validate anything; our server sees its packets come from the
+ * new port, follows them there and validates the path.  gtlsclient then
+ * ignores what comes to its old port, and sends nothing a server could
+ * follow unless it has something to send: its requests wait until after
+ * the change (--delay-stream).
+ */
+TEST(a_nat_rebinding)
+{
+	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET,
+				   .migrate = 1, .nat_rebinding = 1,
+				   .verbose = 1 }, 10 * MB);
+	if (!log_line_has(clilog, "frm rx", "PATH_CHALLENGE"))
+		FAIL("our server did not validate gtlsclient's new port");
+}
+
 TEST(b_key_update)
 {
 	int n = 0;
@@ -1197,6 +1241,8 @@ int main(void)
 	RUN(b_key_update);
 	RUN(b_retry);
 	RUN(b_retry_bad_tag);
+	RUN(a_migration);
+	RUN(a_nat_rebinding);
 
 	/* Each needs what its line says. */
 	NOTYET(a_retry, "Retry from our server (validate_peer_address)");
@@ -1204,7 +1250,6 @@ int main(void)
 	NOTYET(b_resumption, "session tickets in our client");
 	NOTYET(a_0rtt, "0-RTT (gtlsclient --tp-file, --session-file)");
 	NOTYET(b_0rtt, "resumption and 0-RTT in our client");
-	NOTYET(a_migration, "migration (gtlsclient --change-local-addr)");
 	/* gtlsserver answers 0x6b3343cf with Version Negotiation. */
 	NOTYET(a_quic_v2, "an ngtcp2 with RFC 9369 (0.12.1: draft only)");
 	return test_done();
