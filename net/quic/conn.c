@@ -49,7 +49,8 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return NULL;
-	if (quic_path_init(&c->path, local, peer, GFP_KERNEL_ACCOUNT)) {
+	if (quic_path_init(&c->path, local, peer, quic_sk(sk)->udp,
+			   GFP_KERNEL_ACCOUNT)) {
 		kfree(c);
 		return NULL;
 	}
@@ -138,6 +139,8 @@ void quic_conn_destroy(struct quic_conn *c)
 	quic_path_free(&c->path);
 	if (c->alt_set)
 		quic_path_free(&c->alt);
+	if (c->udp_old)
+		quic_udp_sock_put(c->udp_old);
 	/* /proc/net/quic/sockets may still be reading it. */
 	kfree_rcu(c, rcu);
 }
@@ -347,12 +350,14 @@ static void quic_path_challenge_new(struct quic_conn *c, struct quic_path *p)
  * Start validating @p: the first challenge goes now, the next ones each
  * probe timeout; after max(3 PTO, 6 initial RTTs) it has failed (8.2.4).
  */
-static void quic_path_validate(struct quic_conn *c, struct quic_path *p)
+static void quic_path_validate(struct quic_conn *c, struct quic_path *p,
+			       bool limited)
 {
 	u64 t = max_t(u64, 3 * quic_conn_pto(c),
 		      6 * quic_sk(c->sk)->config.initial_smoothed_rtt);
 
-	p->validated = false;
+	/* A new peer address is held to 3x until validated (8.1, 9.3). */
+	p->validated = !limited;
 	p->challenges = 0;
 	quic_path_challenge_new(c, p);
 	p->challenge_until = jiffies + usecs_to_jiffies(t);
@@ -390,14 +395,14 @@ static void quic_conn_peer_moved(struct quic_conn *c,
 {
 	union quic_addr old = c->path.peer;
 	struct quic_path tmp;
-	u8 local = 0;
 
 	if (c->alt_set && quic_addr_same(&c->alt.peer, src)) {
 		tmp = c->path;
 		c->path = c->alt;
 		c->alt = tmp;
 	} else {
-		if (quic_path_init(&tmp, &c->path.local, src, GFP_ATOMIC))
+		if (quic_path_init(&tmp, &c->path.local, src, c->path.udp,
+				   GFP_ATOMIC))
 			return;
 		if (c->alt_set)
 			quic_path_free(&c->alt);
@@ -414,10 +419,13 @@ static void quic_conn_peer_moved(struct quic_conn *c,
 		quic_conn_path_reset(c);
 	quic_conn_path_now(c);
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PEER_MIGRATIONS);
-	quic_sk_event(c->sk, QUIC_EVENT_CONNECTION_MIGRATION, &local,
-		      sizeof(local));
+	/* RFC 9000 9.5: it moved to a new ID of ours; so do we, if it gave
+	 * us one unused (a NAT rebinding keeps the IDs).
+	 */
+	if (c->rx_dcid_changed)
+		quic_cids_migrate(c, GFP_ATOMIC);
 	if (!c->path.validated)
-		quic_path_validate(c, &c->path);
+		quic_path_validate(c, &c->path, true);
 }
 
 /*
@@ -438,7 +446,8 @@ static void quic_conn_rcv_other(struct quic_conn *c,
 	if (!c->alt_set || !quic_addr_same(&c->alt.peer, src)) {
 		struct quic_path p;
 
-		if (quic_path_init(&p, &c->path.local, src, GFP_ATOMIC))
+		if (quic_path_init(&p, &c->path.local, src, c->path.udp,
+				   GFP_ATOMIC))
 			return;
 		if (c->alt_set)
 			quic_path_free(&c->alt);
@@ -467,11 +476,82 @@ static void quic_conn_path_response(struct quic_conn *c, const u8 *data)
 	p->challenging = false;
 	p->validated = true;
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PATHS_VALIDATED);
-	/* The path left is not needed any more. */
+	/* A move, ours or the peer's, is complete: the path left goes. */
 	if (p == &c->path && c->alt_set && c->alt_is_old) {
+		u8 local = c->migrating;
+
 		quic_path_free(&c->alt);
 		c->alt_set = false;
+		if (c->migrating) {
+			c->migrating = false;
+			quic_conn_work_schedule(c, 0);	/* udp_old goes */
+		}
+		quic_sk_event(c->sk, QUIC_EVENT_CONNECTION_MIGRATION, &local,
+			      sizeof(local));
 	}
+}
+
+/*
+ * A client's migration failed: back to the old path and UDP socket, the
+ * new one released (process context).
+ */
+static void quic_conn_migrate_undo(struct quic_conn *c)
+{
+	struct quic_udp_sock *us;
+
+	c->migrating = false;
+	us = quic_sk_swap_udp(c->sk, c->udp_old, &c->path.local);
+	c->udp_old = NULL;
+	quic_udp_sock_put(us);
+}
+
+/**
+ * quic_conn_migrate - a client moves to a new local address
+ * @c: the connection, its handshake confirmed
+ * @us: the UDP socket of the new address (the caller's reference)
+ * @la: the new address and port
+ *
+ * RFC 9000 section 9.2: packets go from the new address at once, to a
+ * connection ID of the peer's not used before (the old one is retired),
+ * and the new path is validated with PATH_CHALLENGE; if that fails, the
+ * connection goes back to the old one.  Once it succeeds,
+ * QUIC_EVENT_CONNECTION_MIGRATION says so.
+ *
+ * Context: process context, socket locked.
+ * Return: 0; -EPERM if the peer sent disable_active_migration; -EBUSY
+ * while a move is under way; -EAGAIN if the peer gave no unused
+ * connection ID; -ENOMEM.
+ */
+int quic_conn_migrate(struct quic_conn *c, struct quic_udp_sock *us,
+		      const union quic_addr *la)
+{
+	struct quic_path p;
+	int err;
+
+	if (quic_tp_has(&c->peer_tp, QUIC_TP_DISABLE_ACTIVE_MIGRATION))
+		return -EPERM;
+	if (c->migrating || c->udp_old || c->path.challenging)
+		return -EBUSY;
+	err = quic_path_init(&p, la, &c->path.peer, us, GFP_KERNEL);
+	if (err)
+		return err;
+	err = quic_cids_migrate(c, GFP_KERNEL);
+	if (err) {
+		quic_path_free(&p);
+		return err;
+	}
+	if (c->alt_set)
+		quic_path_free(&c->alt);
+	c->alt = c->path;
+	c->alt_set = true;
+	c->alt_is_old = true;
+	c->path = p;
+	c->migrating = true;
+	c->udp_old = quic_sk_swap_udp(c->sk, us, la);
+	/* The peer's address is the same, and was validated. */
+	quic_path_validate(c, &c->path, false);
+	quic_conn_flush(c);
+	return 0;
 }
 
 /*
@@ -499,6 +579,11 @@ static void quic_conn_path_check(struct quic_conn *c)
 		c->path = c->alt;
 		c->alt = tmp;
 		c->alt_is_old = false;
+		if (c->migrating) {
+			quic_path_free(&c->alt);
+			c->alt_set = false;
+			quic_conn_migrate_undo(c);
+		}
 		quic_conn_path_now(c);
 		return;
 	}
@@ -519,6 +604,10 @@ void quic_conn_work(struct quic_conn *c)
 	if (c->retry_pending)
 		quic_conn_retry_rekey(c);
 	quic_conn_path_check(c);
+	if (c->udp_old && !c->migrating) {
+		quic_udp_sock_put(c->udp_old);
+		c->udp_old = NULL;
+	}
 	quic_conn_key_update_prepare(c);
 	quic_conn_old_keys_expire(c);
 }
@@ -1432,8 +1521,8 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	c->last_activity = jiffies;
 	c->idle_rearm = true;
 
-	if (!(p[0] & 0x80))
-		quic_cids_rcv_dcid(c, h->dcid, h->dcid_len);
+	if (!(p[0] & 0x80) && quic_cids_rcv_dcid(c, h->dcid, h->dcid_len))
+		c->rx_dcid_changed = true;
 	if (quic_conn_frames(c, s, level, h, p + hdr_len, plen, &eliciting))
 		return true;
 	if (!space->discarded)
@@ -1575,6 +1664,7 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 	c->rx_other = other;
 	c->rx_nonprobing = false;
 	c->rx_newest = false;
+	c->rx_dcid_changed = false;
 	quic_conn_rcv_datagram(c, skb);
 	c->rx_other = false;
 	if (other)

@@ -182,6 +182,13 @@ struct quic_conn {
 	bool			rx_other;	/* from another address */
 	bool			rx_nonprobing;	/* a non-probing frame */
 	bool			rx_newest;	/* the largest pn so far */
+	bool			rx_dcid_changed; /* to another of our IDs */
+	/* A client's own migration (QUIC_SOCKOPT_CONNECTION_MIGRATION):
+	 * in progress, and the UDP socket it left, released in process
+	 * context once the new path is validated.
+	 */
+	bool			migrating;
+	struct quic_udp_sock	*udp_old;
 
 	struct quic_streams	streams;
 
@@ -266,6 +273,8 @@ void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 void quic_conn_end(struct quic_conn *c, u8 why, int err, u32 errcode,
 		   u64 frame, bool app);
 int quic_conn_key_update(struct quic_conn *c);
+int quic_conn_migrate(struct quic_conn *c, struct quic_udp_sock *us,
+		      const union quic_addr *la);
 void quic_conn_work(struct quic_conn *c);
 
 void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb);
@@ -280,7 +289,8 @@ void quic_cids_free(struct quic_conn *c);
 int quic_cids_new_rcv(struct quic_conn *c, const struct quic_frame *f);
 int quic_cids_retire_rcv(struct quic_conn *c, const struct quic_frame *f,
 			 const u8 *dcid, u32 dcid_len);
-void quic_cids_rcv_dcid(struct quic_conn *c, const u8 *dcid, u32 len);
+bool quic_cids_rcv_dcid(struct quic_conn *c, const u8 *dcid, u32 len);
+int quic_cids_migrate(struct quic_conn *c, gfp_t gfp);
 bool quic_cids_reset_match(struct quic_conn *c, const u8 *tail);
 bool quic_cids_has_frames(const struct quic_conn *c);
 u8 *quic_cids_fill(struct quic_conn *c, u8 *p, u8 *end,

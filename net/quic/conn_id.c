@@ -458,8 +458,10 @@ int quic_cids_retire_rcv(struct quic_conn *c, const struct quic_frame *f,
  * @len: its length
  *
  * Notes which of ours the peer uses, for QUIC_SOCKOPT_CONNECTION_ID.
+ *
+ * Return: true if it is another one than before.
  */
-void quic_cids_rcv_dcid(struct quic_conn *c, const u8 *dcid, u32 len)
+bool quic_cids_rcv_dcid(struct quic_conn *c, const u8 *dcid, u32 len)
 {
 	struct quic_cid_set *cs = &c->cids;
 	struct quic_cid_local *l = &cs->local[cs->local_active_slot];
@@ -467,16 +469,56 @@ void quic_cids_rcv_dcid(struct quic_conn *c, const u8 *dcid, u32 len)
 
 	if (l->entry && l->seq == cs->local_active &&
 	    !memcmp(l->entry->cid.data, dcid, len))
-		return;
+		return false;
 	for (i = 0; i < QUIC_CID_LOCAL_SLOTS; i++) {
 		l = &cs->local[i];
 		if (l->entry && l->entry->cid.len == len &&
 		    !memcmp(l->entry->cid.data, dcid, len)) {
 			cs->local_active = l->seq;
 			cs->local_active_slot = i;
-			return;
+			return true;
 		}
 	}
+	return false;
+}
+
+/**
+ * quic_cids_migrate - move to an unused ID of the peer's, for a new path
+ * @c: the connection
+ * @gfp: allocation flags
+ *
+ * RFC 9000 9.5: packets on a new path use a connection ID not used on the
+ * old one, so that the two cannot be linked; the old one is retired.
+ *
+ * Return: 0, or -EAGAIN if the peer gave no unused ID, or the error of a
+ * connection closed for owing too many RETIRE_CONNECTION_IDs.
+ */
+int quic_cids_migrate(struct quic_conn *c, gfp_t gfp)
+{
+	struct quic_cid_set *cs = &c->cids;
+	struct quic_cid_remote *r, *next = NULL, *cur = NULL;
+	int i, err;
+
+	for (i = 0; i < QUIC_CID_SET_MAX; i++) {
+		r = &cs->remote[i];
+		if (!r->set)
+			continue;
+		if (r->seq == cs->remote_active)
+			cur = r;
+		else if (r->seq > cs->remote_active &&
+			 (!next || r->seq < next->seq))
+			next = r;
+	}
+	if (!next)
+		return -EAGAIN;
+	if (cur) {
+		err = quic_cids_retire_remote(c, cur->seq);
+		if (err)
+			return err;
+		cur->set = false;
+	}
+	quic_cids_use(c, next, gfp);
+	return 0;
 }
 
 /**

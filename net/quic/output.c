@@ -717,8 +717,7 @@ static u32 quic_flush_batch(struct quic_conn *c)
 	if (app)
 		quic_pace_sent(c, skb->len);
 	skb_set_owner_w(skb, c->sk);
-	quic_path_xmit(&c->path, c->sk, quic_sk(c->sk)->udp->sock->sk, skb,
-		       size, n);
+	quic_path_xmit(&c->path, c->sk, skb, size, n);
 	return n;
 }
 
@@ -762,7 +761,7 @@ void quic_conn_path_send(struct quic_conn *c, struct quic_path *p)
 	}
 	skb_put(skb, len);
 	skb_set_owner_w(skb, c->sk);
-	quic_path_xmit(p, c->sk, quic_sk(c->sk)->udp->sock->sk, skb, len, 1);
+	quic_path_xmit(p, c->sk, skb, len, 1);
 }
 
 /*

@@ -18,11 +18,13 @@
 #include "pernet.h"
 
 int quic_path_init(struct quic_path *p, const union quic_addr *local,
-		   const union quic_addr *peer, gfp_t gfp)
+		   const union quic_addr *peer, struct quic_udp_sock *udp,
+		   gfp_t gfp)
 {
 	memset(p, 0, sizeof(*p));
 	p->local = *local;
 	p->peer = *peer;
+	p->udp = udp;
 	return dst_cache_init(&p->dst_cache, gfp);
 }
 
@@ -64,7 +66,6 @@ bool quic_path_from(const struct quic_path *p, struct sk_buff *skb)
  * quic_path_xmit - send a datagram, or a train of them, on a path
  * @p: the path
  * @sk: the QUIC socket (its bound device, its namespace)
- * @usk: the UDP tunnel socket to send from
  * @skb: the UDP payload; consumed
  * @seg: with @segs > 1, the size of each datagram of the train (the last
  *	may be shorter), for UDP GSO
@@ -73,10 +74,11 @@ bool quic_path_from(const struct quic_path *p, struct sk_buff *skb)
  * Context: any; BH is disabled around the route cache.
  * Return: 0, or a negative errno (no route) with @skb freed.
  */
-int quic_path_xmit(struct quic_path *p, struct sock *sk, struct sock *usk,
+int quic_path_xmit(struct quic_path *p, struct sock *sk,
 		   struct sk_buff *skb, u32 seg, u32 segs)
 {
 	union quic_addr *la = &p->local, *ra = &p->peer;
+	struct sock *usk = p->udp->sock->sk;
 	struct net *net = sock_net(sk);
 	u32 len = skb->len;
 	int err;

@@ -19,6 +19,7 @@
 struct quic_path {
 	union quic_addr		local;
 	union quic_addr		peer;
+	struct quic_udp_sock	*udp;		/* sent from; not held */
 	struct dst_cache	dst_cache;	/* the route to @peer */
 	u32			dev_mtu;	/* the route's device's */
 	u32			route_mtu;	/* lowered by ICMP: a hint */
@@ -39,9 +40,10 @@ struct quic_path {
 };
 
 int quic_path_init(struct quic_path *p, const union quic_addr *local,
-		   const union quic_addr *peer, gfp_t gfp);
+		   const union quic_addr *peer, struct quic_udp_sock *udp,
+		   gfp_t gfp);
 void quic_path_free(struct quic_path *p);
-int quic_path_xmit(struct quic_path *p, struct sock *sk, struct sock *usk,
+int quic_path_xmit(struct quic_path *p, struct sock *sk,
 		   struct sk_buff *skb, u32 seg, u32 segs);
 bool quic_path_from(const struct quic_path *p, struct sk_buff *skb);
 bool quic_addr_same(const union quic_addr *a, const union quic_addr *b);

@@ -413,6 +413,73 @@ static unsigned long quic_handshake_deadline(struct sock *sk)
 	return jiffies + usecs_to_jiffies(t ?: QUIC_DEF_IDLE_TIMEOUT);
 }
 
+/**
+ * quic_sk_swap_udp - the socket sends and receives through @us from now on
+ * @sk: the socket, locked
+ * @us: the UDP socket of the new local address, a reference for @sk
+ * @la: the new local address and port
+ *
+ * For a connection's migration (conn.c).  Return: the UDP socket it used,
+ * whose reference the caller now holds.
+ */
+struct quic_udp_sock *quic_sk_swap_udp(struct sock *sk,
+				       struct quic_udp_sock *us,
+				       const union quic_addr *la)
+{
+	struct quic_udp_sock *old = quic_sk(sk)->udp;
+
+	WRITE_ONCE(quic_sk(sk)->udp, us);
+	quic_set_local(sk, la);
+	return old;
+}
+
+/*
+ * QUIC_SOCKOPT_CONNECTION_MIGRATION: a client moves its connection to a
+ * new local address (port 0: an ephemeral one), once the handshake is
+ * confirmed.  The draft's other use, a server's preferred_address, is
+ * not implemented.
+ */
+static int quic_sock_migrate(struct sock *sk, sockptr_t optval,
+			     unsigned int optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_conn *c = qs->conn;
+	struct sockaddr_storage ss;
+	struct quic_udp_sock *us;
+	union quic_addr la;
+	int err;
+
+	if (optlen > sizeof(ss))
+		return -EINVAL;
+	if (copy_from_sockptr(&ss, optval, optlen))
+		return -EFAULT;
+	err = quic_addr_from_user(sk, (struct sockaddr *)&ss, optlen, &la);
+	if (err)
+		return err;
+	if (!c || c->is_server)
+		return c ? -EOPNOTSUPP : -ENOTCONN;
+	if (!c->handshake_confirmed)
+		return -ENOTCONN;
+	if (c->closed)
+		return -EPIPE;
+	if (quic_addr_v4(&la) != quic_addr_v4(&qs->peer))
+		return -EAFNOSUPPORT;
+	if (quic_addr_same(&la, &qs->local))
+		return -EINVAL;
+	us = quic_udp_sock_get(sk, &la);
+	if (IS_ERR(us))
+		return PTR_ERR(us);
+	la = us->addr;
+	if (us == qs->udp) {
+		quic_udp_sock_put(us);
+		return -EINVAL;
+	}
+	err = quic_conn_migrate(c, us, &la);
+	if (err)
+		quic_udp_sock_put(us);
+	return err;
+}
+
 static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -1819,9 +1886,11 @@ static int quic_setsockopt(struct sock *sk, int level, int optname,
 		err = quic_sock_set_cid(sk, optval, optlen);
 		break;
 	case QUIC_SOCKOPT_CONNECTION_MIGRATION:
+		err = quic_sock_migrate(sk, optval, optlen);
+		break;
 	case QUIC_SOCKOPT_TOKEN:
 	case QUIC_SOCKOPT_SESSION_TICKET:
-		/* Migration, resumption: not yet. */
+		/* Resumption: not yet. */
 		err = -EOPNOTSUPP;
 		break;
 	default:

@@ -116,6 +116,9 @@ void quic_v6_prot_init(void);
 
 void quic_set_state(struct sock *sk, int state);
 void quic_sk_set_peer(struct sock *sk, const union quic_addr *ra);
+struct quic_udp_sock *quic_sk_swap_udp(struct sock *sk,
+				       struct quic_udp_sock *us,
+				       const union quic_addr *la);
 void quic_sk_event_close(struct sock *sk);
 u8 *quic_close_info(u32 errcode, u8 frame, const u8 *phrase, u32 plen,
 		    int *len, gfp_t gfp);

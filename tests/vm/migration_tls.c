@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <netinet/quic.h>
@@ -94,6 +95,7 @@ TEST(cid_rotation_under_load)
 	s.fd = sfd;
 	CHECK(pthread_create(&s.thread, NULL, send_all, &s) == 0);
 	while (got < TOTAL) {
+		fl = 0;
 		n = quic_recvmsg(cfd, buf, sizeof(buf), &sid, &fl);
 		if (n <= 0)
 			FAIL("recv at %zu: %zd (%s)", got, n,
@@ -130,11 +132,159 @@ TEST(cid_rotation_under_load)
 	close(sfd);
 }
 
+
+static void events_on(int fd, int type)
+{
+	struct quic_event_option on = { (uint8_t)type, 1 };
+
+	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_EVENT, &on, sizeof(on)));
+}
+
+static void addr_of(int fd, bool peer, char *ip, uint16_t *port)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	CHECK_OK(peer ? getpeername(fd, (struct sockaddr *)&sa, &len) :
+			getsockname(fd, (struct sockaddr *)&sa, &len));
+	inet_ntop(AF_INET, &sa.sin_addr, ip, INET_ADDRSTRLEN);
+	*port = ntohs(sa.sin_port);
+}
+
+static int migrate_to(int fd, const char *ip, uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+
+	CHECK(inet_pton(AF_INET, ip, &sa.sin_addr) == 1);
+	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION,
+			  &sa, sizeof(sa));
+}
+
+/*
+ * The client moves to another local address (127.0.0.2, a new port) 4 MiB
+ * into a 16 MiB download (QUIC_SOCKOPT_CONNECTION_MIGRATION): every byte
+ * arrives in order; getsockname() on the client and getpeername() on the
+ * server show the new address; each end gets QUIC_EVENT_CONNECTION_MIGRATION
+ * (local 1 at the client, 0 at the server); the server validated the new
+ * path and the client's.
+ */
+TEST(client_migration_during_transfer)
+{
+	static uint8_t buf[CHUNK];
+	unsigned long long valid, moved;
+	char ip[INET_ADDRSTRLEN];
+	struct sender s = {};
+	int cfd, sfd, cev = -1, sev = -1;
+	size_t got = 0, i;
+	bool done = false;
+	uint16_t port, before;
+	uint8_t ev[8];
+	int64_t sid;
+	uint32_t fl;
+	ssize_t n;
+
+	own_netns();
+	valid = quic_snmp("QuicPathsValidated");
+	moved = quic_snmp("QuicPeerMigrations");
+	connect_pair(AF_INET, "127.0.0.1", &cfd, &sfd, NULL);
+	events_on(cfd, QUIC_EVENT_CONNECTION_MIGRATION);
+	events_on(sfd, QUIC_EVENT_CONNECTION_MIGRATION);
+	addr_of(cfd, false, ip, &before);
+	s.fd = sfd;
+	CHECK(pthread_create(&s.thread, NULL, send_all, &s) == 0);
+	while (got < TOTAL) {
+		fl = 0;
+		n = quic_recvmsg(cfd, buf, sizeof(buf), &sid, &fl);
+		if (n <= 0)
+			FAIL("recv at %zu: %zd (%s)", got, n,
+			     n < 0 ? strerror(errno) : "end");
+		if (fl & MSG_NOTIFICATION) {
+			CHECK(n == 2 && buf[0] == QUIC_EVENT_CONNECTION_MIGRATION);
+			cev = buf[1];
+			continue;
+		}
+		for (i = 0; i < (size_t)n; i++)
+			if (buf[i] != pattern(got + i))
+				FAIL("byte %zu differs", got + i);
+		got += n;
+		if (!done && got >= TOTAL / 4) {
+			CHECK_OK(migrate_to(cfd, "127.0.0.2", 0));
+			done = true;
+		}
+	}
+	CHECK(pthread_join(s.thread, NULL) == 0);
+	CHECK(s.err == 0);
+	addr_of(cfd, false, ip, &port);
+	CHECK(!strcmp(ip, "127.0.0.2") && port != before);
+	addr_of(sfd, true, ip, &port);
+	CHECK(!strcmp(ip, "127.0.0.2"));
+	CHECK(cev == 1);
+	n = recv(sfd, ev, sizeof(ev), MSG_NOTIFICATION | MSG_DONTWAIT);
+	if (n == 2 && ev[0] == QUIC_EVENT_CONNECTION_MIGRATION)
+		sev = ev[1];
+	CHECK(sev == 0);
+	CHECK(quic_snmp("QuicPeerMigrations") - moved == 1);
+	CHECK(quic_snmp("QuicPathsValidated") - valid == 2);
+	close(cfd);
+	close(sfd);
+}
+
+/* The server's disable_active_migration (RFC 9000 18.2): EPERM. */
+static void no_migration(int fd)
+{
+	struct quic_transport_param tp = {};
+	socklen_t len = sizeof(tp);
+
+	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			    &len));
+	tp.disable_active_migration = 1;
+	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			    sizeof(tp)));
+}
+
+/*
+ * What QUIC_SOCKOPT_CONNECTION_MIGRATION refuses: before the handshake
+ * (ENOTCONN), on a server (EOPNOTSUPP: preferred_address is not done),
+ * the address in use (EINVAL), another family (EAFNOSUPPORT), a peer that
+ * disabled active migration (EPERM).
+ */
+TEST(client_migration_refused)
+{
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6 };
+	char ip[INET_ADDRSTRLEN];
+	int fd, cfd, sfd;
+	uint16_t port;
+
+	own_netns();
+	fd = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	CHECK(fd >= 0);
+	CHECK_ERRNO(migrate_to(fd, "127.0.0.2", 0), ENOTCONN);
+	close(fd);
+
+	connect_pair(AF_INET, "127.0.0.1", &cfd, &sfd, NULL);
+	CHECK_ERRNO(migrate_to(sfd, "127.0.0.2", 0), EOPNOTSUPP);
+	addr_of(cfd, false, ip, &port);
+	CHECK_ERRNO(migrate_to(cfd, ip, port), EINVAL);
+	CHECK_ERRNO(setsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION,
+			       &sa6, sizeof(sa6)), EAFNOSUPPORT);
+	close(cfd);
+	close(sfd);
+
+	connect_pair_with(AF_INET, "127.0.0.1", &cfd, &sfd, NULL,
+			  no_migration);
+	CHECK_ERRNO(migrate_to(cfd, "127.0.0.2", 0), EPERM);
+	close(cfd);
+	close(sfd);
+}
+
 int main(void)
 {
 	test_name = "setup";
 	psk_setup("/tmp/quic-migration-XXXXXX");
 	test_name = NULL;
 	RUN(cid_rotation_under_load);
+	RUN(client_migration_during_transfer);
+	RUN(client_migration_refused);
 	return test_done();
 }
