@@ -437,7 +437,8 @@ static void quic_conn_peer_moved(struct quic_conn *c,
 static void quic_conn_rcv_other(struct quic_conn *c,
 				const union quic_addr *src, u32 len)
 {
-	if (c->closed || !c->handshake_confirmed)
+	/* Only what the peer sent counts: our IDs are no secret. */
+	if (c->closed || !c->handshake_confirmed || !c->rx_opened)
 		return;
 	if (c->is_server && c->rx_nonprobing && c->rx_newest) {
 		quic_conn_peer_moved(c, src, len);
@@ -1487,6 +1488,7 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 		QUIC_INC_STATS(net, QUIC_MIB_IN_DUPLICATES);
 		return false;
 	}
+	c->rx_opened = true;
 	if (s == QUIC_SPACE_APP)
 		c->rx_newest = largest == (u64)-1 || pn > largest;
 	QUIC_INC_STATS(net, QUIC_MIB_IN_PACKETS);
@@ -1662,6 +1664,7 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 	else if (!c->path.validated)
 		c->path.bytes_recvd += len;
 	c->rx_other = other;
+	c->rx_opened = false;
 	c->rx_nonprobing = false;
 	c->rx_newest = false;
 	c->rx_dcid_changed = false;

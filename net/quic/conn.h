@@ -180,6 +180,7 @@ struct quic_conn {
 	 * it held.
 	 */
 	bool			rx_other;	/* from another address */
+	bool			rx_opened;	/* a packet of it opened */
 	bool			rx_nonprobing;	/* a non-probing frame */
 	bool			rx_newest;	/* the largest pn so far */
 	bool			rx_dcid_changed; /* to another of our IDs */

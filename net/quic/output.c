@@ -485,6 +485,7 @@ static u32 quic_fill_path(struct quic_conn *c, struct quic_path *p, u8 *buf,
 {
 	u8 *q = buf, *end = buf + room;
 	struct quic_frame f;
+	bool on_alt;
 
 	if (p->challenging) {
 		f.type = QUIC_FRAME_PATH_CHALLENGE;
@@ -493,7 +494,8 @@ static u32 quic_fill_path(struct quic_conn *c, struct quic_path *p, u8 *buf,
 			QUIC_INC_STATS(sock_net(c->sk),
 				       QUIC_MIB_PATH_CHALLENGES);
 	}
-	if (c->response_pending && c->response_alt == (p == &c->alt)) {
+	on_alt = p == &c->alt;
+	if (c->response_pending && c->response_alt == on_alt) {
 		f.type = QUIC_FRAME_PATH_RESPONSE;
 		memcpy(f.path_data, c->path_response, QUIC_PATH_DATA_LEN);
 		if (quic_put_frame(&q, end, &f))
