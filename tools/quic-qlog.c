@@ -84,9 +84,10 @@ static const char *const stream_names[] = {
 	"open", "close", "reset_sent", "reset_recv", NULL
 };
 
-enum { CB_LOCAL, CB_REMOTE, CB_IDLE, CB_HANDSHAKE, CB_ABORT };
+enum { CB_LOCAL, CB_REMOTE, CB_IDLE, CB_HANDSHAKE, CB_ABORT, CB_RESET };
 static const char *const close_names[] = {
-	"local", "remote", "idle_timeout", "handshake_timeout", "abort", NULL
+	"local", "remote", "idle_timeout", "handshake_timeout", "abort",
+	"stateless_reset", NULL
 };
 
 /*
@@ -941,6 +942,8 @@ static const char *close_trigger(const struct qev *e)
 		return "handshake_timeout";
 	case CB_ABORT:
 		return "error";
+	case CB_RESET:
+		return "stateless_reset";
 	}
 	if (e->c)
 		return "application";
@@ -959,7 +962,8 @@ static void put_close(struct qlog *q, const struct qev *e, uint64_t ref)
 	int64_t err = (int64_t)e->d;
 
 	rec_begin(q, e, ref, "connectivity:connection_closed");
-	fprintf(o, "\"owner\":\"%s\"", e->x == CB_REMOTE ? "remote" : "local");
+	fprintf(o, "\"owner\":\"%s\"",
+		e->x == CB_REMOTE || e->x == CB_RESET ? "remote" : "local");
 	if (e->x == CB_LOCAL || e->x == CB_REMOTE)
 		fprintf(o, ",\"%s\":%" PRIu64,
 			e->c ? "application_code" : "connection_code", e->a);

@@ -447,6 +447,9 @@ static void quic_conn_rcv_other(struct quic_conn *c,
 	if (!c->alt_set || !quic_addr_same(&c->alt.peer, src)) {
 		struct quic_path p;
 
+		/* The path left is kept while the new one is validated. */
+		if (c->alt_set && c->alt_is_old)
+			return;
 		if (quic_path_init(&p, &c->path.local, src, c->path.udp,
 				   GFP_ATOMIC))
 			return;

@@ -305,6 +305,18 @@ if evs[2]["data"]["frames"] != [{"frame_type": "unknown", "raw_frame_type": 64}]
     bad("%r" % evs[2])'
 fi
 
+# A connection ended by the peer's stateless reset (ENETRESET, 102).
+cat > "$work/reset.txt" <<EOF
+ a-1 [000] ..... 10.000001: quic_conn_new: sk=$C role=client version=0x00000001 odcid=01
+ a-1 [000] ..... 10.000002: quic_state: sk=$C old=CLOSE new=SYN_SENT
+ <idle>-0 [001] ..s1. 12.000000: quic_close: sk=$C by=stateless_reset errcode=0x0 frame=0x0 app=0 err=102
+EOF
+"$qlog" "$work/reset.txt" > "$work/reset.sqlog" 2>&1
+check stateless_reset_close "$work/reset.sqlog" '
+cl = [e["data"] for e in evs if e["name"] == "connectivity:connection_closed"]
+if cl != [{"owner": "remote", "internal_code": 102, "trigger": "stateless_reset"}]:
+    bad("connection_closed %r" % cl)'
+
 # Random bytes and cut captures, through a copy built with ASan and UBSan:
 # exit 0 or 1, nothing from the sanitizers.
 asan=$work/quic-qlog-asan
