@@ -562,6 +562,45 @@ TEST(validation_fails_reverts)
 	RAW_OK(&c, raw_wait_acked(&c.rp, RAW_APP, pn, WAIT_MS));
 }
 
+/*
+ * Probes from 100 new ports, one after the other: each is answered there
+ * (its own 1200-byte datagram), the connection never moves, and what
+ * a connection holds for them stays one spare path, whatever the count.
+ */
+TEST(probe_flood_from_new_ports)
+{
+	struct quic_frame f = { .type = QUIC_FRAME_PATH_CHALLENGE };
+	unsigned long long moved, sent;
+	uint8_t payload[1200], *p;
+	struct conn c = {};
+	unsigned int want;
+	uint16_t port;
+	int i;
+
+	own_netns();
+	moved = quic_snmp("QuicPeerMigrations");
+	start_small(&c);
+	port = local_port(c.rp.fd);
+	sent = quic_snmp("QuicOutDatagrams");
+	for (i = 0; i < 100; i++) {
+		RAW_OK(&c, raw_rebind(&c.rp));
+		fill(f.path_data, QUIC_PATH_DATA_LEN, (uint8_t)i);
+		p = quic_frame_encode(payload, &f);
+		memset(p, 0, payload + 1100 - p);
+		RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload, 1100));
+		want = i + 1;
+		RAW_OK(&c, raw_wait(&c.rp, got_responses, &want, WAIT_MS));
+		CHECK(!memcmp(c.rp.response, f.path_data, QUIC_PATH_DATA_LEN));
+	}
+	CHECK(quic_snmp("QuicPeerMigrations") == moved);
+	CHECK(peer_port(c.server) == port);
+	printf("# 100 probes: %llu datagrams out\n",
+	       quic_snmp("QuicOutDatagrams") - sent);
+	/* The connection is there, and has nothing to say. */
+	CHECK_ERRNO(recv(c.server, payload, sizeof(payload), MSG_DONTWAIT),
+		    EAGAIN);
+}
+
 int main(void)
 {
 	RUN(cid_issued_up_to_peer_limit);
@@ -577,5 +616,6 @@ int main(void)
 	RUN(nat_rebinding_followed);
 	RUN(probe_answered_not_followed);
 	RUN(validation_fails_reverts);
+	RUN(probe_flood_from_new_ports);
 	return test_done();
 }
