@@ -383,6 +383,14 @@ static void quic_conn_path_now(struct quic_conn *c)
 	quic_sk_set_peer(c->sk, &c->path.peer);
 }
 
+/* A move is complete: QUIC_EVENT_CONNECTION_MIGRATION, 1 if ours. */
+static void quic_conn_path_moved(struct quic_conn *c, bool local)
+{
+	u8 v = local;
+
+	quic_sk_event(c->sk, QUIC_EVENT_CONNECTION_MIGRATION, &v, sizeof(v));
+}
+
 /*
  * RFC 9000 9.3: the peer's non-probing packet, the newest so far, came
  * from another address: it moved (a NAT rebinding, or a migration of its
@@ -424,8 +432,14 @@ static void quic_conn_peer_moved(struct quic_conn *c,
 	 */
 	if (c->rx_dcid_changed)
 		quic_cids_migrate(c, GFP_ATOMIC);
-	if (!c->path.validated)
+	if (!c->path.validated) {
 		quic_path_validate(c, &c->path, true);
+		return;
+	}
+	/* Back on a path validated before: the move is complete. */
+	quic_path_free(&c->alt);
+	c->alt_set = false;
+	quic_conn_path_moved(c, false);
 }
 
 /*
@@ -448,7 +462,7 @@ static void quic_conn_rcv_other(struct quic_conn *c,
 		struct quic_path p;
 
 		/* The path left is kept while the new one is validated. */
-		if (c->alt_set && c->alt_is_old)
+		if (c->alt_set && c->alt_is_old && c->path.challenging)
 			return;
 		if (quic_path_init(&p, &c->path.local, src, c->path.udp,
 				   GFP_ATOMIC))
@@ -482,7 +496,7 @@ static void quic_conn_path_response(struct quic_conn *c, const u8 *data)
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PATHS_VALIDATED);
 	/* A move, ours or the peer's, is complete: the path left goes. */
 	if (p == &c->path && c->alt_set && c->alt_is_old) {
-		u8 local = c->migrating;
+		bool local = c->migrating;
 
 		quic_path_free(&c->alt);
 		c->alt_set = false;
@@ -490,8 +504,7 @@ static void quic_conn_path_response(struct quic_conn *c, const u8 *data)
 			c->migrating = false;
 			quic_conn_work_schedule(c, 0);	/* udp_old goes */
 		}
-		quic_sk_event(c->sk, QUIC_EVENT_CONNECTION_MIGRATION, &local,
-			      sizeof(local));
+		quic_conn_path_moved(c, local);
 	}
 }
 

@@ -601,6 +601,47 @@ TEST(probe_flood_from_new_ports)
 		    EAGAIN);
 }
 
+/*
+ * The peer moves, then, before the new path is validated, its newest
+ * packet comes from the old address again (packets reordered across a
+ * rebinding): the server goes back to the old path, validated already,
+ * and that move is complete at once; a probe from a third port is then
+ * answered as any probe is.
+ */
+TEST(move_back_to_validated_path)
+{
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	struct quic_frame f = { .type = QUIC_FRAME_PATH_CHALLENGE };
+	uint8_t payload[1100], *p;
+	unsigned int one = 1;
+	struct conn c = {};
+	uint16_t port;
+	int64_t pn;
+
+	own_netns();
+	start_small(&c);
+	port = local_port(c.rp.fd);
+	RAW_OK(&c, raw_rebind(&c.rp));
+	RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
+	RAW_OK(&c, raw_wait(&c.rp, got_challenges, &one, WAIT_MS));
+	CHECK(peer_port(c.server) != port);
+
+	raw_swap_fd(&c.rp);
+	pn = raw_send_frames(&c.rp, RAW_APP, &ping, 1);
+	RAW_OK(&c, pn);
+	RAW_OK(&c, raw_wait_acked(&c.rp, RAW_APP, pn, WAIT_MS));
+	CHECK(peer_port(c.server) == port);
+
+	RAW_OK(&c, raw_rebind(&c.rp));
+	fill(f.path_data, QUIC_PATH_DATA_LEN, 0x5e);
+	p = quic_frame_encode(payload, &f);
+	memset(p, 0, payload + sizeof(payload) - p);
+	RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload, sizeof(payload)));
+	RAW_OK(&c, raw_wait(&c.rp, got_responses, &one, WAIT_MS));
+	CHECK(!memcmp(c.rp.response, f.path_data, QUIC_PATH_DATA_LEN));
+	CHECK(peer_port(c.server) == port);
+}
+
 int main(void)
 {
 	RUN(cid_issued_up_to_peer_limit);
@@ -617,5 +658,6 @@ int main(void)
 	RUN(probe_answered_not_followed);
 	RUN(validation_fails_reverts);
 	RUN(probe_flood_from_new_ports);
+	RUN(move_back_to_validated_path);
 	return test_done();
 }
