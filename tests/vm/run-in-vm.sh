@@ -68,10 +68,11 @@ fi
 # a QUIC socket's bind or close may rewrite kernel text.  Under emulation
 # that once held a CPU at the patch site in udpv6_destroy_sock() for
 # minutes (6.1, during compat).  Two UDP sockets with UDP_ENCAP set
-# (L2TP's type: no handler, nothing received) hold them on to the end.
-perl -MSocket -e 'for my $f (AF_INET, AF_INET6) {
+# (ESP in UDP, the type userspace may set; never bound, they receive
+# nothing) hold them on to the end.
+perl -MSocket -e '$| = 1; for my $f (AF_INET, AF_INET6) {
 	socket(my $s, $f, SOCK_DGRAM, 0) or die "socket: $!\n";
-	setsockopt($s, IPPROTO_UDP, 100, 3) or die "UDP_ENCAP: $!\n";
+	setsockopt($s, 17, 100, 2) or die "UDP_ENCAP: $!\n";
 	push @k, $s;
 } print "# UDP encapsulation keys held\n"; sleep;' &
 keys_pid=$!
