@@ -126,23 +126,9 @@ struct sock *quic_cid_lookup(struct net *net, const u8 *cid, u32 len)
 
 static void quic_cids_event(struct quic_conn *c, bool dest)
 {
-	struct quic_cid_set *cs = &c->cids;
 	struct quic_connection_id_info info = { .dest = dest };
-	u64 low = U64_MAX;
-	int i;
 
-	if (dest) {
-		info.active = cs->remote_active;
-		for (i = 0; i < QUIC_CID_SET_MAX; i++)
-			if (cs->remote[i].set)
-				low = min(low, cs->remote[i].seq);
-	} else {
-		info.active = cs->local_active;
-		for (i = 0; i < QUIC_CID_LOCAL_SLOTS; i++)
-			if (cs->local[i].entry)
-				low = min(low, cs->local[i].seq);
-	}
-	info.prior_to = low == U64_MAX ? 0 : low;
+	quic_cids_get(c, &info);
 	quic_sk_event(c->sk, QUIC_EVENT_CONNECTION_ID, &info, sizeof(info));
 }
 

@@ -12,9 +12,12 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,40 @@ static inline int sh(const char *fmt, ...)
 	if (sh(__VA_ARGS__))						\
 		FAIL("command failed: " __VA_ARGS__);			\
 } while (0)
+
+/*
+ * The local (@peer false) or peer address of socket @fd, IPv4 or IPv6:
+ * its text in @ip (INET6_ADDRSTRLEN bytes) unless NULL, its port in @port.
+ */
+static inline void sock_addr(int fd, bool peer, char *ip, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	socklen_t len = sizeof(ss);
+
+	CHECK_OK(peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+			getsockname(fd, (struct sockaddr *)&ss, &len));
+	if (ss.ss_family == AF_INET6) {
+		if (ip)
+			inet_ntop(AF_INET6, &s6->sin6_addr, ip,
+				  INET6_ADDRSTRLEN);
+		*port = ntohs(s6->sin6_port);
+	} else {
+		if (ip)
+			inet_ntop(AF_INET, &s4->sin_addr, ip, INET6_ADDRSTRLEN);
+		*port = ntohs(s4->sin_port);
+	}
+}
+
+/* The port of sock_addr(). */
+static inline uint16_t sock_port(int fd, bool peer)
+{
+	uint16_t port;
+
+	sock_addr(fd, peer, NULL, &port);
+	return port;
+}
 
 /* One counter of the namespace; fails the test if it is missing. */
 static inline unsigned long long quic_snmp(const char *name)
@@ -111,34 +148,45 @@ static inline void set_io_timeout(int fd, int secs)
 	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
 }
 
-/*
- * A listener on @ip:PORT and a client, joined by a PSK handshake; the
- * listener stays open in *lfd when @lfd is not NULL.  @setup, if set, is
- * given the listener before listen(), to set its options.
- */
-static inline void connect_pair_with(int family, const char *ip, int *cfd,
-				     int *sfd, int *lfd,
-				     void (*setup)(int listener))
+/* @ip:@port of @family in @ss; its length. */
+static inline socklen_t sockaddr_of(int family, const char *ip, int port,
+				    struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss = {};
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		CHECK(inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1);
+		return sizeof(*sin6);
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	CHECK(inet_pton(AF_INET, ip, &sin->sin_addr) == 1);
+	return sizeof(*sin);
+}
+
+/*
+ * A listener on @lip:PORT (of @lfamily) and a client of @cfamily that
+ * connects to @cip:PORT, joined by a PSK handshake: a listener on "::"
+ * with an IPv4 client is the dual-stack case.  The listener stays open in
+ * *lfd when @lfd is not NULL.  @setup, if set, is given the listener
+ * before listen(), to set its options.
+ */
+static inline void connect_pair_at(int lfamily, const char *lip,
+				   int cfamily, const char *cip, int *cfd,
+				   int *sfd, int *lfd,
+				   void (*setup)(int listener))
+{
 	struct psk_server s = { .fd = -1, .psk = psk };
+	struct sockaddr_storage ss;
 	socklen_t sl;
 	int err;
 
-	if (family == AF_INET6) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(PORT);
-		CHECK(inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1);
-		sl = sizeof(*sin6);
-	} else {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(PORT);
-		CHECK(inet_pton(AF_INET, ip, &sin->sin_addr) == 1);
-		sl = sizeof(*sin);
-	}
-	s.listener = socket(family, SOCK_STREAM, IPPROTO_QUIC);
+	sl = sockaddr_of(lfamily, lip, PORT, &ss);
+	s.listener = socket(lfamily, SOCK_STREAM, IPPROTO_QUIC);
 	CHECK(s.listener >= 0);
 	CHECK_OK(bind(s.listener, (struct sockaddr *)&ss, sl));
 	if (setup)
@@ -147,7 +195,8 @@ static inline void connect_pair_with(int family, const char *ip, int *cfd,
 	set_io_timeout(s.listener, IO_TIMEOUT);
 	psk_server_start(&s);
 
-	*cfd = socket(family, SOCK_STREAM, IPPROTO_QUIC);
+	sl = sockaddr_of(cfamily, cip, PORT, &ss);
+	*cfd = socket(cfamily, SOCK_STREAM, IPPROTO_QUIC);
 	CHECK(*cfd >= 0);
 	set_io_timeout(*cfd, IO_TIMEOUT);
 	CHECK_OK(connect(*cfd, (struct sockaddr *)&ss, sl));
@@ -165,6 +214,14 @@ static inline void connect_pair_with(int family, const char *ip, int *cfd,
 		*lfd = s.listener;
 	else
 		close(s.listener);
+}
+
+/* connect_pair_at() with one family and address for both ends. */
+static inline void connect_pair_with(int family, const char *ip, int *cfd,
+				     int *sfd, int *lfd,
+				     void (*setup)(int listener))
+{
+	connect_pair_at(family, ip, family, ip, cfd, sfd, lfd, setup);
 }
 
 static inline void connect_pair(int family, const char *ip, int *cfd,

@@ -54,24 +54,28 @@ static void reset_token(const uint8_t key[32], const uint8_t *cid,
 	memcpy(token, mac, 16);
 }
 
-static bool got_new_cids(struct raw_peer *rp, const void *arg)
+/* Wait until the raw peer's counter @field reaches @want. */
+struct count_wait {
+	size_t		off;
+	unsigned int	want;
+};
+
+static bool count_reached(struct raw_peer *rp, const void *arg)
 {
-	return rp->nnew_cids >= *(const unsigned int *)arg;
+	const struct count_wait *w = arg;
+
+	return *(const unsigned int *)((const char *)rp + w->off) >= w->want;
 }
+
+#define WAIT_COUNT(c, field, n) do {					\
+	struct count_wait w_ = { offsetof(struct raw_peer, field), (n) }; \
+									\
+	RAW_OK((c), raw_wait(&(c)->rp, count_reached, &w_, WAIT_MS));	\
+} while (0)
 
 static void wait_new_cids(struct conn *c, unsigned int n)
 {
-	RAW_OK(c, raw_wait(&c->rp, got_new_cids, &n, WAIT_MS));
-}
-
-static bool got_retired(struct raw_peer *rp, const void *arg)
-{
-	return rp->nretired >= *(const unsigned int *)arg;
-}
-
-static bool got_unopened(struct raw_peer *rp, const void *arg)
-{
-	return rp->unopened >= *(const unsigned int *)arg;
+	WAIT_COUNT(c, nnew_cids, n);
 }
 
 static struct quic_frame new_cid(uint64_t seq, uint64_t rpt, uint8_t seed)
@@ -166,7 +170,6 @@ TEST(cid_retired_is_replaced)
 	uint8_t key[32], token[16], ev[64];
 	unsigned long long retired, resets;
 	struct conn c = {};
-	unsigned int one = 1;
 	uint8_t old[RAW_CID_LEN];
 	struct quic_event_option on = { QUIC_EVENT_CONNECTION_ID, 1 };
 	uint8_t junk[60];
@@ -199,7 +202,7 @@ TEST(cid_retired_is_replaced)
 	memcpy(junk + 1, old, RAW_CID_LEN);
 	fill(junk + 1 + RAW_CID_LEN, sizeof(junk) - 1 - RAW_CID_LEN, 9);
 	CHECK(send(c.rp.fd, junk, sizeof(junk), 0) == sizeof(junk));
-	RAW_OK(&c, raw_wait(&c.rp, got_unopened, &one, WAIT_MS));
+	WAIT_COUNT(&c, unopened, 1);
 	CHECK(c.rp.unopened_len < sizeof(junk) && c.rp.unopened_len >= 21);
 	reset_token(key, old, RAW_CID_LEN, token);
 	CHECK(!memcmp(c.rp.unopened_dgram + c.rp.unopened_len - 16, token,
@@ -278,7 +281,6 @@ TEST(cid_retire_prior_to_moves_server)
 	struct quic_event_option on = { QUIC_EVENT_CONNECTION_ID, 1 };
 	struct quic_frame f = new_cid(1, 1, 0x40);
 	unsigned long long peer_retired;
-	unsigned int one = 1;
 	struct conn c = {};
 	uint8_t ev[64];
 	int64_t pn;
@@ -290,7 +292,7 @@ TEST(cid_retire_prior_to_moves_server)
 			    sizeof(on)));
 	establish(&c);
 	send_frame(&c, f);
-	RAW_OK(&c, raw_wait(&c.rp, got_retired, &one, WAIT_MS));
+	WAIT_COUNT(&c, nretired, 1);
 	CHECK(c.rp.retired[0] == 0);
 	CHECK(quic_snmp("QuicPeerConnIdsRetired") - peer_retired == 1);
 	pn = raw_send_frames(&c.rp, RAW_APP, &ping, 1);
@@ -340,7 +342,7 @@ TEST(cid_sockopt_set)
 	struct quic_connection_id_info info = { .dest = 1 };
 	struct quic_frame ping = { .type = QUIC_FRAME_PING };
 	struct quic_frame f = new_cid(1, 0, 0x70);
-	unsigned int one = 1, want;
+	unsigned int want;
 	struct conn c = {};
 	int64_t pn;
 
@@ -359,7 +361,7 @@ TEST(cid_sockopt_set)
 	info.active = 1;
 	CHECK_OK(setsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_ID,
 			    &info, sizeof(info)));
-	RAW_OK(&c, raw_wait(&c.rp, got_retired, &one, WAIT_MS));
+	WAIT_COUNT(&c, nretired, 1);
 	CHECK(c.rp.retired[0] == 0);
 	pn = raw_send_frames(&c.rp, RAW_APP, &ping, 1);
 	RAW_OK(&c, pn);
@@ -375,7 +377,7 @@ TEST(cid_sockopt_set)
 	CHECK_OK(setsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_ID,
 			    &info, sizeof(info)));
 	want = 5;
-	RAW_OK(&c, raw_wait(&c.rp, got_new_cids, &want, WAIT_MS));
+	WAIT_COUNT(&c, nnew_cids, want);
 	CHECK(c.rp.new_cids[c.rp.nnew_cids - 1].retire_prior_to == 3);
 	get_cid_info(c.server, 0, &info);
 	CHECK(info.prior_to == 3);
@@ -402,39 +404,6 @@ TEST(cid_sockopt_before_handshake)
 
 /* ---- Paths: NAT rebinding, probes, validation ---- */
 
-static uint16_t local_port(int fd)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-
-	CHECK_OK(getsockname(fd, (struct sockaddr *)&sa, &len));
-	return ntohs(sa.sin_port);
-}
-
-static uint16_t peer_port(int fd)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-
-	CHECK_OK(getpeername(fd, (struct sockaddr *)&sa, &len));
-	return ntohs(sa.sin_port);
-}
-
-static bool got_challenges(struct raw_peer *rp, const void *arg)
-{
-	return rp->nchallenges >= *(const unsigned int *)arg;
-}
-
-static bool got_responses(struct raw_peer *rp, const void *arg)
-{
-	return rp->nresponses >= *(const unsigned int *)arg;
-}
-
-static bool got_streams(struct raw_peer *rp, const void *arg)
-{
-	return rp->nstreams >= *(const unsigned int *)arg;
-}
-
 /*
  * RFC 9000 9.3: the client's port changes (a NAT rebinding: the raw peer
  * sends from a new socket).  The server follows its newest non-probing
@@ -448,7 +417,7 @@ TEST(nat_rebinding_followed)
 	struct quic_frame ping = { .type = QUIC_FRAME_PING };
 	struct quic_frame resp = { .type = QUIC_FRAME_PATH_RESPONSE };
 	unsigned long long moved, valid;
-	unsigned int one = 1, n;
+	unsigned int n;
 	uint64_t before;
 	struct conn c = {};
 	uint8_t ev[8];
@@ -461,19 +430,19 @@ TEST(nat_rebinding_followed)
 	CHECK_OK(setsockopt(c.server, SOL_QUIC, QUIC_SOCKOPT_EVENT, &on,
 			    sizeof(on)));
 	establish(&c);
-	CHECK(peer_port(c.server) == local_port(c.rp.fd));
+	CHECK(sock_port(c.server, true) == sock_port(c.rp.fd, false));
 
 	RAW_OK(&c, raw_rebind(&c.rp));
 	before = c.rp.rx_bytes;
 	pn = raw_send_frames(&c.rp, RAW_APP, &ping, 1);
 	RAW_OK(&c, pn);
-	RAW_OK(&c, raw_wait(&c.rp, got_challenges, &one, WAIT_MS));
+	WAIT_COUNT(&c, nchallenges, 1);
 	/* One PING packet came from there: three times that, at most. */
 	printf("# challenge in a %zu-byte datagram\n", c.rp.challenge_dgram);
 	CHECK(c.rp.challenge_dgram <= 3 * 48);
 	CHECK(c.rp.rx_bytes - before <= 3 * 48);
 	CHECK(quic_snmp("QuicPeerMigrations") - moved == 1);
-	CHECK(peer_port(c.server) == local_port(c.rp.fd));
+	CHECK(sock_port(c.server, true) == sock_port(c.rp.fd, false));
 	/* The event comes once the move is complete: validated. */
 	CHECK_ERRNO(recv(c.server, ev, sizeof(ev),
 			 MSG_NOTIFICATION | MSG_DONTWAIT), EAGAIN);
@@ -487,7 +456,7 @@ TEST(nat_rebinding_followed)
 	n = c.rp.nstreams + 1;
 	send_on(c.server, 1, "after the move",
 		MSG_STREAM_NEW | MSG_STREAM_FIN, 0);
-	RAW_OK(&c, raw_wait(&c.rp, got_streams, &n, WAIT_MS));
+	WAIT_COUNT(&c, nstreams, n);
 }
 
 /*
@@ -500,7 +469,6 @@ TEST(probe_answered_not_followed)
 	struct quic_frame f[2] = { { .type = QUIC_FRAME_PATH_CHALLENGE },
 				   { .type = QUIC_FRAME_PADDING } };
 	unsigned long long moved;
-	unsigned int one = 1;
 	uint16_t port;
 	struct conn c = {};
 	uint8_t pad[1100];
@@ -508,7 +476,7 @@ TEST(probe_answered_not_followed)
 	own_netns();
 	moved = quic_snmp("QuicPeerMigrations");
 	start_small(&c);
-	port = local_port(c.rp.fd);
+	port = sock_port(c.rp.fd, false);
 	RAW_OK(&c, raw_rebind(&c.rp));
 	fill(f[0].path_data, QUIC_PATH_DATA_LEN, 0x3c);
 	memset(pad, 0, sizeof(pad));
@@ -521,11 +489,11 @@ TEST(probe_answered_not_followed)
 		RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload,
 					    p - payload));
 	}
-	RAW_OK(&c, raw_wait(&c.rp, got_responses, &one, WAIT_MS));
+	WAIT_COUNT(&c, nresponses, 1);
 	CHECK(!memcmp(c.rp.response, f[0].path_data, QUIC_PATH_DATA_LEN));
 	printf("# response in a %zu-byte datagram\n", c.rp.response_dgram);
 	CHECK(c.rp.response_dgram >= 1200);
-	CHECK(peer_port(c.server) == port);
+	CHECK(sock_port(c.server, true) == port);
 	CHECK(quic_snmp("QuicPeerMigrations") == moved);
 }
 
@@ -538,7 +506,6 @@ TEST(validation_fails_reverts)
 {
 	struct quic_frame ping = { .type = QUIC_FRAME_PING };
 	unsigned long long failed;
-	unsigned int one = 1;
 	struct conn c = {};
 	uint16_t port;
 	int64_t pn;
@@ -547,15 +514,15 @@ TEST(validation_fails_reverts)
 	own_netns();
 	failed = quic_snmp("QuicPathFailures");
 	start_small(&c);
-	port = local_port(c.rp.fd);
+	port = sock_port(c.rp.fd, false);
 	RAW_OK(&c, raw_rebind(&c.rp));
 	RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
-	RAW_OK(&c, raw_wait(&c.rp, got_challenges, &one, WAIT_MS));
-	CHECK(peer_port(c.server) != port);
+	WAIT_COUNT(&c, nchallenges, 1);
+	CHECK(sock_port(c.server, true) != port);
 	for (i = 0; i < 100 && quic_snmp("QuicPathFailures") == failed; i++)
 		usleep(50 * 1000);
 	CHECK(quic_snmp("QuicPathFailures") - failed == 1);
-	CHECK(peer_port(c.server) == port);
+	CHECK(sock_port(c.server, true) == port);
 	raw_swap_fd(&c.rp);
 	pn = raw_send_frames(&c.rp, RAW_APP, &ping, 1);
 	RAW_OK(&c, pn);
@@ -580,7 +547,7 @@ TEST(probe_flood_from_new_ports)
 	own_netns();
 	moved = quic_snmp("QuicPeerMigrations");
 	start_small(&c);
-	port = local_port(c.rp.fd);
+	port = sock_port(c.rp.fd, false);
 	sent = quic_snmp("QuicOutDatagrams");
 	for (i = 0; i < 100; i++) {
 		RAW_OK(&c, raw_rebind(&c.rp));
@@ -589,11 +556,11 @@ TEST(probe_flood_from_new_ports)
 		memset(p, 0, payload + 1100 - p);
 		RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload, 1100));
 		want = i + 1;
-		RAW_OK(&c, raw_wait(&c.rp, got_responses, &want, WAIT_MS));
+		WAIT_COUNT(&c, nresponses, want);
 		CHECK(!memcmp(c.rp.response, f.path_data, QUIC_PATH_DATA_LEN));
 	}
 	CHECK(quic_snmp("QuicPeerMigrations") == moved);
-	CHECK(peer_port(c.server) == port);
+	CHECK(sock_port(c.server, true) == port);
 	printf("# 100 probes: %llu datagrams out\n",
 	       quic_snmp("QuicOutDatagrams") - sent);
 	/* The connection is there, and has nothing to say. */
@@ -613,33 +580,32 @@ TEST(move_back_to_validated_path)
 	struct quic_frame ping = { .type = QUIC_FRAME_PING };
 	struct quic_frame f = { .type = QUIC_FRAME_PATH_CHALLENGE };
 	uint8_t payload[1100], *p;
-	unsigned int one = 1;
 	struct conn c = {};
 	uint16_t port;
 	int64_t pn;
 
 	own_netns();
 	start_small(&c);
-	port = local_port(c.rp.fd);
+	port = sock_port(c.rp.fd, false);
 	RAW_OK(&c, raw_rebind(&c.rp));
 	RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
-	RAW_OK(&c, raw_wait(&c.rp, got_challenges, &one, WAIT_MS));
-	CHECK(peer_port(c.server) != port);
+	WAIT_COUNT(&c, nchallenges, 1);
+	CHECK(sock_port(c.server, true) != port);
 
 	raw_swap_fd(&c.rp);
 	pn = raw_send_frames(&c.rp, RAW_APP, &ping, 1);
 	RAW_OK(&c, pn);
 	RAW_OK(&c, raw_wait_acked(&c.rp, RAW_APP, pn, WAIT_MS));
-	CHECK(peer_port(c.server) == port);
+	CHECK(sock_port(c.server, true) == port);
 
 	RAW_OK(&c, raw_rebind(&c.rp));
 	fill(f.path_data, QUIC_PATH_DATA_LEN, 0x5e);
 	p = quic_frame_encode(payload, &f);
 	memset(p, 0, payload + sizeof(payload) - p);
 	RAW_OK(&c, raw_send_payload(&c.rp, RAW_APP, payload, sizeof(payload)));
-	RAW_OK(&c, raw_wait(&c.rp, got_responses, &one, WAIT_MS));
+	WAIT_COUNT(&c, nresponses, 1);
 	CHECK(!memcmp(c.rp.response, f.path_data, QUIC_PATH_DATA_LEN));
-	CHECK(peer_port(c.server) == port);
+	CHECK(sock_port(c.server, true) == port);
 }
 
 int main(void)

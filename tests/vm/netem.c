@@ -65,7 +65,8 @@ static unsigned int test_timeout = 240;
 #define SERVER_ADDR_DIRECT "10.77.1.2"
 #define SERVER_ADDR_ROUTED "10.77.2.2"
 
-static char psk[300], pskc[300];
+#include "../lib/netns.h"
+
 /* This test's namespaces: client, server, router. */
 static char ns_c[128], ns_s[128], ns_r[128];
 static const char *server_addr;
@@ -109,29 +110,7 @@ static void note(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* ---- Shell commands and namespaces ---- */
-
-/* Run a shell command; its exit status, -1 if it could not run. */
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
-#define SH(...) do {							\
-	if (sh(__VA_ARGS__))						\
-		FAIL("command failed: " __VA_ARGS__);			\
-} while (0)
+/* ---- Namespaces ---- */
 
 static void net_names(void)
 {
@@ -325,14 +304,6 @@ struct opts {
 	int io_secs;		/* SO_RCVTIMEO/SO_SNDTIMEO, 0: IO_TIMEOUT */
 };
 
-static void set_io_timeout(int fd, int secs)
-{
-	struct timeval tv = { .tv_sec = secs };
-
-	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
-}
-
 /* On the client before connect(), on the listener before listen(). */
 static void set_opts(int fd, const struct opts *o)
 {
@@ -452,7 +423,7 @@ static int try_connect_pair(const struct opts *o, int *cfd, int *sfd)
 	return 0;
 }
 
-static void connect_pair(const struct opts *o, int *cfd, int *sfd)
+static void connect_opts(const struct opts *o, int *cfd, int *sfd)
 {
 	int err = try_connect_pair(o, cfd, sfd);
 
@@ -657,7 +628,7 @@ static void bulk_body(void)
 	if (!bulk_imp->after_handshake)
 		netem_both(bulk_imp->netem);
 	t0 = now();
-	connect_pair(&o, &c, &s);
+	connect_opts(&o, &c, &s);
 	note("handshake in %.1f s%s", now() - t0,
 	     bulk_imp->after_handshake ? " (path impaired after it)" : "");
 	if (bulk_imp->after_handshake)
@@ -712,7 +683,7 @@ static void blackout_body(void)
 
 	net_direct();
 	netem_both("loss 0%");
-	connect_pair(&o, &c, &s);
+	connect_opts(&o, &c, &s);
 	secs = transfer(c, s, 0, 3, BULK_BYTES, blackout_hook);
 	CHECK(blackout_started);
 	CHECK(pthread_join(blackout_thread, NULL) == 0);
@@ -823,7 +794,7 @@ static void pmtu_body(void)
 	unconnected = ip_mtu(fd);
 	close(fd);
 
-	connect_pair(&o, &c, &s);
+	connect_opts(&o, &c, &s);
 	first = ip_mtu(c);
 	secs = transfer(c, s, 0, 5, PMTU_BYTES, NULL);
 	stage("waiting for IP_MTU");
@@ -920,7 +891,7 @@ static void idle_body(void)
 	int c, s;
 
 	net_direct();
-	connect_pair(&o, &c, &s);
+	connect_opts(&o, &c, &s);
 	t0 = now();
 	/* Nothing sent by either: both ends time out by themselves. */
 	tc = wait_closed(c, t0, 6);
@@ -973,10 +944,10 @@ static void keepalive_body(void)
 	char buf[16];
 
 	net_direct();
-	connect_pair(&o, &c, &s);
+	connect_opts(&o, &c, &s);
 	CHECK_OK(setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
 	/* A second connection without keepalive shows the timer is real. */
-	connect_pair(&o2, &c2, &s2);
+	connect_opts(&o2, &c2, &s2);
 	sleep(4);
 	CHECK_ERRNO(recv(c2, buf, sizeof(buf), MSG_DONTWAIT), ETIME);
 	message_each_way(c, s, 0);
@@ -1000,7 +971,7 @@ static void peer_close_body(void)
 	int c, s;
 
 	net_direct();
-	connect_pair(&o, &c, &s);
+	connect_opts(&o, &c, &s);
 	message_each_way(c, s, 0);
 	cc->errcode = 0x1234;
 	CHECK_OK(setsockopt(c, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, buf,
@@ -1041,20 +1012,6 @@ TEST(handshake_timeout)
 }
 
 /* ---- main ---- */
-
-static void make_psk(void)
-{
-	static char dir[] = "/tmp/quic-netem-XXXXXX";
-	char cmd[400];
-
-	test_name = "setup";
-	CHECK(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "%s %s", CERTS_SH, dir);
-	CHECK(system(cmd) == 0);
-	snprintf(psk, sizeof(psk), "%s/psk.txt", dir);
-	snprintf(pskc, sizeof(pskc), "%s/psk-client.txt", dir);
-	test_name = NULL;
-}
 
 /*
  * The four cases of one impairment (two controllers, two directions) run
@@ -1136,10 +1093,12 @@ int main(void)
 	size_t i;
 
 	/* Key material only when a filter can pick one of these tests. */
-	ours = !filter || !*filter || !fnmatch(filter, TEST_SUITE, 0) ||
-	       !strncmp(filter, TEST_SUITE ".", strlen(TEST_SUITE) + 1);
+	ours = !filter || !*filter || strstr(filter, TEST_SUITE) ||
+	       !fnmatch(filter, TEST_SUITE ".x", FNM_EXTMATCH);
 	if (ours) {
-		make_psk();
+		test_name = "setup";
+		psk_setup("/tmp/quic-netem-XXXXXX");
+		test_name = NULL;
 		static_keys_hold();
 	}
 	slow = start_bulk(&slow_impairment, slow_pids);

@@ -32,27 +32,40 @@ static void stateless_reset_on(int fd)
 			    sizeof(tp)));
 }
 
-static int listener_on(int port)
+static int listener_on(int family, const char *ip)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port) };
-	int l = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_of(family, ip, PORT, &ss);
+	int l = socket(family, SOCK_STREAM, IPPROTO_QUIC);
 
 	CHECK(l >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	CHECK_OK(bind(l, (struct sockaddr *)&sa, sizeof(sa)));
+	CHECK_OK(bind(l, (struct sockaddr *)&ss, sl));
 	CHECK_OK(listen(l, 4));
 	return l;
 }
 
 /*
- * The client learns the token of the server's first ID from its transport
- * parameters (stateless_reset = 1 on the server).  The server's close is
- * lost (netem drops everything on lo), and it comes back on the same port
- * with the same namespace key: the client's next packet is answered with
- * a stateless reset, and the client reads ENETRESET, not a timeout.
+ * The server goes away without the client hearing its close (netem drops
+ * everything on lo meanwhile) and comes back on the same address and port
+ * with the same namespace key: its new listener.
  */
-TEST(after_server_restart)
+static int restart_server(int sfd, int lfd, int family, const char *ip)
+{
+	SH("tc qdisc add dev lo root netem loss 100%%");
+	close(sfd);
+	close(lfd);
+	SH("tc qdisc del dev lo root");
+	return listener_on(family, ip);
+}
+
+/*
+ * The client learns the token of the server's first ID from its transport
+ * parameters (stateless_reset = 1 on the server).  After the server's
+ * restart the client's next packet is answered with a stateless reset,
+ * and the client reads ENETRESET, not a timeout.
+ */
+static void reset_after_restart(int lfamily, const char *lip, int cfamily,
+				const char *cip)
 {
 	unsigned long long in, out;
 	int cfd, sfd, lfd, l2;
@@ -60,18 +73,14 @@ TEST(after_server_restart)
 	ssize_t n;
 
 	own_netns();
-	connect_pair_with(AF_INET, "127.0.0.1", &cfd, &sfd, &lfd,
-			  stateless_reset_on);
+	connect_pair_at(lfamily, lip, cfamily, cip, &cfd, &sfd, &lfd,
+			stateless_reset_on);
 	CHECK(quic_sendmsg(cfd, "hello", 5, 0, MSG_STREAM_NEW) == 5);
 	CHECK(recv(sfd, buf, sizeof(buf), 0) == 5);
 
 	in = quic_snmp("QuicInStatelessResets");
 	out = quic_snmp("QuicOutStatelessResets");
-	SH("tc qdisc add dev lo root netem loss 100%%");
-	close(sfd);
-	close(lfd);
-	SH("tc qdisc del dev lo root");
-	l2 = listener_on(PORT);
+	l2 = restart_server(sfd, lfd, lfamily, lip);
 
 	CHECK(quic_sendmsg(cfd, "again", 5, 0, 0) == 5);
 	n = recv(cfd, buf, sizeof(buf), 0);
@@ -82,6 +91,17 @@ TEST(after_server_restart)
 	CHECK(quic_snmp("QuicOutStatelessResets") - out >= 1);
 	close(cfd);
 	close(l2);
+}
+
+TEST(after_server_restart)
+{
+	reset_after_restart(AF_INET, "127.0.0.1", AF_INET, "127.0.0.1");
+}
+
+/* The same with the server on "::" and an IPv4 client (v4-mapped). */
+TEST(after_server_restart_dual_stack)
+{
+	reset_after_restart(AF_INET6, "::", AF_INET, "127.0.0.1");
 }
 
 /*
@@ -100,11 +120,7 @@ TEST(no_token_no_reset)
 	CHECK(quic_sendmsg(cfd, "hello", 5, 0, MSG_STREAM_NEW) == 5);
 	in = quic_snmp("QuicInStatelessResets");
 	out = quic_snmp("QuicOutStatelessResets");
-	SH("tc qdisc add dev lo root netem loss 100%%");
-	close(sfd);
-	close(lfd);
-	SH("tc qdisc del dev lo root");
-	l2 = listener_on(PORT);
+	l2 = restart_server(sfd, lfd, AF_INET, "127.0.0.1");
 	CHECK(quic_sendmsg(cfd, "again", 5, 0, 0) == 5);
 	for (i = 0; i < 100 && quic_snmp("QuicOutStatelessResets") == out; i++)
 		usleep(10 * 1000);
@@ -123,6 +139,7 @@ int main(void)
 	psk_setup("/tmp/quic-reset-XXXXXX");
 	test_name = NULL;
 	RUN(after_server_restart);
+	RUN(after_server_restart_dual_stack);
 	RUN(no_token_no_reset);
 	return test_done();
 }
