@@ -91,6 +91,16 @@ static void quic_space_free(struct quic_space *s)
 	__skb_queue_purge(&s->pending);
 }
 
+/* The other version's Initial keys (quic_conn_initial_keys()). */
+static void quic_conn_alt_free(struct quic_conn *c)
+{
+	if (!c->initial_alt)
+		return;
+	quic_crypto_free(c->initial_alt);
+	kfree(c->initial_alt);
+	c->initial_alt = NULL;
+}
+
 /**
  * quic_conn_discard_space - drop a packet number space and its keys
  * @c: the connection
@@ -109,6 +119,8 @@ void quic_conn_discard_space(struct quic_conn *c, enum quic_space_id s)
 	space->ack_pending = false;
 	quic_space_free(space);
 	quic_crypto_free(&c->crypto[quic_space_level(s)]);
+	if (s == QUIC_SPACE_INITIAL)
+		quic_conn_alt_free(c);
 }
 
 void quic_conn_destroy(struct quic_conn *c)
@@ -133,6 +145,7 @@ void quic_conn_destroy(struct quic_conn *c)
 		quic_space_free(&c->space[i]);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
 		quic_crypto_free(&c->crypto[i]);
+	quic_conn_alt_free(c);
 	kfree(c->close_phrase);
 	kfree(c->peer_phrase);
 	kfree(c->token);
@@ -309,6 +322,125 @@ static void quic_conn_old_keys_expire(struct quic_conn *c)
 	quic_crypto_old_keys_drop(cr);
 }
 
+/* ---- Versions (RFC 9368, RFC 9369) ---- */
+
+/* The other of the two versions we speak; they are compatible. */
+static u32 quic_version_other(u32 version)
+{
+	return version == QUIC_VERSION_V1 ? QUIC_VERSION_V2 : QUIC_VERSION_V1;
+}
+
+/* Initial keys of @version, from @cid, into @c->initial_alt. */
+static int quic_conn_alt_keys(struct quic_conn *c, u32 version,
+			      const struct quic_conn_id *cid)
+{
+	struct quic_crypto *alt = c->initial_alt;
+	int err;
+
+	if (!alt) {
+		alt = kzalloc(sizeof(*alt), GFP_KERNEL_ACCOUNT);
+		if (!alt)
+			return -ENOMEM;
+		c->initial_alt = alt;
+	}
+	quic_crypto_free(alt);
+	err = quic_crypto_initial_keys(alt, version, cid->data, cid->len,
+				       c->is_server);
+	if (err)
+		return err;
+	c->alt_version = version;
+	return 0;
+}
+
+/**
+ * quic_conn_initial_keys - derive the Initial keys
+ * @c: the connection
+ *
+ * From the client's first Destination Connection ID (or, after a Retry,
+ * the server's new one).  A client that allows compatible version
+ * negotiation also derives those of the other version, for a server that
+ * moves it there (RFC 9369 section 4).
+ *
+ * Context: process context; allocates.
+ * Return: 0 or a negative error.
+ */
+int quic_conn_initial_keys(struct quic_conn *c)
+{
+	const struct quic_conn_id *cid = c->is_server ? &c->odcid : &c->dcid;
+	struct quic_crypto *crypto = &c->crypto[QUIC_CRYPTO_INITIAL];
+	int err;
+
+	quic_crypto_free(crypto);
+	err = quic_crypto_initial_keys(crypto, c->version, cid->data, cid->len,
+				       c->is_server);
+	if (err || c->is_server ||
+	    quic_sk(c->sk)->local_param.disable_compatible_version)
+		return err;
+	return quic_conn_alt_keys(c, quic_version_other(c->version), cid);
+}
+
+/* Take @c->initial_alt's keys and version in place of the Initial ones. */
+static void quic_conn_alt_swap(struct quic_conn *c)
+{
+	swap(c->crypto[QUIC_CRYPTO_INITIAL], *c->initial_alt);
+	swap(c->version, c->alt_version);
+}
+
+/*
+ * RFC 9368 section 4, the peer's version_information.  A server checks
+ * that the client's Chosen Version is the one its first flight came in,
+ * and moves the connection to the version set by QUIC_SOCKOPT_CONFIG if
+ * the client lists it.  A client checks that the server's Chosen Version
+ * is the one the server's packets use.
+ *
+ * Return: 0, or a negative errno after closing the connection with
+ * VERSION_NEGOTIATION_ERROR (-EPROTONOSUPPORT) or for want of memory.
+ */
+static int quic_conn_version_info(struct quic_conn *c,
+				  const struct quic_tp *tp)
+{
+	const struct quic_tp_version_info *vi = &tp->version_info;
+	bool has = quic_tp_has(tp, QUIC_TP_VERSION_INFORMATION);
+	struct quic_sock *qs = quic_sk(c->sk);
+	u32 want = qs->config.version, i;
+	int err;
+
+	if (!c->is_server) {
+		/* Absent: only a server that did not move may leave it out. */
+		if (has ? vi->chosen == c->version : !c->version_moved)
+			return 0;
+		goto fail;
+	}
+	if (!has)
+		return 0;	/* section 4: a server MAY go on without it */
+	if (vi->chosen != c->version)
+		goto fail;
+	if (!qs->version_set || want == c->version ||
+	    qs->local_param.disable_compatible_version)
+		return 0;
+	for (i = 0; i < vi->count; i++)
+		if (quic_tp_available_version(tp, i) == want)
+			break;
+	if (i == vi->count)
+		return 0;
+	err = quic_conn_alt_keys(c, want, &c->odcid);
+	if (err) {
+		quic_conn_close(c, QUIC_TRANSPORT_ERROR_INTERNAL, 0, false);
+		return err;
+	}
+	/* Our Initials from here on are in @want; the client's may still
+	 * come in the original version until it sees one of ours.
+	 */
+	quic_conn_alt_swap(c);
+	c->version_moved = true;
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_VERSION_MOVES);
+	trace_quic_version_moved(c->sk, c->alt_version, c->version);
+	return 0;
+fail:
+	quic_conn_violation(c, QUIC_TRANSPORT_ERROR_VERSION_NEGOTIATION, 0);
+	return -EPROTONOSUPPORT;
+}
+
 /*
  * After a Retry: Initial keys from the server's new connection ID, and
  * everything sent in Initial packets to go again, in new ones that carry
@@ -318,15 +450,12 @@ static void quic_conn_old_keys_expire(struct quic_conn *c)
 static void quic_conn_retry_rekey(struct quic_conn *c)
 {
 	struct quic_space *space = &c->space[QUIC_SPACE_INITIAL];
-	struct quic_crypto *crypto = &c->crypto[QUIC_CRYPTO_INITIAL];
 	struct quic_sent *p, *tmp;
 
 	c->retry_pending = false;
 	if (c->closed || space->discarded)
 		return;
-	quic_crypto_free(crypto);
-	if (quic_crypto_initial_keys(crypto, c->version, c->dcid.data,
-				     c->dcid.len, false)) {
+	if (quic_conn_initial_keys(c)) {
 		quic_conn_close(c, QUIC_TRANSPORT_ERROR_INTERNAL, 0, false);
 		return;
 	}
@@ -850,6 +979,12 @@ void quic_conn_sealed(struct quic_conn *c)
 		quic_conn_abort(c, ECONNABORTED);
 }
 
+/* Available Versions lists of version_information, in wire order. */
+static const u8 quic_versions_v1_v2[] = { 0x00, 0x00, 0x00, 0x01,
+					  0x6b, 0x33, 0x43, 0xcf };
+static const u8 quic_versions_v2_v1[] = { 0x6b, 0x33, 0x43, 0xcf,
+					  0x00, 0x00, 0x00, 0x01 };
+
 /* Our transport parameters, as the TLS extension carries them. */
 static void quic_conn_local_tp(struct quic_conn *c, struct quic_tp *tp)
 {
@@ -895,6 +1030,17 @@ static void quic_conn_local_tp(struct quic_conn *c, struct quic_tp *tp)
 		tp->present |= BIT_ULL(QUIC_TP_ORIGINAL_DCID);
 		tp->original_destination_connection_id = c->odcid;
 	}
+	/* RFC 9368 section 4: ours first, then the other unless a client
+	 * disabled compatible negotiation; a server lists both, all it
+	 * takes.
+	 */
+	tp->present |= BIT_ULL(QUIC_TP_VERSION_INFORMATION);
+	tp->version_info.chosen = c->version;
+	tp->version_info.available = c->version == QUIC_VERSION_V1 ?
+				     quic_versions_v1_v2 : quic_versions_v2_v1;
+	tp->version_info.count = 2;
+	if (!c->is_server && p->disable_compatible_version)
+		tp->version_info.count = 1;
 	/* The token of our first ID: NEW_CONNECTION_ID carries the others'. */
 	if (c->is_server && p->stateless_reset) {
 		tp->present |= BIT_ULL(QUIC_TP_STATELESS_RESET_TOKEN);
@@ -967,6 +1113,7 @@ int quic_conn_set_peer_tp(struct quic_conn *c, const u8 *p, u32 len)
 {
 	struct quic_tp *tp = &c->peer_tp;
 	bool ok;
+	int err;
 
 	if (quic_tp_decode(p, len, !c->is_server, tp)) {
 		quic_conn_violation(c, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM, 0);
@@ -994,6 +1141,9 @@ int quic_conn_set_peer_tp(struct quic_conn *c, const u8 *p, u32 len)
 		quic_conn_violation(c, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM, 0);
 		return -EINVAL;
 	}
+	err = quic_conn_version_info(c, tp);
+	if (err)
+		return err;
 	/* The available versions pointed into @p, which goes away. */
 	tp->version_info.available = NULL;
 	tp->version_info.count = 0;
@@ -1303,6 +1453,10 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 			err = quic_conn_ack_rcv(c, s, &f);
 			break;
 		case QUIC_FRAME_CRYPTO:
+			/* RFC 9369 4: the server's CRYPTO data comes in the
+			 * negotiated version; its version is now fixed.
+			 */
+			c->version_fixed = true;
 			err = quic_cstream_rcv(c, level, &f);
 			break;
 		case QUIC_FRAME_CONNECTION_CLOSE:
@@ -1549,6 +1703,37 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 }
 
 /*
+ * An Initial packet in the other version.  A client not yet fixed on a
+ * version takes the server's first one as the negotiated version if it
+ * opens with that version's keys (RFC 9369 4: the first long header whose
+ * Version differs tells it; a forged one does not open).  A server that
+ * moved opens the client's Initials still in the original version.
+ */
+static bool quic_conn_rcv_alt(struct quic_conn *c, u8 *p,
+			      const struct quic_packet_hdr *h)
+{
+	bool opened;
+
+	if (!c->initial_alt || h->version != c->alt_version ||
+	    h->type != QUIC_PACKET_INITIAL ||
+	    (!c->is_server && c->version_fixed)) {
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_IN_VERSION_DROPS);
+		return false;
+	}
+	quic_conn_alt_swap(c);
+	opened = quic_conn_rcv_packet(c, p, h);
+	if (c->is_server || !opened) {
+		quic_conn_alt_swap(c);
+		return opened;
+	}
+	c->version_fixed = true;
+	c->version_moved = true;
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_VERSION_MOVES);
+	trace_quic_version_moved(c->sk, c->alt_version, c->version);
+	return true;
+}
+
+/*
  * RFC 9000 section 6.2: a Version Negotiation packet ends a client's
  * attempt, with EPROTONOSUPPORT, when it answers our first Initials (its
  * connection IDs are ours, swapped) before any other packet from the
@@ -1632,12 +1817,10 @@ static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 		if (h.type == QUIC_PACKET_RETRY ||
 		    h.type == QUIC_PACKET_VERSION_NEGOTIATION)
 			break;
-		if (h.version && h.version != c->version) {
-			QUIC_INC_STATS(sock_net(c->sk),
-				       QUIC_MIB_IN_VERSION_DROPS);
-			break;
-		}
-		opened |= quic_conn_rcv_packet(c, p, &h);
+		if (h.version && h.version != c->version)
+			opened |= quic_conn_rcv_alt(c, p, &h);
+		else
+			opened |= quic_conn_rcv_packet(c, p, &h);
 		p += h.len;
 		left -= h.len;
 	}

@@ -103,6 +103,16 @@ struct quic_conn {
 	struct quic_cid_set	cids;		/* each side's, by number */
 
 	struct quic_crypto	crypto[QUIC_CRYPTO_MAX];
+	/* Compatible version negotiation (RFC 9368 2.3, RFC 9369 4): the
+	 * Initial keys of @alt_version.  A client's, derived at connect(),
+	 * are taken when the server's first Initial comes in that version;
+	 * a server that moved to its preferred version keeps the original
+	 * one's here, to open the client's Initials still in it.
+	 */
+	struct quic_crypto	*initial_alt;
+	u32			alt_version;
+	bool			version_fixed;	/* client: no more moving */
+	bool			version_moved;	/* negotiated != original */
 	struct quic_space	space[QUIC_SPACE_MAX];
 	/* An ACK frame's encoded ranges, while a packet is filled. */
 	u8			ack_ranges[QUIC_ACK_RANGES_BUF_LEN];
@@ -263,6 +273,7 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 				   u32 version, const union quic_addr *local,
 				   const union quic_addr *peer);
 void quic_conn_destroy(struct quic_conn *c);
+int quic_conn_initial_keys(struct quic_conn *c);
 int quic_conn_set_secret(struct quic_conn *c,
 			 const struct quic_crypto_secret *s);
 int quic_conn_set_peer_tp(struct quic_conn *c, const u8 *p, u32 len);

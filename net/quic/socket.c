@@ -532,9 +532,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	c->odcid = c->dcid;
 	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
 	if (!err)
-		err = quic_crypto_initial_keys(&c->crypto[QUIC_CRYPTO_INITIAL],
-					       c->version, c->dcid.data,
-					       c->dcid.len, false);
+		err = quic_conn_initial_keys(c);
 	if (err) {
 		quic_conn_destroy(c);
 		goto out;
@@ -767,9 +765,7 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	c->odcid_entry = e;
 	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
 	if (!err)
-		err = quic_crypto_initial_keys(&c->crypto[QUIC_CRYPTO_INITIAL],
-					       c->version, c->odcid.data,
-					       c->odcid.len, true);
+		err = quic_conn_initial_keys(c);
 	if (err)
 		goto err;
 	c->handshake_deadline = quic_handshake_deadline(sk);
@@ -1586,12 +1582,14 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 	struct quic_sock *qs = quic_sk(sk);
 	const struct quic_config *o = &qs->config;
 	struct quic_config c;
+	bool set_version;
 	int err;
 
 	if (optlen != sizeof(c))
 		return -EINVAL;
 	if (copy_from_sockptr(&c, optval, sizeof(c)))
 		return -EFAULT;
+	set_version = c.version;
 	/* Version and RTT have no meaning at 0: the default stands in. */
 	if (c.version == (u32)QUIC_OPT_ZERO)
 		c.version = quic_default_config.version;
@@ -1610,6 +1608,9 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 	if (err)
 		return err;
 	qs->config = c;
+	/* A server moves clients that offer it to the version it chose. */
+	if (set_version)
+		qs->version_set = true;
 	return 0;
 }
 
@@ -2042,7 +2043,11 @@ static int quic_sock_get_config(struct sock *sk, int len,
 {
 	/* A copy on the stack: hardened usercopy rejects the sock's slab. */
 	struct quic_config c = quic_sk(sk)->config;
+	struct quic_conn *conn = quic_sk(sk)->conn;
 
+	/* With a connection: the version it uses (RFC 9368 negotiation). */
+	if (conn)
+		c.version = conn->version;
 	return quic_put_opt(&c, sizeof(c), len, optval, optlen);
 }
 

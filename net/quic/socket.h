@@ -42,6 +42,7 @@ struct quic_sock {
 	struct quic_transport_param	local_param;
 	struct quic_transport_param	remote_param;
 	struct quic_config		config;
+	bool				version_set;	/* config.version chosen */
 	u32				events;		/* BIT(type) if on */
 	struct delayed_work		work;		/* quic_conn_work() */
 

@@ -314,6 +314,24 @@ TRACE_EVENT(quic_conn_new,
 		  __print_hex_str(__entry->odcid, __entry->odcid_len))
 );
 
+/* RFC 9368: the connection moved from its original version. */
+TRACE_EVENT(quic_version_moved,
+	TP_PROTO(const struct sock *sk, u32 from, u32 to),
+	TP_ARGS(sk, from, to),
+	TP_STRUCT__entry(
+		__field(const void *, sk)
+		__field(u32, from)
+		__field(u32, to)
+	),
+	TP_fast_assign(
+		__entry->sk = sk;
+		__entry->from = from;
+		__entry->to = to;
+	),
+	TP_printk("sk=%p from=0x%08x to=0x%08x", __entry->sk, __entry->from,
+		  __entry->to)
+);
+
 #endif /* _QUIC_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -31,6 +31,8 @@
 #define TEST_TIMEOUT 60
 #include "../lib/test.h"
 #include "../lib/netns.h"
+#include "../lib/handshake_msg.h"
+#include "../lib/kpair.h"
 
 #define PORT		4433
 #define RAW_PORT	4434
@@ -598,6 +600,360 @@ TEST(grease_quic_bit)
 	CHECK(to_s > 0 && to_c > 0);
 }
 
+
+/* ---- Compatible version negotiation (RFC 9368, RFC 9369) ---- */
+
+/* The version a socket's connection uses (QUIC_SOCKOPT_CONFIG). */
+static uint32_t version_of(int fd)
+{
+	struct quic_config cfg;
+	socklen_t len = sizeof(cfg);
+
+	memset(&cfg, 0, sizeof(cfg));
+	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg, &len));
+	return cfg.version;
+}
+
+/* A zeroed struct with one field set: the others stay as they were. */
+static void set_version(int fd, uint32_t version)
+{
+	struct quic_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.version = version;
+	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg,
+			    sizeof(cfg)));
+}
+
+static void no_compatible_version(int fd)
+{
+	struct quic_transport_param tp;
+
+	memset(&tp, 0, sizeof(tp));
+	tp.disable_compatible_version = 1;
+	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			    sizeof(tp)));
+}
+
+/* What the next kernel pair's sockets are given before the handshake. */
+static uint32_t server_version, client_version;
+static bool client_no_compat;
+
+static void versions_setup(int listener, int client)
+{
+	if (server_version)
+		set_version(listener, server_version);
+	if (client_version)
+		set_version(client, client_version);
+	if (client_no_compat)
+		no_compatible_version(client);
+}
+
+static uint64_t varint(const uint8_t **p, const uint8_t *end)
+{
+	unsigned int len = 1u << (**p >> 6), i;
+	uint64_t v = **p & 0x3f;
+
+	CHECK(*p + len <= end);
+	for (i = 1; i < len; i++)
+		v = v << 8 | (*p)[i];
+	*p += len;
+	return v;
+}
+
+/*
+ * The version_information parameter (0x11) in transport parameters @tp:
+ * a pointer to its value (Chosen Version first), its length in *@vlen.
+ */
+static uint8_t *version_info(uint8_t *tp, size_t len, size_t *vlen)
+{
+	const uint8_t *p = tp, *end = tp + len;
+	uint64_t id, l;
+
+	while (p < end) {
+		id = varint(&p, end);
+		l = varint(&p, end);
+		CHECK(p + l <= end);
+		if (id == 0x11) {
+			*vlen = l;
+			return (uint8_t *)p;
+		}
+		p += l;
+	}
+	FAIL("no version_information in the transport parameters");
+	return NULL;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/*
+ * The kernel pair's handshake with the test as TLS, in TLS's order: the
+ * client's transport parameters reach the server before its first
+ * reply, the server's reach the client with its Handshake flight.
+ * @ctp/@stp get each side's parameters; @edit_c/@edit_s, if set, change
+ * them on the way.  Returns 0, or the errno of the setsockopt() that
+ * refused them (the handshake then stops).
+ */
+static int kernel_handshake(struct pair *p, void (*edit_c)(uint8_t *, size_t),
+			    void (*edit_s)(uint8_t *, size_t))
+{
+	uint8_t hello[300], buf[300], ctp[1024], stp[1024], fin[52];
+	socklen_t cl = sizeof(ctp), sl = sizeof(stp);
+
+	fill(hello, sizeof(hello), 9);
+	*p = start_with(AF_INET, hello, sizeof(hello), versions_setup);
+	CHECK_OK(getsockopt(p->client, SOL_QUIC,
+			    QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, ctp, &cl));
+	if (edit_c)
+		edit_c(ctp, cl);
+	if (setsockopt(p->server, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT,
+		       ctp, cl))
+		return errno;
+	CHECK_OK(getsockopt(p->server, SOL_QUIC,
+			    QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, stp, &sl));
+	if (edit_s)
+		edit_s(stp, sl);
+	CHECK_OK(send_level(p->server, QUIC_CRYPTO_INITIAL, hello, 90));
+	recv_level(p->client, QUIC_CRYPTO_INITIAL, buf, 90);
+	set_secret(p->client, QUIC_CRYPTO_HANDSHAKE, 1, 1);
+	set_secret(p->client, QUIC_CRYPTO_HANDSHAKE, 0, 2);
+	set_secret(p->server, QUIC_CRYPTO_HANDSHAKE, 1, 2);
+	set_secret(p->server, QUIC_CRYPTO_HANDSHAKE, 0, 1);
+	CHECK_OK(send_level(p->server, QUIC_CRYPTO_HANDSHAKE, hello, 200));
+	set_secret(p->server, QUIC_CRYPTO_APP, 1, 4);
+	recv_level(p->client, QUIC_CRYPTO_HANDSHAKE, buf, 200);
+	if (setsockopt(p->client, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT,
+		       stp, sl))
+		return errno;
+	set_secret(p->client, QUIC_CRYPTO_APP, 1, 3);
+	set_secret(p->client, QUIC_CRYPTO_APP, 0, 4);
+	fill(fin, sizeof(fin), 77);
+	CHECK_OK(send_level(p->client, QUIC_CRYPTO_HANDSHAKE, fin, sizeof(fin)));
+	recv_level(p->server, QUIC_CRYPTO_HANDSHAKE, buf, sizeof(fin));
+	set_secret(p->server, QUIC_CRYPTO_APP, 0, 3);
+	return 0;
+}
+
+/*
+ * Both ends' version after a whole handshake between our kernel ends,
+ * and stream data both ways in it; @moves connections that moved from
+ * the client's original version (QuicVersionMoves, both ends counted).
+ */
+static void negotiate(uint32_t server_v, uint32_t client_v, bool no_compat,
+		      uint32_t want, unsigned int moves)
+{
+	unsigned long long before;
+	struct pair p;
+	char buf[8];
+
+	own_netns();
+	server_version = server_v;
+	client_version = client_v;
+	client_no_compat = no_compat;
+	before = quic_snmp("QuicVersionMoves");
+	CHECK(kernel_handshake(&p, NULL, NULL) == 0);
+	if (version_of(p.client) != want || version_of(p.server) != want)
+		FAIL("versions 0x%x (client), 0x%x (server), want 0x%x",
+		     version_of(p.client), version_of(p.server), want);
+	CHECK(quic_snmp("QuicVersionMoves") - before == moves);
+	CHECK(send(p.client, "ping", 4, MSG_STREAM_NEW) == 4);
+	CHECK(recv(p.server, buf, sizeof(buf), 0) == 4);
+	CHECK(send(p.server, "pong", 4, 0) == 4);
+	CHECK(recv(p.client, buf, sizeof(buf), 0) == 4);
+	close(p.client);
+	close(p.server);
+	close(p.listener);
+}
+
+/* A server set to version 2 moves a version 1 client that offers it. */
+TEST(compatible_v1_to_v2)
+{
+	negotiate(QUIC_V2, 0, false, QUIC_V2, 2);
+}
+
+/* ... and one set to version 1 a version 2 client. */
+TEST(compatible_v2_to_v1)
+{
+	negotiate(1, QUIC_V2, false, 1, 2);
+}
+
+/* A server whose version was never set keeps the client's. */
+TEST(server_keeps_client_version)
+{
+	negotiate(0, QUIC_V2, false, QUIC_V2, 0);
+	negotiate(0, 0, false, 1, 0);
+}
+
+/*
+ * disable_compatible_version: the client lists only its own version
+ * (RFC 9368 section 2.3), and the server set to another keeps it.
+ */
+TEST(client_disables_compatible)
+{
+	uint8_t tp[1024];
+	socklen_t len = sizeof(tp);
+	size_t vlen;
+	uint8_t *v;
+	int fd;
+
+	negotiate(QUIC_V2, 0, true, 1, 0);
+	fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	CHECK(fd >= 0);
+	client_version = 0;
+	client_no_compat = false;
+	{
+		struct sockaddr_in a = loopback(PORT);
+
+		no_compatible_version(fd);
+		CHECK_OK(connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	}
+	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, tp,
+			    &len));
+	v = version_info(tp, len, &vlen);
+	CHECK(vlen == 8 && be32(v) == 1 && be32(v + 4) == 1);
+	close(fd);
+}
+
+/* The client's parameters say it chose version 2; it sent version 1. */
+static void chosen_v2(uint8_t *tp, size_t len)
+{
+	size_t vlen;
+
+	put32(version_info(tp, len, &vlen), QUIC_V2);
+}
+
+/* The server's say version 2; its packets were version 1. */
+static void chosen_v2_server(uint8_t *tp, size_t len)
+{
+	chosen_v2(tp, len);
+}
+
+/* The peer's close, as QUIC_SOCKOPT_CONNECTION_CLOSE reads it. */
+static uint32_t close_code(int fd)
+{
+	struct quic_connection_close *cc;
+	char buf[256];
+	socklen_t len = sizeof(buf);
+
+	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, buf,
+			    &len));
+	cc = (struct quic_connection_close *)buf;
+	return cc->errcode;
+}
+
+/*
+ * RFC 9368 section 4: a Chosen Version other than the version in use is
+ * VERSION_NEGOTIATION_ERROR (0x11), at the server for the client's and
+ * at the client for the server's; the setsockopt() that handed them in
+ * fails with EPROTONOSUPPORT and the other end reads the close.
+ */
+TEST(wrong_chosen_version_closes)
+{
+	struct pair p;
+	char buf[8];
+
+	own_netns();
+	server_version = client_version = 0;
+	client_no_compat = false;
+	CHECK(kernel_handshake(&p, chosen_v2, NULL) == EPROTONOSUPPORT);
+	CHECK_ERRNO(recv(p.client, buf, sizeof(buf), 0), ECONNREFUSED);
+	CHECK(close_code(p.client) == 0x11);
+	close(p.client);
+	close(p.server);
+	close(p.listener);
+
+	CHECK(kernel_handshake(&p, NULL, chosen_v2_server) == EPROTONOSUPPORT);
+	CHECK_ERRNO(recv(p.server, buf, sizeof(buf), 0), ECONNREFUSED);
+	CHECK(close_code(p.server) == 0x11);
+	close(p.client);
+	close(p.server);
+	close(p.listener);
+}
+
+/*
+ * A server set to version 2 and a libquic client (GnuTLS, the library's
+ * defaults): the handshake moves to version 2, and data flows.
+ */
+static void listener_v2(int fd)
+{
+	set_version(fd, QUIC_V2);
+}
+
+TEST(libquic_compatible_v2)
+{
+	int cfd, sfd;
+	char buf[8];
+
+	own_netns();
+	connect_pair_with(AF_INET, "127.0.0.1", &cfd, &sfd, NULL, listener_v2);
+	CHECK(version_of(cfd) == QUIC_V2 && version_of(sfd) == QUIC_V2);
+	CHECK(quic_sendmsg(cfd, "ping", 4, 0, MSG_STREAM_NEW) == 4);
+	CHECK(recv(sfd, buf, sizeof(buf), 0) == 4);
+	close(cfd);
+	close(sfd);
+}
+
+/*
+ * An Initial in version 2 that does not open (made up, to the client's
+ * ID) moves no client: it is dropped, and a Version Negotiation for the
+ * still unanswered first Initial still ends the attempt.
+ */
+TEST(client_ignores_forged_other_version)
+{
+	static const uint32_t versions[] = { UNKNOWN_VERSION };
+	unsigned long long drops;
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	struct client c = { .fd = -1 };
+	uint8_t in[1500], out[1200];
+	const uint8_t *scid;
+	size_t n = 0;
+	ssize_t len;
+	int u;
+
+	own_netns();
+	u = udp_socket(RAW_PORT);
+	client_start(&c, u, in, sizeof(in), &len);
+	CHECK(getsockname(c.fd, (struct sockaddr *)&from, &fl) == 0);
+	from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	scid = in + 6 + in[5] + 1;
+	/* Initial, version 2: DCID the client's SCID, no token, a length
+	 * that covers the rest, and bytes that are no packet.
+	 */
+	memset(out, 0x5a, sizeof(out));
+	out[n++] = 0xd0;	/* v2's Initial type is 0b01 */
+	put32(out + n, QUIC_V2);
+	n += 4;
+	out[n++] = in[6 + in[5]];
+	memcpy(out + n, scid, in[6 + in[5]]);
+	n += in[6 + in[5]];
+	out[n++] = 4;
+	memcpy(out + n, "\x01\x02\x03\x04", 4);
+	n += 4;
+	out[n++] = 0;
+	out[n] = 0x40 | (uint8_t)((sizeof(out) - n - 2) >> 8);
+	out[n + 1] = (uint8_t)(sizeof(out) - n - 2);
+	drops = quic_snmp("QuicInDecryptErrors");
+	CHECK(sendto(u, out, sizeof(out), 0, (struct sockaddr *)&from,
+		     sizeof(from)) == (ssize_t)sizeof(out));
+	for (n = 0; n < 100 && quic_snmp("QuicInDecryptErrors") == drops; n++)
+		usleep(10 * 1000);
+	CHECK(quic_snmp("QuicInDecryptErrors") > drops);
+	send_vn(u, &from, in, versions, 1, true);
+	CHECK(pthread_join(c.thread, NULL) == 0);
+	if (c.result != -EPROTONOSUPPORT)
+		FAIL("handshake: %d (%s), want -EPROTONOSUPPORT", c.result,
+		     strerror(-c.result));
+	close(c.fd);
+	close(u);
+}
+
 int main(void)
 {
 	test_name = "setup";
@@ -612,5 +968,12 @@ int main(void)
 	RUN(client_ignores_bad_vn);
 	RUN(quic_bit_zero);
 	RUN(grease_quic_bit);
+	RUN(compatible_v1_to_v2);
+	RUN(compatible_v2_to_v1);
+	RUN(server_keeps_client_version);
+	RUN(client_disables_compatible);
+	RUN(wrong_chosen_version_closes);
+	RUN(libquic_compatible_v2);
+	RUN(client_ignores_forged_other_version);
 	return test_done();
 }
