@@ -506,10 +506,35 @@ static void quic_conn_path_reset(struct quic_conn *c)
 	c->min_rtt = 0;
 }
 
-/* @p is the path now: the socket shows its peer. */
+/* The path in use changed: the socket shows its addresses. */
 static void quic_conn_path_now(struct quic_conn *c)
 {
 	quic_sk_set_peer(c->sk, &c->path.peer);
+	quic_sk_set_local(c->sk, &c->path.local);
+}
+
+/*
+ * The UDP socket for datagrams to our address @local: a server's
+ * preferred address has its own.
+ */
+static struct quic_udp_sock *quic_conn_udp_for(struct quic_conn *c,
+					       const union quic_addr *local)
+{
+	struct quic_udp_sock *pref = quic_sk(c->sk)->pref_udp;
+
+	if (c->is_server && pref && quic_addr_same(&pref->addr, local))
+		return pref;
+	return quic_sk(c->sk)->udp;
+}
+
+/* Whether two addresses differ in more than the port. */
+static bool quic_addr_other_ip(const union quic_addr *a,
+			       const union quic_addr *b)
+{
+	union quic_addr t = *a;
+
+	t.v4.sin_port = quic_addr_be_port(b);
+	return !quic_addr_same(&t, b);
 }
 
 /* A move is complete: QUIC_EVENT_CONNECTION_MIGRATION, 1 if ours. */
@@ -528,17 +553,27 @@ static void quic_conn_path_moved(struct quic_conn *c, bool local)
  * came from it goes there.
  */
 static void quic_conn_peer_moved(struct quic_conn *c,
-				 const union quic_addr *src, u32 len)
+				 const union quic_addr *src,
+				 const union quic_addr *dst, u32 len)
 {
-	union quic_addr old = c->path.peer;
+	/* A port change alone (a NAT rebinding) keeps the path's state. */
+	bool new_ip = quic_addr_other_ip(&c->path.peer, src) ||
+		      quic_addr_other_ip(&c->path.local, dst);
+	/* A peer validated before, now at our other address (it moved to
+	 * our preferred address, which it validated itself), is not held
+	 * to three times what it sent.
+	 */
+	bool limited = !c->path.validated ||
+		       !quic_addr_same(&c->path.peer, src);
 	struct quic_path tmp;
 
-	if (c->alt_set && quic_addr_same(&c->alt.peer, src)) {
+	if (c->alt_set && quic_addr_same(&c->alt.peer, src) &&
+	    quic_addr_same(&c->alt.local, dst)) {
 		tmp = c->path;
 		c->path = c->alt;
 		c->alt = tmp;
 	} else {
-		if (quic_path_init(&tmp, &c->path.local, src, c->path.udp,
+		if (quic_path_init(&tmp, dst, src, quic_conn_udp_for(c, dst),
 				   GFP_ATOMIC))
 			return;
 		if (c->alt_set)
@@ -550,9 +585,7 @@ static void quic_conn_peer_moved(struct quic_conn *c,
 	c->alt_is_old = true;
 	if (!c->path.validated)
 		c->path.bytes_recvd += len;
-	/* A port change alone (a NAT rebinding) keeps the path's state. */
-	old.v4.sin_port = quic_addr_be_port(src);
-	if (!quic_addr_same(&old, src))
+	if (new_ip)
 		quic_conn_path_reset(c);
 	quic_conn_path_now(c);
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PEER_MIGRATIONS);
@@ -562,7 +595,7 @@ static void quic_conn_peer_moved(struct quic_conn *c,
 	if (c->rx_dcid_changed)
 		quic_cids_migrate(c, GFP_ATOMIC);
 	if (!c->path.validated) {
-		quic_path_validate(c, &c->path, true);
+		quic_path_validate(c, &c->path, limited);
 		return;
 	}
 	/* Back on a path validated before: the move is complete. */
@@ -578,22 +611,31 @@ static void quic_conn_peer_moved(struct quic_conn *c,
  * a path of its own.
  */
 static void quic_conn_rcv_other(struct quic_conn *c,
-				const union quic_addr *src, u32 len)
+				const union quic_addr *src,
+				const union quic_addr *dst, u32 len)
 {
-	/* Only what the peer sent counts: our IDs are no secret. */
-	if (c->closed || !c->handshake_confirmed || !c->rx_opened)
+	/* Only what the peer sent counts: our IDs are no secret.  It may
+	 * have moved us there (a client's preferred address validated).
+	 */
+	if (c->closed || !c->handshake_confirmed || !c->rx_opened ||
+	    (quic_addr_same(&c->path.peer, src) &&
+	     quic_addr_same(&c->path.local, dst)))
 		return;
 	if (c->is_server && c->rx_nonprobing && c->rx_newest) {
-		quic_conn_peer_moved(c, src, len);
+		quic_conn_peer_moved(c, src, dst, len);
 		return;
 	}
-	if (!c->alt_set || !quic_addr_same(&c->alt.peer, src)) {
+	if (!c->alt_set || !quic_addr_same(&c->alt.peer, src) ||
+	    !quic_addr_same(&c->alt.local, dst)) {
 		struct quic_path p;
 
-		/* The path left is kept while the new one is validated. */
-		if (c->alt_set && c->alt_is_old && c->path.challenging)
+		/* The path left is kept while the new one is validated, and
+		 * so is the preferred address a client probes.
+		 */
+		if (c->alt_set && ((c->alt_is_old && c->path.challenging) ||
+				   c->alt.has_dcid))
 			return;
-		if (quic_path_init(&p, &c->path.local, src, c->path.udp,
+		if (quic_path_init(&p, dst, src, quic_conn_udp_for(c, dst),
 				   GFP_ATOMIC))
 			return;
 		if (c->alt_set)
@@ -606,6 +648,92 @@ static void quic_conn_rcv_other(struct quic_conn *c,
 		c->alt.bytes_recvd += len;
 	if (c->response_pending && c->response_alt)
 		quic_conn_path_send(c, &c->alt);
+}
+
+/*
+ * RFC 9000 9.6: the server's preferred address of our peer's family (an
+ * IPv4 one, v4-mapped on an AF_INET6 socket, for an IPv4 peer); false if
+ * it gave none of that family, or the address in use.
+ */
+static bool quic_conn_pref_addr(struct quic_conn *c, union quic_addr *a)
+{
+	const struct quic_tp_preferred_address *pa =
+		&c->peer_tp.preferred_address;
+	const union quic_addr *cur = &c->path.peer;
+	__be32 v4;
+
+	memset(a, 0, sizeof(*a));
+	if (quic_addr_v4(cur)) {
+		memcpy(&v4, pa->ipv4_addr, sizeof(v4));
+		if (!v4 || !pa->ipv4_port)
+			return false;
+		if (cur->sa.sa_family == AF_INET) {
+			a->v4.sin_family = AF_INET;
+			a->v4.sin_addr.s_addr = v4;
+			a->v4.sin_port = htons(pa->ipv4_port);
+		} else {
+			a->v6.sin6_family = AF_INET6;
+			ipv6_addr_set_v4mapped(v4, &a->v6.sin6_addr);
+			a->v6.sin6_port = htons(pa->ipv4_port);
+		}
+	} else {
+		a->v6.sin6_family = AF_INET6;
+		memcpy(&a->v6.sin6_addr, pa->ipv6_addr, sizeof(pa->ipv6_addr));
+		a->v6.sin6_port = htons(pa->ipv6_port);
+		if (ipv6_addr_any(&a->v6.sin6_addr) || !pa->ipv6_port)
+			return false;
+	}
+	return !quic_addr_same(a, cur);
+}
+
+/*
+ * RFC 9000 9.6.1: once the handshake is confirmed, a client probes the
+ * server's preferred address (from the same local address, to the
+ * server's connection ID number 1, which came with it), and moves there
+ * only when a PATH_RESPONSE has validated it; if none comes, it stays.
+ */
+static void quic_conn_pref_probe(struct quic_conn *c)
+{
+	const struct quic_cid_remote *r = &c->cids.remote[1];
+	struct quic_path p;
+
+	c->pref_pending = false;
+	if (c->closed || c->alt_set || c->migrating || c->path.challenging ||
+	    !r->set || r->seq != 1 || c->cids.remote_active != 0)
+		return;
+	if (quic_path_init(&p, &c->path.local, &c->pref_peer, c->path.udp,
+			   GFP_KERNEL))
+		return;
+	p.dcid = r->cid;
+	p.has_dcid = true;
+	c->alt = p;
+	c->alt_set = true;
+	c->alt_is_old = false;
+	/* Probes only: data stays on the path in use until the move. */
+	quic_path_validate(c, &c->alt, false);
+}
+
+/*
+ * The preferred address answered: the connection moves there, to ID
+ * number 1 (number 0 is retired), with congestion control and RTT
+ * afresh (9.4); the original path is left.
+ */
+static void quic_conn_pref_move(struct quic_conn *c)
+{
+	struct quic_path tmp;
+
+	if (quic_cids_migrate(c, GFP_ATOMIC))
+		return;
+	tmp = c->path;
+	c->path = c->alt;
+	c->alt = tmp;
+	c->path.has_dcid = false;
+	quic_path_free(&c->alt);
+	c->alt_set = false;
+	quic_conn_path_reset(c);
+	quic_conn_path_now(c);
+	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PREFERRED_MOVES);
+	quic_conn_path_moved(c, false);
 }
 
 /* RFC 9000 8.2.3: a PATH_RESPONSE that echoes one of our challenges. */
@@ -623,6 +751,10 @@ static void quic_conn_path_response(struct quic_conn *c, const u8 *data)
 	p->challenging = false;
 	p->validated = true;
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_PATHS_VALIDATED);
+	if (p == &c->alt && p->has_dcid) {
+		quic_conn_pref_move(c);
+		return;
+	}
 	/* A move, ours or the peer's, is complete: the path left goes. */
 	if (p == &c->path && c->alt_set && c->alt_is_old) {
 		bool local = c->migrating;
@@ -710,7 +842,22 @@ static void quic_conn_path_check(struct quic_conn *c)
 {
 	struct quic_path *p = &c->path, tmp;
 
-	if (c->closed || !p->challenging)
+	if (c->closed)
+		return;
+	/* A preferred address probed: again, or given up. */
+	if (c->alt_set && c->alt.has_dcid && c->alt.challenging) {
+		if (time_before(jiffies, c->alt.challenge_until)) {
+			quic_path_challenge_new(c, &c->alt);
+			quic_conn_path_send(c, &c->alt);
+			quic_conn_work_schedule(c, quic_conn_pto(c));
+		} else {
+			QUIC_INC_STATS(sock_net(c->sk),
+				       QUIC_MIB_PATH_FAILURES);
+			quic_path_free(&c->alt);
+			c->alt_set = false;
+		}
+	}
+	if (!p->challenging)
 		return;
 	if (time_before(jiffies, p->challenge_until)) {
 		quic_path_challenge_new(c, p);
@@ -749,6 +896,8 @@ void quic_conn_work(struct quic_conn *c)
 {
 	if (c->retry_pending)
 		quic_conn_retry_rekey(c);
+	if (c->pref_pending && c->handshake_confirmed)
+		quic_conn_pref_probe(c);
 	quic_conn_path_check(c);
 	if (c->udp_old && !c->migrating) {
 		quic_udp_sock_put(c->udp_old);
@@ -979,6 +1128,34 @@ void quic_conn_sealed(struct quic_conn *c)
 		quic_conn_abort(c, ECONNABORTED);
 }
 
+/*
+ * RFC 9000 9.6: a server's preferred_address, the address of its
+ * QUIC_SOCKOPT_CONNECTION_MIGRATION in the field of its family, with our
+ * ID number 1 and its token.
+ */
+static int quic_conn_pref_tp(struct quic_conn *c)
+{
+	const union quic_addr *a = &quic_sk(c->sk)->pref_udp->addr;
+	struct quic_tp_preferred_address *pa = &c->pref_tp;
+	__be32 v4;
+	int err;
+
+	memset(pa, 0, sizeof(*pa));
+	err = quic_cids_add_preferred(c, pa);
+	if (err)
+		return err;
+	if (quic_addr_v4(a)) {
+		v4 = quic_addr_v4_addr(a);
+		memcpy(pa->ipv4_addr, &v4, sizeof(v4));
+		pa->ipv4_port = quic_addr_port(a);
+	} else {
+		memcpy(pa->ipv6_addr, &a->v6.sin6_addr, sizeof(pa->ipv6_addr));
+		pa->ipv6_port = quic_addr_port(a);
+	}
+	c->pref_tp_set = true;
+	return 0;
+}
+
 /* Available Versions lists of version_information, in wire order. */
 static const u8 quic_versions_v1_v2[] = { 0x00, 0x00, 0x00, 0x01,
 					  0x6b, 0x33, 0x43, 0xcf };
@@ -1041,6 +1218,10 @@ static void quic_conn_local_tp(struct quic_conn *c, struct quic_tp *tp)
 	tp->version_info.count = 2;
 	if (!c->is_server && p->disable_compatible_version)
 		tp->version_info.count = 1;
+	if (c->pref_tp_set) {
+		tp->present |= BIT_ULL(QUIC_TP_PREFERRED_ADDRESS);
+		tp->preferred_address = c->pref_tp;
+	}
 	/* The token of our first ID: NEW_CONNECTION_ID carries the others'. */
 	if (c->is_server && p->stateless_reset) {
 		tp->present |= BIT_ULL(QUIC_TP_STATELESS_RESET_TOKEN);
@@ -1061,7 +1242,14 @@ int quic_conn_get_local_tp(struct quic_conn *c, u8 *buf, u32 size)
 {
 	struct quic_tp tp;
 	u32 len;
+	int err;
 
+	if (!c->local_tp_done && c->is_server && quic_sk(c->sk)->pref_udp) {
+		err = quic_conn_pref_tp(c);
+		if (err)
+			return err;
+	}
+	c->local_tp_done = true;
 	quic_conn_local_tp(c, &tp);
 	len = quic_tp_len(&tp, c->is_server);
 	if (!len || len > size)
@@ -1144,6 +1332,8 @@ int quic_conn_set_peer_tp(struct quic_conn *c, const u8 *p, u32 len)
 	err = quic_conn_version_info(c, tp);
 	if (err)
 		return err;
+	if (!c->is_server && quic_tp_has(tp, QUIC_TP_PREFERRED_ADDRESS))
+		c->pref_pending = quic_conn_pref_addr(c, &c->pref_peer);
 	/* The available versions pointed into @p, which goes away. */
 	tp->version_info.available = NULL;
 	tp->version_info.count = 0;
@@ -1474,6 +1664,8 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 				quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
 				quic_conn_discard_space(c,
 							QUIC_SPACE_HANDSHAKE);
+				if (c->pref_pending)
+					quic_conn_work_schedule(c, 0);
 			}
 			break;
 		case QUIC_FRAME_NEW_TOKEN:
@@ -1870,6 +2062,6 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 	quic_conn_rcv_datagram(c, skb);
 	c->rx_other = false;
 	if (other)
-		quic_conn_rcv_other(c, &src, len);
+		quic_conn_rcv_other(c, &src, &dst, len);
 	quic_conn_flush(c);
 }

@@ -119,6 +119,15 @@ struct quic_conn {
 
 	struct quic_tp		peer_tp;
 	bool			peer_tp_set;
+	bool			local_tp_done;	/* ours went to TLS */
+	/* A server's preferred_address parameter, made with the first. */
+	struct quic_tp_preferred_address pref_tp;
+	bool			pref_tp_set;
+	/* A client's move to the server's preferred_address (RFC 9000
+	 * 9.6.1), made from the work once the handshake is confirmed.
+	 */
+	union quic_addr		pref_peer;
+	bool			pref_pending;
 
 	/* Key update (RFC 9001 section 6).  The 1-RTT keys have two
 	 * phases; crypto[QUIC_CRYPTO_APP].key_phase is the one we send in,
@@ -296,6 +305,8 @@ void quic_conn_sealed(struct quic_conn *c);
 
 /* conn_id.c: the connection's IDs */
 int quic_cids_add_local(struct quic_conn *c, gfp_t gfp);
+int quic_cids_add_preferred(struct quic_conn *c,
+			    struct quic_tp_preferred_address *pa);
 void quic_cids_start(struct quic_conn *c);
 void quic_cids_free(struct quic_conn *c);
 int quic_cids_new_rcv(struct quic_conn *c, const struct quic_frame *f);

@@ -177,6 +177,38 @@ int quic_cids_add_local(struct quic_conn *c, gfp_t gfp)
 	return 0;
 }
 
+/**
+ * quic_cids_add_preferred - our ID for the preferred_address parameter
+ * @c: the connection, a server's, its parameters not yet sent
+ * @pa: the parameter; its @cid and @token are filled in
+ *
+ * RFC 9000 5.1.1: it is sequence number 1, and NEW_CONNECTION_ID never
+ * carries it.
+ *
+ * Context: process context.
+ * Return: 0, or the error of quic_cids_add_local().
+ */
+int quic_cids_add_preferred(struct quic_conn *c,
+			    struct quic_tp_preferred_address *pa)
+{
+	struct quic_cid_set *cs = &c->cids;
+	struct quic_cid_local *l;
+	int err, i;
+
+	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
+	if (err)
+		return err;
+	for (i = 0; i < QUIC_CID_LOCAL_SLOTS; i++) {
+		l = &cs->local[i];
+		if (l->entry && l->seq == cs->local_next - 1)
+			break;
+	}
+	l->to_send = false;
+	pa->cid = l->entry->cid;
+	memcpy(pa->token, l->token, QUIC_RESET_TOKEN_LEN);
+	return 0;
+}
+
 /* Ours that the peer may use: not asked to retire. */
 static u32 quic_cids_local_count(const struct quic_cid_set *cs)
 {
@@ -244,6 +276,17 @@ void quic_cids_start(struct quic_conn *c)
 		r->has_token = true;
 	}
 	quic_cids_use(c, r, GFP_KERNEL);
+	/* RFC 9000 5.1.1: the preferred_address ID is number 1. */
+	if (!c->is_server &&
+	    quic_tp_has(&c->peer_tp, QUIC_TP_PREFERRED_ADDRESS)) {
+		r = &cs->remote[1];
+		r->set = true;
+		r->seq = 1;
+		r->cid = c->peer_tp.preferred_address.cid;
+		memcpy(r->token, c->peer_tp.preferred_address.token,
+		       QUIC_RESET_TOKEN_LEN);
+		r->has_token = true;
+	}
 	quic_cids_issue(c, GFP_KERNEL);
 }
 

@@ -756,7 +756,11 @@ void quic_conn_path_send(struct quic_conn *c, struct quic_path *p)
 	if (!skb)
 		return;
 	skb_reserve(skb, QUIC_TX_HEADROOM);
+	if (p->has_dcid)
+		swap(c->dcid, p->dcid);
 	len = quic_datagram(c, skb->data, size, false, false, p);
+	if (p->has_dcid)
+		swap(c->dcid, p->dcid);
 	if (len <= 0) {
 		kfree_skb(skb);
 		return;

@@ -45,21 +45,27 @@ bool quic_addr_same(const union quic_addr *a, const union quic_addr *b)
 }
 
 /**
- * quic_path_from - whether a datagram came from the path's peer
+ * quic_path_from - whether a datagram came on the path
  * @p: the path
  * @skb: the datagram, its IP and UDP headers still in the buffer
+ *
+ * From its peer, to its local address (a server's preferred address is
+ * another one).
  */
 bool quic_path_from(const struct quic_path *p, struct sk_buff *skb)
 {
 	const struct udphdr *uh = udp_hdr(skb);
 
-	if (uh->source != quic_addr_be_port(&p->peer))
+	if (uh->source != quic_addr_be_port(&p->peer) ||
+	    uh->dest != quic_addr_be_port(&p->local))
 		return false;
 	if (ip_hdr(skb)->version == 4)
 		return quic_addr_v4(&p->peer) &&
-		       quic_addr_v4_addr(&p->peer) == ip_hdr(skb)->saddr;
+		       quic_addr_v4_addr(&p->peer) == ip_hdr(skb)->saddr &&
+		       quic_addr_v4_addr(&p->local) == ip_hdr(skb)->daddr;
 	return !quic_addr_v4(&p->peer) &&
-	       ipv6_addr_equal(&p->peer.v6.sin6_addr, &ipv6_hdr(skb)->saddr);
+	       ipv6_addr_equal(&p->peer.v6.sin6_addr, &ipv6_hdr(skb)->saddr) &&
+	       ipv6_addr_equal(&p->local.v6.sin6_addr, &ipv6_hdr(skb)->daddr);
 }
 
 /**

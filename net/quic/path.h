@@ -37,6 +37,13 @@ struct quic_path {
 	 */
 	u64			bytes_recvd;
 	u64			bytes_sent;
+
+	/* RFC 9000 9.5: a path probed before the connection moves to it
+	 * has a peer connection ID of its own (@has_dcid), not the one the
+	 * path in use sends to.
+	 */
+	struct quic_conn_id	dcid;
+	bool			has_dcid;
 };
 
 int quic_path_init(struct quic_path *p, const union quic_addr *local,

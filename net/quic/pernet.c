@@ -39,6 +39,7 @@ static const struct snmp_mib quic_mib_names[] = {
 	SNMP_MIB_ITEM("QuicInPendingKeys", QUIC_MIB_IN_PENDING_KEYS),
 	SNMP_MIB_ITEM("QuicInVersionDrops", QUIC_MIB_IN_VERSION_DROPS),
 	SNMP_MIB_ITEM("QuicVersionMoves", QUIC_MIB_VERSION_MOVES),
+	SNMP_MIB_ITEM("QuicPreferredAddressMoves", QUIC_MIB_PREFERRED_MOVES),
 	SNMP_MIB_ITEM("QuicInBacklogDrops", QUIC_MIB_IN_BACKLOG_DROPS),
 	SNMP_MIB_ITEM("QuicInRcvbufDrops", QUIC_MIB_IN_RCVBUF_DROPS),
 	SNMP_MIB_ITEM("QuicListenOverflows", QUIC_MIB_LISTEN_OVERFLOWS),

@@ -33,6 +33,7 @@ enum {
 	QUIC_MIB_IN_PENDING_KEYS,	/* kept until its keys come */
 	QUIC_MIB_IN_VERSION_DROPS,	/* another version than the conn's */
 	QUIC_MIB_VERSION_MOVES,		/* compatible negotiation moved */
+	QUIC_MIB_PREFERRED_MOVES,	/* client: to the preferred address */
 	QUIC_MIB_IN_BACKLOG_DROPS,	/* the socket's backlog was full */
 	QUIC_MIB_IN_RCVBUF_DROPS,	/* data left unacknowledged: rcvbuf */
 	QUIC_MIB_LISTEN_OVERFLOWS,	/* a listener's queue was full */

@@ -192,6 +192,10 @@ static void quic_unhash(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_udp_sock *us = qs->udp;
 
+	if (qs->pref_udp) {
+		quic_udp_sock_put(qs->pref_udp);
+		qs->pref_udp = NULL;
+	}
 	if (!us)
 		return;
 	if (!hlist_unhashed(&qs->listen_node))
@@ -405,6 +409,11 @@ static void quic_set_local(struct sock *sk, const union quic_addr *la)
 	inet->inet_num = ntohs(inet->inet_sport);
 }
 
+void quic_sk_set_local(struct sock *sk, const union quic_addr *la)
+{
+	quic_set_local(sk, la);
+}
+
 /* The handshake must end within the idle timeout (or 30 seconds). */
 static unsigned long quic_handshake_deadline(struct sock *sk)
 {
@@ -434,10 +443,38 @@ struct quic_udp_sock *quic_sk_swap_udp(struct sock *sk,
 }
 
 /*
+ * A server's preferred_address (RFC 9000 9.6): on a listener, for the
+ * connections it accepts from then on; on an accepted socket, until its
+ * transport parameters went out.  A specific address and port, other
+ * than the socket's own; packets to it come through a UDP socket bound
+ * there now (so an address that is not local fails here).
+ */
+static int quic_sock_set_preferred(struct sock *sk, const union quic_addr *a)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_udp_sock *us, *old;
+
+	if (qs->conn && qs->conn->local_tp_done)
+		return -EISCONN;
+	if (!quic_addr_port(a) || quic_addr_any(a) ||
+	    (qs->udp && quic_addr_same(a, &qs->udp->addr)) ||
+	    quic_addr_same(a, &qs->local))
+		return -EINVAL;
+	us = quic_udp_sock_get(sk, a);
+	if (IS_ERR(us))
+		return PTR_ERR(us);
+	old = qs->pref_udp;
+	qs->pref_udp = us;
+	if (old)
+		quic_udp_sock_put(old);
+	return 0;
+}
+
+/*
  * QUIC_SOCKOPT_CONNECTION_MIGRATION: a client moves its connection to a
  * new local address (port 0: an ephemeral one), once the handshake is
- * confirmed.  The draft's other use, a server's preferred_address, is
- * not implemented.
+ * confirmed; on a server, before the handshake, it sets the preferred
+ * address.
  */
 static int quic_sock_migrate(struct sock *sk, sockptr_t optval,
 			     unsigned int optlen)
@@ -456,8 +493,10 @@ static int quic_sock_migrate(struct sock *sk, sockptr_t optval,
 	err = quic_addr_from_user(sk, (struct sockaddr *)&ss, optlen, &la);
 	if (err)
 		return err;
-	if (!c || c->is_server)
-		return c ? -EOPNOTSUPP : -ENOTCONN;
+	if (sk->sk_state == TCP_LISTEN || (c && c->is_server))
+		return quic_sock_set_preferred(sk, &la);
+	if (!c)
+		return -ENOTCONN;
 	if (!c->handshake_confirmed)
 		return -ENOTCONN;
 	if (c->closed)
@@ -730,6 +769,8 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	qs->close_phrase_len = 0;
 	quic_net_sock_add(sk);
 	refcount_inc(&lqs->udp->refcnt);
+	if (qs->pref_udp)
+		refcount_inc(&qs->pref_udp->refcnt);
 	quic_set_state(sk, TCP_SYN_RECV);
 	bh_unlock_sock(sk);
 	/*

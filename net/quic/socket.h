@@ -39,6 +39,11 @@ struct quic_sock {
 	struct hlist_head		*req_hash;	/* QUIC_REQ_HASH_SIZE */
 	struct hlist_node		listen_node;	/* in udp->listeners */
 
+	/* A server's preferred_address (RFC 9000 9.6), through a UDP socket
+	 * of its own bound there; accepted sockets take their listener's.
+	 */
+	struct quic_udp_sock		*pref_udp;
+
 	struct quic_transport_param	local_param;
 	struct quic_transport_param	remote_param;
 	struct quic_config		config;
@@ -117,6 +122,7 @@ void quic_v6_prot_init(void);
 
 void quic_set_state(struct sock *sk, int state);
 void quic_sk_set_peer(struct sock *sk, const union quic_addr *ra);
+void quic_sk_set_local(struct sock *sk, const union quic_addr *la);
 struct quic_udp_sock *quic_sk_swap_udp(struct sock *sk,
 				       struct quic_udp_sock *us,
 				       const union quic_addr *la);

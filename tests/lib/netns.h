@@ -168,6 +168,9 @@ static inline socklen_t sockaddr_of(int family, const char *ip, int port,
 	return sizeof(*sin);
 }
 
+/* If set, given the client socket of connect_pair_at() before connect(). */
+static void (*pair_client_setup)(int client);
+
 /*
  * A listener on @lip:PORT (of @lfamily) and a client of @cfamily that
  * connects to @cip:PORT, joined by a PSK handshake: a listener on "::"
@@ -199,6 +202,8 @@ static inline void connect_pair_at(int lfamily, const char *lip,
 	*cfd = socket(cfamily, SOCK_STREAM, IPPROTO_QUIC);
 	CHECK(*cfd >= 0);
 	set_io_timeout(*cfd, IO_TIMEOUT);
+	if (pair_client_setup)
+		pair_client_setup(*cfd);
 	CHECK_OK(connect(*cfd, (struct sockaddr *)&ss, sl));
 	err = quic_client_handshake(*cfd, pskc, NULL, NULL);
 	if (err)

@@ -272,7 +272,8 @@ static void no_migration(int fd)
 
 /*
  * What QUIC_SOCKOPT_CONNECTION_MIGRATION refuses: before the handshake
- * (ENOTCONN), on a server (EOPNOTSUPP: preferred_address is not done),
+ * (ENOTCONN), on a server after its parameters went out (EISCONN: a
+ * preferred address is set before),
  * the address in use (EINVAL), another family (EAFNOSUPPORT), a peer that
  * disabled active migration (EPERM).
  */
@@ -290,7 +291,7 @@ TEST(client_migration_refused)
 	close(fd);
 
 	connect_pair(AF_INET, "127.0.0.1", &cfd, &sfd, NULL);
-	CHECK_ERRNO(migrate_to(sfd, "127.0.0.2", 0), EOPNOTSUPP);
+	CHECK_ERRNO(migrate_to(sfd, "127.0.0.2", 0), EISCONN);
 	sock_addr(cfd, false, ip, &port);
 	CHECK_ERRNO(migrate_to(cfd, ip, port), EINVAL);
 	CHECK_ERRNO(setsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION,
@@ -305,6 +306,173 @@ TEST(client_migration_refused)
 	close(sfd);
 }
 
+
+/* ---- The server's preferred address (RFC 9000 9.6) ---- */
+
+static int pref_family;
+static const char *pref_ip;
+
+static int set_pref(int fd, int family, const char *ip, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_of(family, ip, port, &ss);
+
+	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION, &ss,
+			  sl);
+}
+
+/*
+ * On the listener, once it listens: for the connections it accepts, which
+ * also take its events (the move may be over before accept() returns).
+ */
+static void pref_listener(int fd)
+{
+	CHECK_OK(listen(fd, 4));
+	CHECK_OK(set_pref(fd, pref_family, pref_ip, PORT + 1));
+	events_on(fd, QUIC_EVENT_CONNECTION_MIGRATION);
+}
+
+static void pref_client(int fd)
+{
+	events_on(fd, QUIC_EVENT_CONNECTION_MIGRATION);
+}
+
+/*
+ * The listener on @lip:PORT sets @pip:PORT+1 as its preferred address;
+ * an IPv4 client on 127.0.0.1 moves there once the handshake is
+ * confirmed, during a 16 MiB download: every byte arrives in order, the
+ * client's getpeername() and the server's getsockname() show the
+ * preferred address (@seen_ip at the client), each end gets
+ * QUIC_EVENT_CONNECTION_MIGRATION with local 0 (the client's peer moved;
+ * the server's peer moved it), and the client counts one move.
+ */
+static void move_to_preferred(int lfamily, const char *lip,
+			      const char *pip)
+{
+	unsigned long long moves, valid;
+	char ip[INET6_ADDRSTRLEN];
+	int cfd, sfd, cev = -1, sev = -1, i;
+	struct sender s = {};
+	uint16_t port;
+	uint8_t ev[8];
+	ssize_t n;
+
+	own_netns();
+	moves = quic_snmp("QuicPreferredAddressMoves");
+	valid = quic_snmp("QuicPathsValidated");
+	pref_family = lfamily;
+	pref_ip = pip;
+	pair_client_setup = pref_client;
+	connect_pair_at(lfamily, lip, AF_INET, "127.0.0.1", &cfd, &sfd, NULL,
+			pref_listener);
+	pair_client_setup = NULL;
+	s.fd = sfd;
+	CHECK(pthread_create(&s.thread, NULL, send_all, &s) == 0);
+	read_all(cfd, NULL, NULL, &cev);
+	CHECK(pthread_join(s.thread, NULL) == 0);
+	CHECK(s.err == 0);
+	sock_addr(cfd, true, ip, &port);
+	if (strcmp(ip, "127.0.0.2") || port != PORT + 1)
+		FAIL("the client sends to %s:%u, want 127.0.0.2:%u", ip, port,
+		     PORT + 1);
+	sock_addr(sfd, false, ip, &port);
+	if (strcmp(ip, pip) || port != PORT + 1)
+		FAIL("the server is at %s:%u, want %s:%u", ip, port, pip,
+		     PORT + 1);
+	CHECK(cev == 0);
+	/* The server's own validation of the client there may end later. */
+	for (i = 0; i < 500 && sev < 0; i++) {
+		n = recv(sfd, ev, sizeof(ev), MSG_NOTIFICATION | MSG_DONTWAIT);
+		if (n == 2 && ev[0] == QUIC_EVENT_CONNECTION_MIGRATION)
+			sev = ev[1];
+		else if (n < 0 && errno == EAGAIN)
+			usleep(10 * 1000);
+		else
+			FAIL("recv of the server's event: %zd", n);
+	}
+	CHECK(sev == 0);
+	CHECK(quic_snmp("QuicPreferredAddressMoves") - moves == 1);
+	/* The client's probe of it, the server's of the client there. */
+	CHECK(quic_snmp("QuicPathsValidated") - valid >= 2);
+	close(cfd);
+	close(sfd);
+}
+
+TEST(preferred_address)
+{
+	move_to_preferred(AF_INET, "127.0.0.1", "127.0.0.2");
+}
+
+/* A dual-stack listener on "::", its preferred address v4-mapped. */
+TEST(preferred_address_dual_stack)
+{
+	move_to_preferred(AF_INET6, "::", "::ffff:127.0.0.2");
+}
+
+/*
+ * A preferred address that never answers (tc drops everything to it):
+ * the client's probes fail after max(3 PTO, 6 initial RTTs), it stays
+ * where it is, and the connection goes on there.
+ */
+TEST(preferred_address_unreachable)
+{
+	unsigned long long moves, fails;
+	char ip[INET6_ADDRSTRLEN], buf[8];
+	uint16_t port;
+	int cfd, sfd, i;
+
+	own_netns();
+	SH("tc qdisc add dev lo clsact && tc filter add dev lo egress"
+	   " protocol ip flower dst_ip 127.0.0.2 action drop");
+	moves = quic_snmp("QuicPreferredAddressMoves");
+	fails = quic_snmp("QuicPathFailures");
+	pref_family = AF_INET;
+	pref_ip = "127.0.0.2";
+	connect_pair_at(AF_INET, "127.0.0.1", AF_INET, "127.0.0.1", &cfd, &sfd,
+			NULL, pref_listener);
+	for (i = 0; i < 1000 && quic_snmp("QuicPathFailures") == fails; i++)
+		usleep(10 * 1000);
+	CHECK(quic_snmp("QuicPathFailures") - fails == 1);
+	CHECK(quic_snmp("QuicPreferredAddressMoves") == moves);
+	sock_addr(cfd, true, ip, &port);
+	CHECK(!strcmp(ip, "127.0.0.1") && port == PORT);
+	CHECK(quic_sendmsg(cfd, "ping", 4, 0, MSG_STREAM_NEW) == 4);
+	CHECK(recv(sfd, buf, sizeof(buf), 0) == 4);
+	close(cfd);
+	close(sfd);
+}
+
+/*
+ * What a preferred address may not be: a wildcard or port 0 (EINVAL),
+ * the listener's own address (EINVAL), an address not on this host
+ * (EADDRNOTAVAIL); and it is set before the handshake (EISCONN after).
+ */
+TEST(preferred_address_refused)
+{
+	int l, cfd, sfd;
+
+	own_netns();
+	l = socket(AF_INET, SOCK_STREAM, IPPROTO_QUIC);
+	CHECK(l >= 0);
+	{
+		struct sockaddr_storage ss;
+		socklen_t sl = sockaddr_of(AF_INET, "127.0.0.1", PORT, &ss);
+
+		CHECK_OK(bind(l, (struct sockaddr *)&ss, sl));
+	}
+	CHECK_OK(listen(l, 4));
+	CHECK_ERRNO(set_pref(l, AF_INET, "0.0.0.0", PORT + 1), EINVAL);
+	CHECK_ERRNO(set_pref(l, AF_INET, "127.0.0.2", 0), EINVAL);
+	CHECK_ERRNO(set_pref(l, AF_INET, "127.0.0.1", PORT), EINVAL);
+	CHECK_ERRNO(set_pref(l, AF_INET, "192.0.2.1", PORT + 1), EADDRNOTAVAIL);
+	close(l);
+
+	connect_pair(AF_INET, "127.0.0.1", &cfd, &sfd, NULL);
+	CHECK_ERRNO(set_pref(sfd, AF_INET, "127.0.0.2", PORT + 1), EISCONN);
+	close(cfd);
+	close(sfd);
+}
+
 int main(void)
 {
 	test_name = "setup";
@@ -314,5 +482,9 @@ int main(void)
 	RUN(client_migration_during_transfer);
 	RUN(client_migration_dual_stack);
 	RUN(client_migration_refused);
+	RUN(preferred_address);
+	RUN(preferred_address_dual_stack);
+	RUN(preferred_address_unreachable);
+	RUN(preferred_address_refused);
 	return test_done();
 }
