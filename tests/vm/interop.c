@@ -25,6 +25,7 @@
  *     (A: gtlsclient's; B: ours)
  *   Retry, and a changed one      (not yet)            b_retry
  *                                                      b_retry_bad_tag
+ *   server's preferred address    a_preferred_address  b_preferred_address
  *
  * relay_ngtcp2 runs the two relay cases with ngtcp2 at both ends: it
  * proves the relay itself, and needs no module (it runs on the host too).
@@ -688,6 +689,7 @@ struct fetch {
 	int retry;		/* gtlsserver validates addresses (Retry) */
 	int migrate;		/* gtlsclient moves to a new port 200 ms in */
 	int nat_rebinding;	/* ... without validating it itself */
+	int preferred;		/* the server offers 127.0.0.2:pref_port */
 	struct relay *relay;	/* between the two (IPv4 only) */
 };
 
@@ -707,22 +709,31 @@ static void ngtcp2_opts(struct args *a, const struct fetch *c)
 	}
 }
 
+/* The port of the server's preferred address (127.0.0.2), if it has one. */
+static uint16_t pref_port;
+
 static pid_t start_server_once(const struct fetch *c, uint16_t port)
 {
 	struct args a = { 0 };
 	pid_t pid;
 
+	if (c->preferred)
+		pref_port = free_port(AF_INET);
 	if (c->side == SIDE_A) {
 		need(H3_BIN "/h3server");
 		arg(&a, "%s", H3_BIN "/h3server");
 		if (c->chacha20)
 			arg(&a, "-c%s", "chacha20");
+		if (c->preferred)
+			arg(&a, "-p127.0.0.2:%u", pref_port);
 	} else {
 		arg(&a, "gtlsserver");
 		ngtcp2_opts(&a, c);
 		arg(&a, "--timeout=20s");
 		if (c->retry)
 			arg(&a, "-V");
+		if (c->preferred)
+			arg(&a, "--preferred-ipv4-addr=127.0.0.2:%u", pref_port);
 	}
 	arg(&a, "-d");
 	arg(&a, "%s", htdocs);
@@ -1172,6 +1183,37 @@ TEST(a_nat_rebinding)
 		FAIL("our server did not validate gtlsclient's new port");
 }
 
+
+/*
+ * The server's preferred address (RFC 9000 9.6), 127.0.0.2 on a port of
+ * its own, during a 10 MB download.  A: gtlsclient moves to our server's
+ * (it probes, our server answers there, follows and validates); B: our
+ * client moves to gtlsserver's, and says it ended there.
+ */
+TEST(a_preferred_address)
+{
+	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET,
+				   .preferred = 1, .verbose = 1 }, 10 * MB);
+	if (!log_line_has(clilog, "frm rx", "PATH_RESPONSE"))
+		FAIL("our server did not answer gtlsclient's probe");
+	if (!log_line_has(clilog, "frm rx", "PATH_CHALLENGE"))
+		FAIL("our server did not validate gtlsclient there");
+}
+
+TEST(b_preferred_address)
+{
+	char want[64];
+
+	fetch_one(&(struct fetch){ .side = SIDE_B, .family = AF_INET,
+				   .preferred = 1, .verbose = 1 }, 10 * MB);
+	snprintf(want, sizeof(want), "peer: 127.0.0.2 %u", pref_port);
+	if (!log_has(clilog, want, 0))
+		FAIL("our client did not end on gtlsserver's preferred address"
+		     " (%s)", want);
+	if (!log_line_has(srvlog, "frm rx", "PATH_CHALLENGE"))
+		FAIL("our client did not probe gtlsserver's preferred address");
+}
+
 TEST(b_key_update)
 {
 	int n = 0;
@@ -1275,6 +1317,8 @@ int main(void)
 	RUN(b_retry_bad_tag);
 	RUN(a_migration);
 	RUN(a_nat_rebinding);
+	RUN(a_preferred_address);
+	RUN(b_preferred_address);
 
 	/* Each needs what its line says. */
 	NOTYET(a_retry, "Retry from our server (validate_peer_address)");

@@ -17,9 +17,12 @@
  * the address family HOST resolves to.  CIPHER is aes128gcm, aes256gcm or
  * chacha20: the one TLS 1.3 cipher suite to offer.  -u asks for a key
  * update (QUIC_SOCKOPT_KEY_UPDATE) after each MiB received, and says at the
- * end how many the socket took.
+ * end how many the socket took.  At the end it also says (on stderr) the
+ * server's address it was talking to then: another one than it connected
+ * to if the server's preferred address moved it.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -249,6 +252,26 @@ static int submit(struct client *c, struct request *req, const char *host,
 	return 0;
 }
 
+/* "peer: ADDR PORT", the server's address the connection ends on. */
+static void print_peer(int fd)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	socklen_t len = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		fprintf(stderr, "peer: %s %u\n", ip, ntohs(s4->sin_port));
+	} else {
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		fprintf(stderr, "peer: %s %u\n", ip, ntohs(s6->sin6_port));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char host[256], port[16], h[256], p[16];
@@ -333,6 +356,7 @@ int main(int argc, char **argv)
 	}
 	if (c.update_keys)
 		fprintf(stderr, "key updates: %d\n", c.key_updates);
+	print_peer(fd);
 	if (c.h.conn)
 		h3_close(&c.h);
 	close(fd);

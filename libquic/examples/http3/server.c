@@ -3,7 +3,7 @@
  * h3server: serve the files of a directory over HTTP/3, on kernel QUIC
  * sockets, with libquic for the handshake and nghttp3 for HTTP/3.
  *
- *   h3server [-c CIPHER] [-d DIR] ADDR PORT KEY CERT
+ *   h3server [-c CIPHER] [-d DIR] [-p PREF:PORT] ADDR PORT KEY CERT
  *
  * It listens on ADDR PORT (an IPv4 or IPv6 address, or a name) with ALPN
  * "h3" and the certificate CERT with its private key KEY (PEM), and runs
@@ -13,9 +13,13 @@
  * no such regular file, 400 for a PATH with "..", "%" or no leading "/",
  * and 405 for other methods.  One line per request goes to stdout.  CIPHER
  * is aes128gcm, aes256gcm or chacha20: the one TLS 1.3 cipher suite to
- * accept.
+ * accept.  With -p, the listener offers PREF:PORT (an IPv4 address, or
+ * an IPv6 one in brackets) as its preferred address (RFC 9000 9.6), set
+ * with QUIC_SOCKOPT_CONNECTION_MIGRATION: clients may move there after
+ * the handshake.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -46,7 +50,7 @@ static const char *root = ".";
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: h3server [-c CIPHER] [-d DIR] ADDR PORT KEY CERT\n");
+		"usage: h3server [-c CIPHER] [-d DIR] [-p PREF:PORT] ADDR PORT KEY CERT\n");
 	return 2;
 }
 
@@ -233,18 +237,77 @@ static int serve(int fd, const char *key, const char *cert)
 	return err ? 1 : 0;
 }
 
+/*
+ * The listener's preferred address, "a.b.c.d:port" or "[v6]:port"; an
+ * IPv4 one is v4-mapped for an IPv6 listener.  0, or -1 with a message.
+ */
+static int set_preferred(int listener, const char *spec)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	char host[INET6_ADDRSTRLEN + 2], *colon;
+	socklen_t len = sizeof(ss);
+	int family, port;
+
+	if (getsockname(listener, (struct sockaddr *)&ss, &len) < 0) {
+		perror("getsockname");
+		return -1;
+	}
+	family = ss.ss_family;
+	snprintf(host, sizeof(host), "%s", spec);
+	colon = strrchr(host, ':');
+	port = colon ? atoi(colon + 1) : 0;
+	if (!colon || port <= 0 || port > 65535)
+		goto bad;
+	*colon = '\0';
+	memset(&ss, 0, sizeof(ss));
+	if (host[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		if (family != AF_INET6 ||
+		    inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			goto bad;
+	} else if (family == AF_INET) {
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			goto bad;
+	} else {
+		if (inet_pton(AF_INET, host, &s6->sin6_addr.s6_addr[12]) != 1)
+			goto bad;
+		s6->sin6_addr.s6_addr[10] = 0xff;
+		s6->sin6_addr.s6_addr[11] = 0xff;
+	}
+	ss.ss_family = family;
+	if (family == AF_INET)
+		s4->sin_port = htons(port);
+	else
+		s6->sin6_port = htons(port);
+	len = family == AF_INET ? sizeof(*s4) : sizeof(*s6);
+	if (setsockopt(listener, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_MIGRATION,
+		       &ss, len) < 0) {
+		perror("preferred address");
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "h3server: bad preferred address %s\n", spec);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	const char *cipher = NULL;
+	const char *cipher = NULL, *pref = NULL;
 	int opt, listener, fd;
 
-	while ((opt = getopt(argc, argv, "c:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:d:p:")) != -1) {
 		switch (opt) {
 		case 'c':
 			cipher = optarg;
 			break;
 		case 'd':
 			root = optarg;
+			break;
+		case 'p':
+			pref = optarg;
 			break;
 		default:
 			return usage();
@@ -256,6 +319,8 @@ int main(int argc, char **argv)
 	listener = h3_socket(argv[optind], argv[optind + 1], AF_UNSPEC, 1,
 			     cipher);
 	if (listener < 0)
+		return 1;
+	if (pref && set_preferred(listener, pref))
 		return 1;
 	/* Children are not waited for. */
 	signal(SIGCHLD, SIG_IGN);
