@@ -75,6 +75,80 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 	return c;
 }
 
+/* The handshake must end within the idle timeout (or 30 seconds). */
+static void quic_conn_deadline(struct quic_conn *c)
+{
+	u64 t = quic_sk(c->sk)->local_param.max_idle_timeout;
+
+	c->handshake_deadline = jiffies +
+				usecs_to_jiffies(t ?: QUIC_DEF_IDLE_TIMEOUT);
+}
+
+/**
+ * quic_conn_client_start - a client's connection, ready for its ClientHello
+ * @c: the connection, just created
+ *
+ * RFC 9000 7.2: the first Destination Connection ID is 8 or more
+ * unpredictable bytes, the seed of the Initial keys; our own first ID
+ * is registered so that the server's packets find us.
+ *
+ * Context: process context.
+ * Return: 0 or a negative errno (the caller destroys @c).
+ */
+int quic_conn_client_start(struct quic_conn *c)
+{
+	int err;
+
+	quic_cid_generate(&c->dcid, QUIC_CID_LEN);
+	c->odcid = c->dcid;
+	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
+	if (!err)
+		err = quic_conn_initial_keys(c);
+	if (err)
+		return err;
+	quic_conn_deadline(c);
+	trace_quic_conn_new(c->sk, false, c->version, c->odcid.data,
+			    c->odcid.len);
+	return 0;
+}
+
+/**
+ * quic_conn_server_start - a server's connection from a client's Initial
+ * @c: the connection, just created
+ * @h: the header of the client's first Initial packet
+ *
+ * Its IDs are the client's (swapped); the client's first DCID is
+ * registered too, for its Initials sent again, and seeds the keys.
+ *
+ * Context: process context.
+ * Return: 0, -EEXIST if a copy of that Initial made a connection already,
+ * or another negative errno.
+ */
+int quic_conn_server_start(struct quic_conn *c, const struct quic_packet_hdr *h)
+{
+	struct quic_cid_entry *e;
+	int err;
+
+	c->odcid.len = h->dcid_len;
+	memcpy(c->odcid.data, h->dcid, h->dcid_len);
+	c->dcid.len = h->scid_len;
+	memcpy(c->dcid.data, h->scid, h->scid_len);
+	c->dcid_set = true;
+	trace_quic_conn_new(c->sk, true, c->version, c->odcid.data,
+			    c->odcid.len);
+	e = quic_cid_register(c->sk, &c->odcid, GFP_KERNEL_ACCOUNT);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	c->odcid_entry = e;
+	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
+	if (!err)
+		err = quic_conn_initial_keys(c);
+	if (err)
+		return err;
+	quic_conn_deadline(c);
+	return 0;
+}
+
 static void quic_space_free(struct quic_space *s)
 {
 	struct quic_sent *p, *tmp;
@@ -127,7 +201,7 @@ void quic_conn_destroy(struct quic_conn *c)
 {
 	int i;
 
-	if (!c->handshake_complete)
+	if (!quic_conn_complete(c))
 		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_HANDSHAKES_FAILED);
 	/* The timer may be running: it sees @dead and does not re-arm. */
 	WRITE_ONCE(c->dead, true);
@@ -174,12 +248,32 @@ static int quic_conn_closed_err(struct quic_conn *c)
 	return err ? -err : -EPIPE;
 }
 
+static void quic_conn_work_schedule(struct quic_conn *c, u64 delay_us);
+
+/*
+ * The handshake moves on, never back.  Confirmed (RFC 9001 4.1.2), the
+ * Initial and Handshake keys go (4.9.2), and a client may try the
+ * server's preferred address.
+ */
+static void quic_conn_phase(struct quic_conn *c, enum quic_phase phase)
+{
+	if (phase <= c->phase)
+		return;
+	c->phase = phase;
+	if (phase != QUIC_PHASE_CONFIRMED)
+		return;
+	quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
+	quic_conn_discard_space(c, QUIC_SPACE_HANDSHAKE);
+	if (c->pref_pending)
+		quic_conn_work_schedule(c, 0);
+}
+
 /* The handshake is over for TLS: both 1-RTT directions are installed. */
 static void quic_conn_established(struct quic_conn *c)
 {
 	struct sock *sk = c->sk;
 
-	c->handshake_complete = true;
+	quic_conn_phase(c, QUIC_PHASE_COMPLETE);
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_HANDSHAKES_COMPLETED);
 	quic_streams_start(c);
 	quic_cids_start(c);
@@ -187,10 +281,8 @@ static void quic_conn_established(struct quic_conn *c)
 	quic_conn_idle_start(c);
 	if (c->is_server) {
 		/* RFC 9001 4.1.2: complete is confirmed for a server. */
-		c->handshake_confirmed = true;
 		c->handshake_done_pending = true;
-		quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
-		quic_conn_discard_space(c, QUIC_SPACE_HANDSHAKE);
+		quic_conn_phase(c, QUIC_PHASE_CONFIRMED);
 	}
 	quic_conn_wake(c);
 }
@@ -230,7 +322,7 @@ int quic_conn_set_secret(struct quic_conn *c,
 
 	if (s->level >= QUIC_CRYPTO_MAX || s->send > 1 || !secret_len)
 		return -EINVAL;
-	if (c->closed)
+	if (quic_conn_ended(c))
 		return quic_conn_closed_err(c);
 	if (c->space[space].discarded)
 		return -EINVAL;
@@ -297,7 +389,7 @@ static void quic_conn_key_update_prepare(struct quic_conn *c)
 	struct quic_crypto *cr = &c->crypto[QUIC_CRYPTO_APP];
 
 	/* Before the 1-RTT keys (a Retry's work), there is nothing to do. */
-	if (c->closed || c->ku_next_ready || !cr->tx.ready || !cr->rx.ready)
+	if (quic_conn_ended(c) || c->ku_next_ready || !cr->tx.ready || !cr->rx.ready)
 		return;
 	if (quic_crypto_key_update_prepare(cr)) {
 		quic_conn_close(c, QUIC_TRANSPORT_ERROR_INTERNAL, 0, false);
@@ -453,7 +545,7 @@ static void quic_conn_retry_rekey(struct quic_conn *c)
 	struct quic_sent *p, *tmp;
 
 	c->retry_pending = false;
-	if (c->closed || space->discarded)
+	if (quic_conn_ended(c) || space->discarded)
 		return;
 	if (quic_conn_initial_keys(c)) {
 		quic_conn_close(c, QUIC_TRANSPORT_ERROR_INTERNAL, 0, false);
@@ -617,7 +709,7 @@ static void quic_conn_rcv_other(struct quic_conn *c,
 	/* Only what the peer sent counts: our IDs are no secret.  It may
 	 * have moved us there (a client's preferred address validated).
 	 */
-	if (c->closed || !c->handshake_confirmed || !c->rx_opened ||
+	if (quic_conn_ended(c) || !quic_conn_confirmed(c) || !c->rx_opened ||
 	    (quic_addr_same(&c->path.peer, src) &&
 	     quic_addr_same(&c->path.local, dst)))
 		return;
@@ -698,7 +790,7 @@ static void quic_conn_pref_probe(struct quic_conn *c)
 	struct quic_path p;
 
 	c->pref_pending = false;
-	if (c->closed || c->alt_set || c->migrating || c->path.challenging ||
+	if (quic_conn_ended(c) || c->alt_set || c->migrating || c->path.challenging ||
 	    !r->set || r->seq != 1 || c->cids.remote_active != 0)
 		return;
 	if (quic_path_init(&p, &c->path.local, &c->pref_peer, c->path.udp,
@@ -842,7 +934,7 @@ static void quic_conn_path_check(struct quic_conn *c)
 {
 	struct quic_path *p = &c->path, tmp;
 
-	if (c->closed)
+	if (quic_conn_ended(c))
 		return;
 	/* A preferred address probed: again, or given up. */
 	if (c->alt_set && c->alt.has_dcid && c->alt.challenging) {
@@ -896,7 +988,7 @@ void quic_conn_work(struct quic_conn *c)
 {
 	if (c->retry_pending)
 		quic_conn_retry_rekey(c);
-	if (c->pref_pending && c->handshake_confirmed)
+	if (c->pref_pending && quic_conn_confirmed(c))
 		quic_conn_pref_probe(c);
 	quic_conn_path_check(c);
 	if (c->udp_old && !c->migrating) {
@@ -968,11 +1060,11 @@ int quic_conn_key_update(struct quic_conn *c)
 {
 	struct quic_crypto *cr = &c->crypto[QUIC_CRYPTO_APP];
 
-	if (c->closed)
+	if (quic_conn_ended(c))
 		return quic_conn_closed_err(c);
-	if (!c->handshake_complete)
+	if (!quic_conn_complete(c))
 		return -ENOTCONN;
-	if (!c->handshake_confirmed || !c->ku_next_ready || !c->ku_acked ||
+	if (!quic_conn_confirmed(c) || !c->ku_next_ready || !c->ku_acked ||
 	    cr->rx.old_ready)
 		return -EAGAIN;
 	quic_crypto_key_phase_switch(cr);
@@ -1068,9 +1160,11 @@ void quic_conn_end(struct quic_conn *c, u8 why, int err, u32 errcode,
 	struct sock *sk = c->sk;
 	struct net *net = sock_net(sk);
 
-	if (c->closed)
+	if (quic_conn_ended(c))
 		return;
-	c->closed = true;
+	c->end = why == QUIC_TRACE_CLOSE_LOCAL ? QUIC_END_CLOSING :
+		 why == QUIC_TRACE_CLOSE_REMOTE ? QUIC_END_DRAINING :
+		 QUIC_END_CLOSED;
 	if (err)
 		sk->sk_err = err;
 	switch (why) {
@@ -1363,7 +1457,7 @@ int quic_conn_crypto_send(struct quic_conn *c, u8 level,
 
 	if (level == QUIC_CRYPTO_EARLY || level >= QUIC_CRYPTO_MAX)
 		return -EINVAL;
-	if (c->closed)
+	if (quic_conn_ended(c))
 		return quic_conn_closed_err(c);
 	space = &c->space[quic_level_space(level)];
 	if (space->discarded || !c->crypto[level].tx.ready)
@@ -1399,7 +1493,7 @@ int quic_conn_crypto_send(struct quic_conn *c, u8 level,
 void quic_conn_close(struct quic_conn *c, u32 errcode, u64 frame_type,
 		     bool app)
 {
-	if (c->closed || c->close_pending)
+	if (quic_conn_ended(c) || c->close_pending)
 		return;
 	c->close_errcode = errcode;
 	c->close_frame_type = frame_type;
@@ -1550,7 +1644,6 @@ static void quic_conn_peer_close(struct quic_conn *c,
 	u32 len = f->close.phrase_len;
 	int err;
 
-	c->peer_closed = true;
 	c->peer_app_close = f->type == QUIC_FRAME_CONNECTION_CLOSE_APP;
 	c->peer_errcode = f->close.errcode;
 	c->peer_frame = f->close.frame_type;
@@ -1568,7 +1661,7 @@ static void quic_conn_peer_close(struct quic_conn *c,
 	 * application (or a transport close without error) is a reset, and a
 	 * transport error an abort.
 	 */
-	if (!c->handshake_complete)
+	if (!quic_conn_complete(c))
 		err = ECONNREFUSED;
 	else if (c->peer_app_close || !c->peer_errcode)
 		err = ECONNRESET;
@@ -1587,7 +1680,7 @@ static void quic_conn_peer_close(struct quic_conn *c,
  */
 void quic_conn_refused(struct quic_conn *c)
 {
-	if (c->is_server || c->handshake_complete || c->closed)
+	if (c->is_server || quic_conn_complete(c) || quic_conn_ended(c))
 		return;
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_CLOSE_REFUSED);
 	quic_conn_abort(c, ECONNREFUSED);
@@ -1623,7 +1716,7 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 	struct quic_frame f;
 	int err = 0, held = 0;
 
-	while (len && !err && !c->closed) {
+	while (len && !err && !quic_conn_ended(c)) {
 		if (!quic_frame_decode(&p, &len, &f, &ferr))
 			return quic_conn_violation(c, ferr.errcode,
 						   ferr.frame_type);
@@ -1659,14 +1752,7 @@ static int quic_conn_frames(struct quic_conn *c, enum quic_space_id s,
 				return quic_conn_violation(c,
 					QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
 					f.type);
-			if (!c->handshake_confirmed) {
-				c->handshake_confirmed = true;
-				quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
-				quic_conn_discard_space(c,
-							QUIC_SPACE_HANDSHAKE);
-				if (c->pref_pending)
-					quic_conn_work_schedule(c, 0);
-			}
+			quic_conn_phase(c, QUIC_PHASE_CONFIRMED);
 			break;
 		case QUIC_FRAME_NEW_TOKEN:
 			if (c->is_server)
@@ -1971,14 +2057,14 @@ static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 	u32 left;
 	u8 *p;
 
-	if (c->closed || skb_ensure_writable(skb, skb->len))
+	if (quic_conn_ended(c) || skb_ensure_writable(skb, skb->len))
 		goto out;
 	p = skb->data;
 	left = skb->len;
 	/* Removing header protection may change what ends a short one. */
 	if (left >= QUIC_RESET_MIN_LEN && !(p[0] & QUIC_PACKET_FORM_LONG))
 		memcpy(tail, p + left - sizeof(tail), sizeof(tail));
-	while (left && !c->closed) {
+	while (left && !quic_conn_ended(c)) {
 		if (quic_packet_parse(p, left, QUIC_CID_LEN, &h))
 			break;
 		/* RFC 9000 12.2: coalesced packets share one DCID. */
@@ -2016,7 +2102,7 @@ static void quic_conn_rcv_datagram(struct quic_conn *c, struct sk_buff *skb)
 		p += h.len;
 		left -= h.len;
 	}
-	if (!opened && !c->closed && skb->len >= QUIC_RESET_MIN_LEN &&
+	if (!opened && !quic_conn_ended(c) && skb->len >= QUIC_RESET_MIN_LEN &&
 	    !(skb->data[0] & QUIC_PACKET_FORM_LONG))
 		quic_conn_reset_rcv(c, tail);
 out:

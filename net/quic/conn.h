@@ -19,6 +19,7 @@
 #include "pmtu.h"
 #include "stream.h"
 #include "wire_ack.h"
+#include "wire_packet.h"
 #include "wire_param.h"
 
 /* Datagrams with long header packets stay at the size every path carries;
@@ -84,6 +85,21 @@ struct quic_space {
 	bool			discarded;	/* keys dropped (RFC 9001 4.9) */
 	struct quic_cstream	cs;
 	struct sk_buff_head	pending;	/* packets awaiting keys */
+};
+
+/* RFC 9001 section 4.1: where the handshake is. */
+enum quic_phase {
+	QUIC_PHASE_HANDSHAKE,	/* 1-RTT keys not all in yet */
+	QUIC_PHASE_COMPLETE,	/* complete; a client's not yet confirmed */
+	QUIC_PHASE_CONFIRMED,	/* confirmed (4.1.2): a server's at once */
+};
+
+/* RFC 9000 section 10: how the connection ended; it sends no more. */
+enum quic_end {
+	QUIC_END_NONE,		/* open */
+	QUIC_END_CLOSING,	/* we sent CONNECTION_CLOSE (10.2.1) */
+	QUIC_END_DRAINING,	/* the peer's came (10.2.2) */
+	QUIC_END_CLOSED,	/* silently: a timeout, a reset, an abort */
 };
 
 /* The longest Retry token a client takes (its Initials must still fit). */
@@ -156,11 +172,13 @@ struct quic_conn {
 	u64			key_tx_packets;
 	u64			auth_failures;
 
-	bool			handshake_complete;
-	bool			handshake_confirmed;
+	/* Where the handshake is, and whether and how the connection ended:
+	 * two states, set only by quic_conn_phase() and quic_conn_end().
+	 */
+	u8			phase;		/* enum quic_phase */
+	u8			end;		/* enum quic_end */
 	bool			handshake_done_pending;	/* server: to send */
 	bool			close_pending;	/* CONNECTION_CLOSE to send */
-	bool			closed;		/* no more packets */
 	bool			dead;		/* being freed */
 
 	/* Our CONNECTION_CLOSE. */
@@ -172,7 +190,6 @@ struct quic_conn {
 	/* The peer's. */
 	u32			peer_errcode;
 	u8			peer_frame;
-	bool			peer_closed;
 	bool			peer_app_close;
 	u8			*peer_phrase;
 	u32			peer_phrase_len;
@@ -249,6 +266,22 @@ struct quic_conn {
 	u8			txbuf[QUIC_SPACE_APP][QUIC_MAX_DATAGRAM];
 };
 
+static inline bool quic_conn_complete(const struct quic_conn *c)
+{
+	return c->phase >= QUIC_PHASE_COMPLETE;
+}
+
+static inline bool quic_conn_confirmed(const struct quic_conn *c)
+{
+	return c->phase == QUIC_PHASE_CONFIRMED;
+}
+
+/* Ended, one way or another: no packet goes out or is processed. */
+static inline bool quic_conn_ended(const struct quic_conn *c)
+{
+	return c->end != QUIC_END_NONE;
+}
+
 /* Whether stream @id is one this endpoint opens (RFC 9000 section 2.1). */
 static inline bool quic_stream_is_local(const struct quic_conn *c, s64 id)
 {
@@ -282,6 +315,9 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 				   u32 version, const union quic_addr *local,
 				   const union quic_addr *peer);
 void quic_conn_destroy(struct quic_conn *c);
+int quic_conn_client_start(struct quic_conn *c);
+int quic_conn_server_start(struct quic_conn *c,
+			   const struct quic_packet_hdr *h);
 int quic_conn_initial_keys(struct quic_conn *c);
 int quic_conn_set_secret(struct quic_conn *c,
 			 const struct quic_crypto_secret *s);

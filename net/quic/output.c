@@ -740,7 +740,7 @@ void quic_conn_path_send(struct quic_conn *c, struct quic_path *p)
 	u64 allowed;
 	int len;
 
-	if (c->closed || !quic_space_can_send(c, QUIC_SPACE_APP))
+	if (quic_conn_ended(c) || !quic_space_can_send(c, QUIC_SPACE_APP))
 		return;
 	if (!p->validated) {
 		allowed = 3 * p->bytes_recvd;
@@ -781,7 +781,7 @@ static void quic_pmtu_maintain(struct quic_conn *c)
 	u32 interval = qs->config.plpmtud_probe_interval;
 	u64 max;
 
-	if (!interval || !c->handshake_confirmed || !c->path.dev_mtu)
+	if (!interval || !quic_conn_confirmed(c) || !c->path.dev_mtu)
 		return;
 	if (c->pmtu.searching) {
 		if (c->path.route_mtu < c->path.dev_mtu &&
@@ -826,7 +826,7 @@ void quic_conn_flush(struct quic_conn *c)
 {
 	u32 i, n;
 
-	if (c->closed || c->retry_pending || !quic_sk(c->sk)->udp)
+	if (quic_conn_ended(c) || c->retry_pending || !quic_sk(c->sk)->udp)
 		return;
 	quic_pmtu_maintain(c);
 	for (i = 0; i < QUIC_FLUSH_MAX_DATAGRAMS; i += n) {
@@ -834,10 +834,10 @@ void quic_conn_flush(struct quic_conn *c)
 		if (!n)
 			break;
 	}
-	if (!c->closed && c->inflight < c->cong.window && !quic_pace_ok(c) &&
+	if (!quic_conn_ended(c) && c->inflight < c->cong.window && !quic_pace_ok(c) &&
 	    quic_stream_has_data(c))
 		quic_pace_arm(c);
-	if (!c->closed && !timer_pending(&c->timer))
+	if (!quic_conn_ended(c) && !timer_pending(&c->timer))
 		quic_conn_timer_arm(c);
 }
 
@@ -854,7 +854,7 @@ static void quic_conn_ack_timer(struct timer_list *t)
 		sk_reset_timer(sk, &c->ack_timer, jiffies + 1);
 		goto out;
 	}
-	if (!c->closed && c->space[QUIC_SPACE_APP].ack_eliciting) {
+	if (!quic_conn_ended(c) && c->space[QUIC_SPACE_APP].ack_eliciting) {
 		c->space[QUIC_SPACE_APP].ack_pending = true;
 		quic_conn_flush(c);
 	}
@@ -913,7 +913,7 @@ static void quic_conn_idle_timer(struct timer_list *t)
 		sk_reset_timer(sk, &c->idle_timer, jiffies + HZ / 20);
 		goto out;
 	}
-	if (!c->closed && c->idle_timeout)
+	if (!quic_conn_ended(c) && c->idle_timeout)
 		quic_conn_idle(c);
 out:
 	bh_unlock_sock(sk);
@@ -936,7 +936,7 @@ void quic_conn_idle_start(struct quic_conn *c)
 	c->idle_timeout = local && peer ? min(local, peer) : local ?: peer;
 	if (!c->last_activity)
 		c->last_activity = jiffies;
-	if (c->idle_timeout && !c->closed)
+	if (c->idle_timeout && !quic_conn_ended(c))
 		sk_reset_timer(c->sk, &c->idle_timer, jiffies);
 }
 
@@ -947,7 +947,7 @@ static enum hrtimer_restart quic_conn_pace_timer(struct hrtimer *t)
 	struct sock *sk = c->sk;
 
 	bh_lock_sock(sk);
-	if (READ_ONCE(c->dead) || c->closed)
+	if (READ_ONCE(c->dead) || quic_conn_ended(c))
 		goto out;
 	if (sock_owned_by_user(sk))
 		c->flush_deferred = true;	/* see quic_conn_release_cb() */

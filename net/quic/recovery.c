@@ -37,7 +37,7 @@ static void quic_conn_rtt_sample(struct quic_conn *c, u64 rtt, u64 ack_delay)
 		goto out;
 	}
 	c->min_rtt = min(c->min_rtt, rtt);
-	if (c->handshake_confirmed)
+	if (quic_conn_confirmed(c))
 		ack_delay = min_t(u64, ack_delay,
 				  c->peer_tp.max_ack_delay * USEC_PER_MSEC);
 	if (rtt >= c->min_rtt + ack_delay)
@@ -303,7 +303,7 @@ int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 	c->pto_count = 0;
 	quic_conn_detect_lost(c, s);
 	c->cong.limited = false;
-	if ((acked || space->loss_time) && c->handshake_complete)
+	if ((acked || space->loss_time) && quic_conn_complete(c))
 		quic_conn_timer_arm(c);
 	return 0;
 }
@@ -363,7 +363,7 @@ void quic_conn_timer_arm(struct quic_conn *c)
 	u64 pto, loss = quic_conn_loss_time(c), now;
 	unsigned long when;
 
-	if (c->closed)
+	if (quic_conn_ended(c))
 		return;
 	/* RFC 9002 A.8: a packet about to turn lost by time comes first. */
 	if (loss) {
@@ -374,7 +374,7 @@ void quic_conn_timer_arm(struct quic_conn *c)
 	}
 	pto = quic_conn_pto_backoff(c);
 	when = jiffies + usecs_to_jiffies(pto);
-	if (!c->handshake_complete) {
+	if (!quic_conn_complete(c)) {
 		when = min(when, c->handshake_deadline);
 	} else if (!quic_in_flight(c)) {
 		/* Nothing to probe for: a deadline left from before must not
@@ -393,7 +393,7 @@ static void quic_conn_timeout(struct quic_conn *c)
 	struct sock *sk = c->sk;
 	int s, n;
 
-	if (!c->handshake_complete &&
+	if (!quic_conn_complete(c) &&
 	    time_after_eq(jiffies, c->handshake_deadline)) {
 		quic_conn_end(c, QUIC_TRACE_CLOSE_HANDSHAKE_TIMEOUT, ETIMEDOUT,
 			      0, 0, false);
@@ -410,7 +410,7 @@ static void quic_conn_timeout(struct quic_conn *c)
 	/* RFC 9002 6.2.2.1: a client probes even with nothing in flight, so
 	 * that a server held by its amplification limit hears from it.
 	 */
-	if (!c->is_server && !c->handshake_confirmed && !quic_in_flight(c)) {
+	if (!c->is_server && !quic_conn_confirmed(c) && !quic_in_flight(c)) {
 		s = quic_space_can_send(c, QUIC_SPACE_HANDSHAKE) ?
 		    QUIC_SPACE_HANDSHAKE : QUIC_SPACE_INITIAL;
 		c->probe[s] = quic_space_can_send(c, s);
@@ -455,7 +455,7 @@ void quic_conn_pto_timer(struct timer_list *t)
 		sk_reset_timer(sk, &c->timer, jiffies + HZ / 20);
 		goto out;
 	}
-	if (!c->closed)
+	if (!quic_conn_ended(c))
 		quic_conn_timeout(c);
 out:
 	bh_unlock_sock(sk);

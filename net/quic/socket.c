@@ -37,7 +37,6 @@
 #define QUIC_CONN_ID_LIMIT_DEF	7
 #define QUIC_CONN_ID_LIMIT_MIN	2
 
-#define QUIC_DEF_IDLE_TIMEOUT	(30 * USEC_PER_SEC)
 #define QUIC_DEF_MAX_DATA	(65536 * 32)
 #define QUIC_DEF_MAX_STREAM_DATA	(65536 * 4)
 #define QUIC_DEF_MAX_STREAMS	100
@@ -214,10 +213,10 @@ static void quic_close_user(struct sock *sk)
 	struct quic_conn *c = qs->conn;
 	bool app = true;
 
-	if (!c || c->closed)
+	if (!c || quic_conn_ended(c))
 		return;
 	/* A handshake that failed in TLS closes with a CRYPTO_ERROR. */
-	if (!c->handshake_complete &&
+	if (!quic_conn_complete(c) &&
 	    qs->close_errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
 	    qs->close_errcode < QUIC_TRANSPORT_ERROR_CRYPTO + 0x100)
 		app = false;
@@ -414,14 +413,6 @@ void quic_sk_set_local(struct sock *sk, const union quic_addr *la)
 	quic_set_local(sk, la);
 }
 
-/* The handshake must end within the idle timeout (or 30 seconds). */
-static unsigned long quic_handshake_deadline(struct sock *sk)
-{
-	u64 t = quic_sk(sk)->local_param.max_idle_timeout;
-
-	return jiffies + usecs_to_jiffies(t ?: QUIC_DEF_IDLE_TIMEOUT);
-}
-
 /**
  * quic_sk_swap_udp - the socket sends and receives through @us from now on
  * @sk: the socket, locked
@@ -497,9 +488,9 @@ static int quic_sock_migrate(struct sock *sk, sockptr_t optval,
 		return quic_sock_set_preferred(sk, &la);
 	if (!c)
 		return -ENOTCONN;
-	if (!c->handshake_confirmed)
+	if (!quic_conn_confirmed(c))
 		return -ENOTCONN;
-	if (c->closed)
+	if (quic_conn_ended(c))
 		return -EPIPE;
 	if (quic_addr_v4(&la) != quic_addr_v4(&qs->peer))
 		return -EAFNOSUPPORT;
@@ -567,19 +558,12 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	c = quic_conn_create(sk, false, qs->config.version, &la, &ra);
 	if (!c)
 		goto out;
-	quic_cid_generate(&c->dcid, QUIC_CID_LEN);
-	c->odcid = c->dcid;
-	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
-	if (!err)
-		err = quic_conn_initial_keys(c);
+	err = quic_conn_client_start(c);
 	if (err) {
 		quic_conn_destroy(c);
 		goto out;
 	}
-	c->handshake_deadline = quic_handshake_deadline(sk);
 	smp_store_release(&qs->conn, c);	/* for /proc/net/quic/sockets */
-	trace_quic_conn_new(sk, false, c->version, c->odcid.data,
-			    c->odcid.len);
 	quic_set_local(sk, &la);
 	quic_set_peer(sk, &ra);
 	quic_set_state(sk, TCP_SYN_SENT);
@@ -732,7 +716,6 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	struct quic_sock *lqs = quic_sk(lsk), *qs;
 	union quic_addr ra, la;
 	struct quic_packet_hdr h;
-	struct quic_cid_entry *e;
 	struct quic_conn *c;
 	struct sock *sk;
 	int err;
@@ -792,24 +775,9 @@ static struct sock *quic_accept_child(struct sock *lsk, struct sk_buff *skb,
 	if (!c)
 		goto err;
 	smp_store_release(&qs->conn, c);	/* for /proc/net/quic/sockets */
-	c->odcid.len = h.dcid_len;
-	memcpy(c->odcid.data, h.dcid, h.dcid_len);
-	c->dcid.len = h.scid_len;
-	memcpy(c->dcid.data, h.scid, h.scid_len);
-	c->dcid_set = true;
-	trace_quic_conn_new(sk, true, c->version, c->odcid.data, c->odcid.len);
-	/* Retransmitted Initials to the first DCID must find us too. */
-	e = quic_cid_register(sk, &c->odcid, GFP_KERNEL_ACCOUNT);
-	err = PTR_ERR_OR_ZERO(e);
+	err = quic_conn_server_start(c, &h);
 	if (err)
 		goto err;	/* -EEXIST: a copy of one accepted before */
-	c->odcid_entry = e;
-	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
-	if (!err)
-		err = quic_conn_initial_keys(c);
-	if (err)
-		goto err;
-	c->handshake_deadline = quic_handshake_deadline(sk);
 	quic_set_local(sk, &la);
 	quic_set_peer(sk, &ra);
 
@@ -959,9 +927,9 @@ static int quic_data_check(struct sock *sk)
 
 	if (!c)
 		return -ENOTCONN;
-	if (c->closed || (sk->sk_shutdown & SEND_SHUTDOWN))
+	if (quic_conn_ended(c) || (sk->sk_shutdown & SEND_SHUTDOWN))
 		return sk->sk_err ? -sk->sk_err : -EPIPE;
-	if (!c->handshake_complete)
+	if (!quic_conn_complete(c))
 		return -ENOTCONN;
 	return 0;
 }
@@ -1144,7 +1112,7 @@ static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		err = -ENOTCONN;
 		if (!qs->conn)
 			goto out;
-		if (qs->conn->closed || (sk->sk_shutdown & SEND_SHUTDOWN)) {
+		if (quic_conn_ended(qs->conn) || (sk->sk_shutdown & SEND_SHUTDOWN)) {
 			err = sk->sk_err ? sock_error(sk) : -EPIPE;
 			goto out;
 		}
@@ -1176,7 +1144,7 @@ static struct sk_buff *quic_recv_head(struct sock *sk, struct msghdr *msg)
 	struct quic_conn *c = quic_sk(sk)->conn;
 	struct sk_buff *skb;
 
-	if (msg->msg_controllen || !c || !c->handshake_complete)
+	if (msg->msg_controllen || !c || !quic_conn_complete(c))
 		return skb_peek(&sk->sk_receive_queue);
 	skb_queue_walk(&sk->sk_receive_queue, skb)
 		if (QUIC_RCV_CB(skb)->type != QUIC_RCV_HANDSHAKE)
@@ -1189,7 +1157,7 @@ static bool quic_rcv_ready(struct sock *sk, struct msghdr *msg)
 	struct quic_conn *c = quic_sk(sk)->conn;
 
 	return quic_recv_head(sk, msg) || sk->sk_err ||
-	       (sk->sk_shutdown & RCV_SHUTDOWN) || !c || c->closed ||
+	       (sk->sk_shutdown & RCV_SHUTDOWN) || !c || quic_conn_ended(c) ||
 	       !list_empty(&c->streams.rcv_list);
 }
 
@@ -1303,7 +1271,7 @@ static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			goto out;
 		}
 		err = 0;
-		if ((sk->sk_shutdown & RCV_SHUTDOWN) || c->closed)
+		if ((sk->sk_shutdown & RCV_SHUTDOWN) || quic_conn_ended(c))
 			goto out;
 		err = -EAGAIN;
 		if (!timeo)
@@ -1344,7 +1312,7 @@ __poll_t quic_inet_poll(struct file *file, struct socket *sock,
 	c = READ_ONCE(quic_sk(sk)->conn);
 	if (c && !list_empty_careful(&c->streams.rcv_list))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (c && READ_ONCE(c->closed))
+	if (c && READ_ONCE(c->end) != QUIC_END_NONE)
 		mask |= EPOLLHUP;
 	else if (c && quic_sndbuf_room(sk))
 		mask |= EPOLLOUT | EPOLLWRNORM;
@@ -1762,9 +1730,9 @@ static int quic_sock_set_cid(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 	if (copy_from_sockptr(&info, optval, sizeof(info)))
 		return -EFAULT;
-	if (!c || !c->handshake_complete)
+	if (!c || !quic_conn_complete(c))
 		return -ENOTCONN;
-	if (c->closed)
+	if (quic_conn_ended(c))
 		return -EPIPE;
 	return quic_cids_set(c, &info);
 }
@@ -2043,7 +2011,7 @@ static int quic_sock_get_cid(struct sock *sk, int len, sockptr_t optval,
 		return -EINVAL;
 	if (copy_from_sockptr(&info, optval, sizeof(info)))
 		return -EFAULT;
-	if (!c || !c->handshake_complete)
+	if (!c || !quic_conn_complete(c))
 		return -ENOTCONN;
 	info.dest = !!info.dest;
 	quic_cids_get(c, &info);
@@ -2062,7 +2030,7 @@ static int quic_sock_get_close(struct sock *sk, int len, sockptr_t optval,
 	u8 *buf;
 	int n;
 
-	if (c && c->peer_closed) {
+	if (c && c->end == QUIC_END_DRAINING) {
 		errcode = c->peer_errcode;
 		frame = c->peer_frame;
 		phrase = c->peer_phrase;
@@ -2138,7 +2106,7 @@ static int quic_sock_get_mtu(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 	lock_sock(sk);
 	c = quic_sk(sk)->conn;
-	if (c && !c->closed && c->path.ip_overhead)
+	if (c && !quic_conn_ended(c) && c->path.ip_overhead)
 		val = c->pmtu.mtu + c->path.ip_overhead;
 	release_sock(sk);
 	if (!val)
@@ -2287,7 +2255,7 @@ static void quic_keepalive(struct sock *sk, int valbool)
 {
 	struct quic_conn *c = quic_sk(sk)->conn;
 
-	if (c && c->handshake_complete)
+	if (c && quic_conn_complete(c))
 		quic_conn_idle_start(c);
 }
 

@@ -20,6 +20,9 @@
 /* RFC 7301: one protocol name is 1 to 255 bytes. */
 #define QUIC_ALPN_NAME_MAX_LEN	255
 
+/* max_idle_timeout's default; also the handshake's limit without one. */
+#define QUIC_DEF_IDLE_TIMEOUT	(30 * USEC_PER_SEC)
+
 /* Buckets of a listener's table of waiting requests: a power of two. */
 #define QUIC_REQ_HASH_SIZE	256
 
