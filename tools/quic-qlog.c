@@ -49,6 +49,7 @@ enum ev_kind {
 	EV_STATE,
 	EV_STREAM,
 	EV_CLOSE,
+	EV_VERSION,
 	EV_NKINDS
 };
 
@@ -58,6 +59,7 @@ static const char *const ev_names[EV_NKINDS] = {
 	"quic_packet_acked", "quic_packet_lost", "quic_frame_recv",
 	"quic_rtt_update", "quic_cwnd_update", "quic_pto",
 	"quic_key_change", "quic_state", "quic_stream", "quic_close",
+	"quic_version_moved",
 };
 
 /* The symbols the events print, each list in the order of its enum. */
@@ -97,7 +99,8 @@ static const char *const close_names[] = {
  * cwnd, ssthresh, inflight; pto a = count; key x = level, y = send,
  * a = update, b = phase, c = by remote; state x = old, y = new; stream
  * a = id, x = event; close x = by, a = errcode, b = frame, c = app,
- * d = err; conn_new x = role, a = version.
+ * d = err; conn_new x = role, a = version; version a = to, b = from
+ * (compatible version negotiation moved the connection).
  */
 struct qev {
 	uint64_t ns;
@@ -412,6 +415,8 @@ static bool parse_fields(struct qev *e, const struct kv *kv, int n)
 		return parse_stream(e, kv, n);
 	case EV_CLOSE:
 		return parse_close(e, kv, n);
+	case EV_VERSION:
+		return kv_u64(kv, n, "from", &e->b) && kv_u64(kv, n, "to", &e->a);
 	}
 	return false;
 }
@@ -1023,6 +1028,9 @@ static size_t put_event(struct qlog *q, size_t i, uint64_t ref,
 		break;
 	case EV_CLOSE:
 		put_close(q, e, ref);
+		break;
+	case EV_VERSION:
+		put_version(q, e, ref);
 		break;
 	}
 	return i;

@@ -281,6 +281,20 @@ if evs[0]["data"] != {"chosen_version": "6b3343cf"}:
 if evs[1]["data"].get("frames") != [{"frame_type": "datagram"}]:
     bad("packet %r" % evs[1]["data"])'
 
+# Compatible version negotiation: a second version_information, the
+# version the connection moved to.
+cat > "$work/vm.txt" <<EOF
+ a-1 [000] ..... 10.000001: quic_conn_new: sk=$C role=client version=0x00000001 odcid=01
+ a-1 [000] ..... 10.000002: quic_packet_sent: sk=$C type=initial pn=0 len=1200
+ <idle>-0 [001] ..s1. 10.000100: quic_version_moved: sk=$C from=0x00000001 to=0x6b3343cf
+EOF
+"$qlog" "$work/vm.txt" > "$work/vm.sqlog" 2> "$work/err"
+check version_moved "$work/vm.sqlog" '
+v = [e["data"]["chosen_version"] for e in evs
+     if e["name"] == "transport:version_information"]
+if v != ["00000001", "6b3343cf"]:
+    bad("versions %r" % v)'
+
 # A socket address used again after a close: two connections.
 cat > "$work/reuse.txt" <<EOF
  a-1 [000] ..... 10.000001: quic_conn_new: sk=$C role=client version=0x00000001 odcid=01
