@@ -75,13 +75,23 @@ struct quic_conn *quic_conn_create(struct sock *sk, bool is_server,
 	return c;
 }
 
-/* The handshake must end within the idle timeout (or 30 seconds). */
-static void quic_conn_deadline(struct quic_conn *c)
+/*
+ * Either side's start: our first ID, the Initial keys, and the deadline
+ * of the handshake (the idle timeout, or 30 seconds).
+ */
+static int quic_conn_start(struct quic_conn *c)
 {
 	u64 t = quic_sk(c->sk)->local_param.max_idle_timeout;
+	int err;
 
+	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
+	if (!err)
+		err = quic_conn_initial_keys(c);
+	if (err)
+		return err;
 	c->handshake_deadline = jiffies +
 				usecs_to_jiffies(t ?: QUIC_DEF_IDLE_TIMEOUT);
+	return 0;
 }
 
 /**
@@ -101,12 +111,9 @@ int quic_conn_client_start(struct quic_conn *c)
 
 	quic_cid_generate(&c->dcid, QUIC_CID_LEN);
 	c->odcid = c->dcid;
-	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
-	if (!err)
-		err = quic_conn_initial_keys(c);
+	err = quic_conn_start(c);
 	if (err)
 		return err;
-	quic_conn_deadline(c);
 	trace_quic_conn_new(c->sk, false, c->version, c->odcid.data,
 			    c->odcid.len);
 	return 0;
@@ -127,7 +134,6 @@ int quic_conn_client_start(struct quic_conn *c)
 int quic_conn_server_start(struct quic_conn *c, const struct quic_packet_hdr *h)
 {
 	struct quic_cid_entry *e;
-	int err;
 
 	c->odcid.len = h->dcid_len;
 	memcpy(c->odcid.data, h->dcid, h->dcid_len);
@@ -140,13 +146,7 @@ int quic_conn_server_start(struct quic_conn *c, const struct quic_packet_hdr *h)
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	c->odcid_entry = e;
-	err = quic_cids_add_local(c, GFP_KERNEL_ACCOUNT);
-	if (!err)
-		err = quic_conn_initial_keys(c);
-	if (err)
-		return err;
-	quic_conn_deadline(c);
-	return 0;
+	return quic_conn_start(c);
 }
 
 static void quic_space_free(struct quic_space *s)
@@ -757,7 +757,9 @@ static bool quic_conn_pref_addr(struct quic_conn *c, union quic_addr *a)
 	memset(a, 0, sizeof(*a));
 	if (quic_addr_v4(cur)) {
 		memcpy(&v4, pa->ipv4_addr, sizeof(v4));
-		if (!v4 || !pa->ipv4_port)
+		/* RFC 9000 21.5: no probes to where many would hear them. */
+		if (!pa->ipv4_port || ipv4_is_zeronet(v4) ||
+		    ipv4_is_multicast(v4) || ipv4_is_lbcast(v4))
 			return false;
 		if (cur->sa.sa_family == AF_INET) {
 			a->v4.sin_family = AF_INET;
@@ -772,7 +774,9 @@ static bool quic_conn_pref_addr(struct quic_conn *c, union quic_addr *a)
 		a->v6.sin6_family = AF_INET6;
 		memcpy(&a->v6.sin6_addr, pa->ipv6_addr, sizeof(pa->ipv6_addr));
 		a->v6.sin6_port = htons(pa->ipv6_port);
-		if (ipv6_addr_any(&a->v6.sin6_addr) || !pa->ipv6_port)
+		if (!pa->ipv6_port || ipv6_addr_any(&a->v6.sin6_addr) ||
+		    ipv6_addr_is_multicast(&a->v6.sin6_addr) ||
+		    ipv6_addr_v4mapped(&a->v6.sin6_addr))
 			return false;
 	}
 	return !quic_addr_same(a, cur);

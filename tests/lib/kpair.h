@@ -116,4 +116,55 @@ static inline void finish(struct pair *p)
 	set_secret(p->server, QUIC_CRYPTO_APP, 0, 3);
 }
 
+/*
+ * The kernel pair's handshake with the test as TLS, in TLS's order: the
+ * client's transport parameters reach the server before its first
+ * reply, the server's reach the client with its Handshake flight.
+ * @setup is start_with()'s; @edit_c/@edit_s, if set, change each side's
+ * parameters on the way (in a buffer of 1024 bytes; they return the new
+ * length).  Returns 0, or the errno of the setsockopt() that
+ * refused them (the handshake then stops).
+ */
+static inline int kpair_handshake(struct pair *p,
+				  void (*setup)(int listener, int client),
+				  socklen_t (*edit_c)(uint8_t *, socklen_t),
+				  socklen_t (*edit_s)(uint8_t *, socklen_t))
+{
+	uint8_t hello[300], buf[300], ctp[1024], stp[1024], fin[52];
+	socklen_t cl = sizeof(ctp), sl = sizeof(stp);
+
+	fill(hello, sizeof(hello), 9);
+	*p = start_with(AF_INET, hello, sizeof(hello), setup);
+	CHECK_OK(getsockopt(p->client, SOL_QUIC,
+			    QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, ctp, &cl));
+	if (edit_c)
+		cl = edit_c(ctp, cl);
+	if (setsockopt(p->server, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT,
+		       ctp, cl))
+		return errno;
+	CHECK_OK(getsockopt(p->server, SOL_QUIC,
+			    QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, stp, &sl));
+	if (edit_s)
+		sl = edit_s(stp, sl);
+	CHECK_OK(send_level(p->server, QUIC_CRYPTO_INITIAL, hello, 90));
+	recv_level(p->client, QUIC_CRYPTO_INITIAL, buf, 90);
+	set_secret(p->client, QUIC_CRYPTO_HANDSHAKE, 1, 1);
+	set_secret(p->client, QUIC_CRYPTO_HANDSHAKE, 0, 2);
+	set_secret(p->server, QUIC_CRYPTO_HANDSHAKE, 1, 2);
+	set_secret(p->server, QUIC_CRYPTO_HANDSHAKE, 0, 1);
+	CHECK_OK(send_level(p->server, QUIC_CRYPTO_HANDSHAKE, hello, 200));
+	set_secret(p->server, QUIC_CRYPTO_APP, 1, 4);
+	recv_level(p->client, QUIC_CRYPTO_HANDSHAKE, buf, 200);
+	if (setsockopt(p->client, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT,
+		       stp, sl))
+		return errno;
+	set_secret(p->client, QUIC_CRYPTO_APP, 1, 3);
+	set_secret(p->client, QUIC_CRYPTO_APP, 0, 4);
+	fill(fin, sizeof(fin), 77);
+	CHECK_OK(send_level(p->client, QUIC_CRYPTO_HANDSHAKE, fin, sizeof(fin)));
+	recv_level(p->server, QUIC_CRYPTO_HANDSHAKE, buf, sizeof(fin));
+	set_secret(p->server, QUIC_CRYPTO_APP, 0, 3);
+	return 0;
+}
+
 #endif /* QUIC_TEST_KPAIR_H */

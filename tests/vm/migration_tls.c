@@ -19,6 +19,8 @@
 #define TEST_TIMEOUT 120
 #include "../lib/test.h"
 #include "../lib/netns.h"
+#include "../lib/handshake_msg.h"
+#include "../lib/kpair.h"
 
 #define TOTAL		(16u << 20)
 #define CHUNK		(64u << 10)
@@ -443,6 +445,67 @@ TEST(preferred_address_unreachable)
 }
 
 /*
+ * What a client probes of a preferred address (RFC 9000 21.5): between
+ * two kernel ends with the test as TLS, the server's parameters get a
+ * preferred_address (0x0d) of @ip:4499 appended, with an ID of its own.
+ * A unicast address is probed (a PATH_CHALLENGE goes out; nothing
+ * answers there); an address where many would hear it never is.  The
+ * connection carries data either way.
+ */
+static const char *pa_ip;
+
+static socklen_t add_preferred(uint8_t *tp, socklen_t len)
+{
+	uint8_t *p = tp + len;
+
+	*p++ = 0x0d;
+	*p++ = 4 + 2 + 16 + 2 + 1 + 8 + 16;
+	CHECK(inet_pton(AF_INET, pa_ip, p) == 1);
+	p += 4;
+	*p++ = 4499 >> 8;
+	*p++ = 4499 & 0xff;
+	memset(p, 0, 16 + 2);
+	p += 16 + 2;
+	*p++ = 8;
+	memset(p, 0x77, 8);
+	p += 8;
+	memset(p, 0x55, 16);
+	p += 16;
+	return p - tp;
+}
+
+static bool preferred_probed(const char *ip)
+{
+	unsigned long long before = quic_snmp("QuicPathChallenges");
+	struct pair p;
+	char buf[8];
+	int i;
+
+	pa_ip = ip;
+	CHECK(kpair_handshake(&p, NULL, NULL, add_preferred) == 0);
+	/* A round trip after the server's HANDSHAKE_DONE went out. */
+	CHECK(send(p.server, "ping", 4, MSG_STREAM_NEW) == 4);
+	CHECK(recv(p.client, buf, sizeof(buf), 0) == 4);
+	CHECK(send(p.client, "pong", 4, MSG_STREAM_NEW) == 4);
+	CHECK(recv(p.server, buf, sizeof(buf), 0) == 4);
+	for (i = 0; i < 50 && quic_snmp("QuicPathChallenges") == before; i++)
+		usleep(10 * 1000);
+	close(p.client);
+	close(p.server);
+	close(p.listener);
+	return quic_snmp("QuicPathChallenges") != before;
+}
+
+TEST(preferred_address_not_unicast)
+{
+	own_netns();
+	CHECK(preferred_probed("127.0.0.2"));
+	CHECK(!preferred_probed("224.0.0.1"));
+	CHECK(!preferred_probed("255.255.255.255"));
+	CHECK(!preferred_probed("0.0.0.0"));
+}
+
+/*
  * What a preferred address may not be: a wildcard or port 0 (EINVAL),
  * the listener's own address (EINVAL), an address not on this host
  * (EADDRNOTAVAIL); and it is set before the handshake (EISCONN after).
@@ -486,5 +549,6 @@ int main(void)
 	RUN(preferred_address_dual_stack);
 	RUN(preferred_address_unreachable);
 	RUN(preferred_address_refused);
+	RUN(preferred_address_not_unicast);
 	return test_done();
 }

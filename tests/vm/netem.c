@@ -357,25 +357,6 @@ static void *accept_and_handshake(void *arg)
 	return NULL;
 }
 
-static socklen_t addr_of(struct sockaddr_storage *ss, const char *ip,
-			 int port)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		CHECK(inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1);
-		return sizeof(*sin6);
-	}
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	CHECK(inet_pton(AF_INET, ip, &sin->sin_addr) == 1);
-	return sizeof(*sin);
-}
-
 /*
  * A listener in ns_s on server_addr and a client in ns_c, joined by a PSK
  * handshake.  Returns the client's handshake result (0 or -errno); on
@@ -390,7 +371,7 @@ static int try_connect_pair(const struct opts *o, int *cfd, int *sfd)
 	int err;
 
 	stage("handshake");
-	sl = addr_of(&sa, server_addr, port);
+	sl = sockaddr_of(family, server_addr, port, &sa);
 	s.listener = ns_socket(ns_s);
 	set_opts(s.listener, o);
 	CHECK_OK(bind(s.listener, (struct sockaddr *)&sa, sl));

@@ -692,53 +692,6 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = v;
 }
 
-/*
- * The kernel pair's handshake with the test as TLS, in TLS's order: the
- * client's transport parameters reach the server before its first
- * reply, the server's reach the client with its Handshake flight.
- * @ctp/@stp get each side's parameters; @edit_c/@edit_s, if set, change
- * them on the way.  Returns 0, or the errno of the setsockopt() that
- * refused them (the handshake then stops).
- */
-static int kernel_handshake(struct pair *p, void (*edit_c)(uint8_t *, size_t),
-			    void (*edit_s)(uint8_t *, size_t))
-{
-	uint8_t hello[300], buf[300], ctp[1024], stp[1024], fin[52];
-	socklen_t cl = sizeof(ctp), sl = sizeof(stp);
-
-	fill(hello, sizeof(hello), 9);
-	*p = start_with(AF_INET, hello, sizeof(hello), versions_setup);
-	CHECK_OK(getsockopt(p->client, SOL_QUIC,
-			    QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, ctp, &cl));
-	if (edit_c)
-		edit_c(ctp, cl);
-	if (setsockopt(p->server, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT,
-		       ctp, cl))
-		return errno;
-	CHECK_OK(getsockopt(p->server, SOL_QUIC,
-			    QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, stp, &sl));
-	if (edit_s)
-		edit_s(stp, sl);
-	CHECK_OK(send_level(p->server, QUIC_CRYPTO_INITIAL, hello, 90));
-	recv_level(p->client, QUIC_CRYPTO_INITIAL, buf, 90);
-	set_secret(p->client, QUIC_CRYPTO_HANDSHAKE, 1, 1);
-	set_secret(p->client, QUIC_CRYPTO_HANDSHAKE, 0, 2);
-	set_secret(p->server, QUIC_CRYPTO_HANDSHAKE, 1, 2);
-	set_secret(p->server, QUIC_CRYPTO_HANDSHAKE, 0, 1);
-	CHECK_OK(send_level(p->server, QUIC_CRYPTO_HANDSHAKE, hello, 200));
-	set_secret(p->server, QUIC_CRYPTO_APP, 1, 4);
-	recv_level(p->client, QUIC_CRYPTO_HANDSHAKE, buf, 200);
-	if (setsockopt(p->client, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT,
-		       stp, sl))
-		return errno;
-	set_secret(p->client, QUIC_CRYPTO_APP, 1, 3);
-	set_secret(p->client, QUIC_CRYPTO_APP, 0, 4);
-	fill(fin, sizeof(fin), 77);
-	CHECK_OK(send_level(p->client, QUIC_CRYPTO_HANDSHAKE, fin, sizeof(fin)));
-	recv_level(p->server, QUIC_CRYPTO_HANDSHAKE, buf, sizeof(fin));
-	set_secret(p->server, QUIC_CRYPTO_APP, 0, 3);
-	return 0;
-}
 
 /*
  * Both ends' version after a whole handshake between our kernel ends,
@@ -757,7 +710,7 @@ static void negotiate(uint32_t server_v, uint32_t client_v, bool no_compat,
 	client_version = client_v;
 	client_no_compat = no_compat;
 	before = quic_snmp("QuicVersionMoves");
-	CHECK(kernel_handshake(&p, NULL, NULL) == 0);
+	CHECK(kpair_handshake(&p, versions_setup, NULL, NULL) == 0);
 	if (version_of(p.client) != want || version_of(p.server) != want)
 		FAIL("versions 0x%x (client), 0x%x (server), want 0x%x",
 		     version_of(p.client), version_of(p.server), want);
@@ -821,17 +774,18 @@ TEST(client_disables_compatible)
 }
 
 /* The client's parameters say it chose version 2; it sent version 1. */
-static void chosen_v2(uint8_t *tp, size_t len)
+static socklen_t chosen_v2(uint8_t *tp, socklen_t len)
 {
 	size_t vlen;
 
 	put32(version_info(tp, len, &vlen), QUIC_V2);
+	return len;
 }
 
 /* The server's say version 2; its packets were version 1. */
-static void chosen_v2_server(uint8_t *tp, size_t len)
+static socklen_t chosen_v2_server(uint8_t *tp, socklen_t len)
 {
-	chosen_v2(tp, len);
+	return chosen_v2(tp, len);
 }
 
 /* The peer's close, as QUIC_SOCKOPT_CONNECTION_CLOSE reads it. */
@@ -861,14 +815,14 @@ TEST(wrong_chosen_version_closes)
 	own_netns();
 	server_version = client_version = 0;
 	client_no_compat = false;
-	CHECK(kernel_handshake(&p, chosen_v2, NULL) == EPROTONOSUPPORT);
+	CHECK(kpair_handshake(&p, versions_setup, chosen_v2, NULL) == EPROTONOSUPPORT);
 	CHECK_ERRNO(recv(p.client, buf, sizeof(buf), 0), ECONNREFUSED);
 	CHECK(close_code(p.client) == 0x11);
 	close(p.client);
 	close(p.server);
 	close(p.listener);
 
-	CHECK(kernel_handshake(&p, NULL, chosen_v2_server) == EPROTONOSUPPORT);
+	CHECK(kpair_handshake(&p, versions_setup, NULL, chosen_v2_server) == EPROTONOSUPPORT);
 	CHECK_ERRNO(recv(p.server, buf, sizeof(buf), 0), ECONNREFUSED);
 	CHECK(close_code(p.server) == 0x11);
 	close(p.client);
