@@ -38,6 +38,7 @@
 #include <linux/inet.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -428,7 +429,8 @@ static bool qc_stopping;
 static atomic_t qc_conns = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(qc_conns_wq);
 static LIST_HEAD(qc_conn_list);
-static DEFINE_SPINLOCK(qc_conn_lock);
+/* A mutex: shutting a socket down under it sleeps (lock_sock()). */
+static DEFINE_MUTEX(qc_conn_lock);
 
 struct qc_conn {
 	struct list_head list;
@@ -469,9 +471,9 @@ static int qc_conn_thread(void *arg)
 		pr_info("server: handshake failed: %d\n", err);
 	else
 		qc_echo(conn->sock);
-	spin_lock(&qc_conn_lock);
+	mutex_lock(&qc_conn_lock);
 	list_del(&conn->list);
-	spin_unlock(&qc_conn_lock);
+	mutex_unlock(&qc_conn_lock);
 	qc_release(conn->sock);
 	kfree(conn);
 	if (atomic_dec_and_test(&qc_conns))
@@ -500,9 +502,9 @@ static int qc_acceptor_thread(void *arg)
 		}
 		conn->sock = sock;
 		atomic_inc(&qc_conns);
-		spin_lock(&qc_conn_lock);
+		mutex_lock(&qc_conn_lock);
 		list_add(&conn->list, &qc_conn_list);
-		spin_unlock(&qc_conn_lock);
+		mutex_unlock(&qc_conn_lock);
 		t = kthread_run(qc_conn_thread, conn, "quic_consumer_c");
 		if (IS_ERR(t))
 			qc_conn_thread(conn);
@@ -548,10 +550,10 @@ static void qc_server_stop(void)
 	kthread_stop(qc_acceptor);
 	put_task_struct(qc_acceptor);
 	/* Wake every connection's thread; each ends and frees itself. */
-	spin_lock(&qc_conn_lock);
+	mutex_lock(&qc_conn_lock);
 	list_for_each_entry(conn, &qc_conn_list, list)
 		kernel_sock_shutdown(conn->sock, SHUT_RDWR);
-	spin_unlock(&qc_conn_lock);
+	mutex_unlock(&qc_conn_lock);
 	wait_event(qc_conns_wq, !atomic_read(&qc_conns));
 	qc_release(qc_listener);
 	pr_info("server: stopped\n");

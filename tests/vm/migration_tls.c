@@ -446,53 +446,74 @@ TEST(preferred_address_unreachable)
 
 /*
  * What a client probes of a preferred address (RFC 9000 21.5): between
- * two kernel ends with the test as TLS, the server's parameters get a
- * preferred_address (0x0d) of @ip:4499 appended, with an ID of its own.
- * A unicast address is probed (a PATH_CHALLENGE goes out; nothing
- * answers there); an address where many would hear it never is.  The
- * connection carries data either way.
+ * two kernel ends with the test as TLS, the accepted socket is given
+ * 127.0.0.2:4499 before its parameters go out, and the address in its
+ * preferred_address parameter (0x0d) is then changed to @ip on the way
+ * to the client.  A unicast address is probed (a PATH_CHALLENGE goes
+ * out); one where many would hear it never is.  The connection carries
+ * data either way.
  */
 static const char *pa_ip;
+static struct pair pa_pair;
 
-static socklen_t add_preferred(uint8_t *tp, socklen_t len)
+static socklen_t pa_set(uint8_t *tp, socklen_t len)
 {
-	uint8_t *p = tp + len;
+	(void)tp;
+	CHECK_OK(set_pref(pa_pair.server, AF_INET, "127.0.0.2", 4499));
+	return len;
+}
 
-	*p++ = 0x0d;
-	*p++ = 4 + 2 + 16 + 2 + 1 + 8 + 16;
-	CHECK(inet_pton(AF_INET, pa_ip, p) == 1);
-	p += 4;
-	*p++ = 4499 >> 8;
-	*p++ = 4499 & 0xff;
-	memset(p, 0, 16 + 2);
-	p += 16 + 2;
-	*p++ = 8;
-	memset(p, 0x77, 8);
-	p += 8;
-	memset(p, 0x55, 16);
-	p += 16;
-	return p - tp;
+static uint64_t tp_varint(const uint8_t **p, const uint8_t *end)
+{
+	unsigned int n = 1u << (**p >> 6), i;
+	uint64_t v = **p & 0x3f;
+
+	CHECK(*p + n <= end);
+	for (i = 1; i < n; i++)
+		v = v << 8 | (*p)[i];
+	*p += n;
+	return v;
+}
+
+static socklen_t pa_rewrite(uint8_t *tp, socklen_t len)
+{
+	const uint8_t *p = tp, *end = tp + len;
+	uint64_t id, l;
+
+	while (p < end) {
+		id = tp_varint(&p, end);
+		l = tp_varint(&p, end);
+		CHECK(p + l <= end);
+		if (id == 0x0d) {
+			CHECK(inet_pton(AF_INET, pa_ip,
+					(uint8_t *)p) == 1);
+			return len;
+		}
+		p += l;
+	}
+	FAIL("no preferred_address in the server's parameters");
+	return len;
 }
 
 static bool preferred_probed(const char *ip)
 {
 	unsigned long long before = quic_snmp("QuicPathChallenges");
-	struct pair p;
+	struct pair *p = &pa_pair;
 	char buf[8];
 	int i;
 
 	pa_ip = ip;
-	CHECK(kpair_handshake(&p, NULL, NULL, add_preferred) == 0);
+	CHECK(kpair_handshake(p, NULL, pa_set, pa_rewrite) == 0);
 	/* A round trip after the server's HANDSHAKE_DONE went out. */
-	CHECK(send(p.server, "ping", 4, MSG_STREAM_NEW) == 4);
-	CHECK(recv(p.client, buf, sizeof(buf), 0) == 4);
-	CHECK(send(p.client, "pong", 4, MSG_STREAM_NEW) == 4);
-	CHECK(recv(p.server, buf, sizeof(buf), 0) == 4);
+	CHECK(send(p->server, "ping", 4, MSG_STREAM_NEW) == 4);
+	CHECK(recv(p->client, buf, sizeof(buf), 0) == 4);
+	CHECK(send(p->client, "pong", 4, MSG_STREAM_NEW) == 4);
+	CHECK(recv(p->server, buf, sizeof(buf), 0) == 4);
 	for (i = 0; i < 50 && quic_snmp("QuicPathChallenges") == before; i++)
 		usleep(10 * 1000);
-	close(p.client);
-	close(p.server);
-	close(p.listener);
+	close(p->client);
+	close(p->server);
+	close(p->listener);
 	return quic_snmp("QuicPathChallenges") != before;
 }
 
