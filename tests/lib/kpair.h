@@ -167,4 +167,41 @@ static inline int kpair_handshake(struct pair *p,
 	return 0;
 }
 
+/* A QUIC varint of transport parameters @tp, bounded by @end. */
+static inline uint64_t kpair_varint(const uint8_t **p, const uint8_t *end)
+{
+	unsigned int n = 1u << (**p >> 6), i;
+	uint64_t v = **p & 0x3f;
+
+	CHECK(*p + n <= end);
+	for (i = 1; i < n; i++)
+		v = v << 8 | (*p)[i];
+	*p += n;
+	return v;
+}
+
+/*
+ * The value of parameter @id in encoded transport parameters @tp (its
+ * length in *@vlen); fails the test if it is not there.
+ */
+static inline uint8_t *kpair_tp_find(uint8_t *tp, size_t len, uint64_t id,
+				     size_t *vlen)
+{
+	const uint8_t *p = tp, *end = tp + len;
+	uint64_t i, l;
+
+	while (p < end) {
+		i = kpair_varint(&p, end);
+		l = kpair_varint(&p, end);
+		CHECK(p + l <= end);
+		if (i == id) {
+			*vlen = l;
+			return (uint8_t *)p;
+		}
+		p += l;
+	}
+	FAIL("no transport parameter 0x%llx", (unsigned long long)id);
+	return NULL;
+}
+
 #endif /* QUIC_TEST_KPAIR_H */

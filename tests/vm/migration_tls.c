@@ -463,35 +463,13 @@ static socklen_t pa_set(uint8_t *tp, socklen_t len)
 	return len;
 }
 
-static uint64_t tp_varint(const uint8_t **p, const uint8_t *end)
-{
-	unsigned int n = 1u << (**p >> 6), i;
-	uint64_t v = **p & 0x3f;
-
-	CHECK(*p + n <= end);
-	for (i = 1; i < n; i++)
-		v = v << 8 | (*p)[i];
-	*p += n;
-	return v;
-}
-
 static socklen_t pa_rewrite(uint8_t *tp, socklen_t len)
 {
-	const uint8_t *p = tp, *end = tp + len;
-	uint64_t id, l;
+	size_t vlen;
 
-	while (p < end) {
-		id = tp_varint(&p, end);
-		l = tp_varint(&p, end);
-		CHECK(p + l <= end);
-		if (id == 0x0d) {
-			CHECK(inet_pton(AF_INET, pa_ip,
-					(uint8_t *)p) == 1);
-			return len;
-		}
-		p += l;
-	}
-	FAIL("no preferred_address in the server's parameters");
+	/* preferred_address (0x0d): the IPv4 address comes first. */
+	CHECK(inet_pton(AF_INET, pa_ip, kpair_tp_find(tp, len, 0x0d, &vlen)) ==
+	      1);
 	return len;
 }
 

@@ -649,41 +649,6 @@ static void versions_setup(int listener, int client)
 		no_compatible_version(client);
 }
 
-static uint64_t varint(const uint8_t **p, const uint8_t *end)
-{
-	unsigned int len = 1u << (**p >> 6), i;
-	uint64_t v = **p & 0x3f;
-
-	CHECK(*p + len <= end);
-	for (i = 1; i < len; i++)
-		v = v << 8 | (*p)[i];
-	*p += len;
-	return v;
-}
-
-/*
- * The version_information parameter (0x11) in transport parameters @tp:
- * a pointer to its value (Chosen Version first), its length in *@vlen.
- */
-static uint8_t *version_info(uint8_t *tp, size_t len, size_t *vlen)
-{
-	const uint8_t *p = tp, *end = tp + len;
-	uint64_t id, l;
-
-	while (p < end) {
-		id = varint(&p, end);
-		l = varint(&p, end);
-		CHECK(p + l <= end);
-		if (id == 0x11) {
-			*vlen = l;
-			return (uint8_t *)p;
-		}
-		p += l;
-	}
-	FAIL("no version_information in the transport parameters");
-	return NULL;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
 	p[0] = v >> 24;
@@ -768,7 +733,7 @@ TEST(client_disables_compatible)
 	}
 	CHECK_OK(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT, tp,
 			    &len));
-	v = version_info(tp, len, &vlen);
+	v = kpair_tp_find(tp, len, 0x11, &vlen);
 	CHECK(vlen == 8 && be32(v) == 1 && be32(v + 4) == 1);
 	close(fd);
 }
@@ -778,7 +743,7 @@ static socklen_t chosen_v2(uint8_t *tp, socklen_t len)
 {
 	size_t vlen;
 
-	put32(version_info(tp, len, &vlen), QUIC_V2);
+	put32(kpair_tp_find(tp, len, 0x11, &vlen), QUIC_V2);
 	return len;
 }
 
