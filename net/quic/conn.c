@@ -9,6 +9,7 @@
 
 #include <crypto/algapi.h>
 #include <linux/slab.h>
+#include <net/inet_ecn.h>
 #include <net/sock.h>
 
 #include "conn.h"
@@ -1829,6 +1830,9 @@ static void quic_conn_auth_failed(struct quic_conn *c, u8 level, int err)
 				    0);
 }
 
+/* A kept packet's copy has no IP header: its ECN field goes along. */
+#define QUIC_PENDING_ECN(skb)	((skb)->cb[0])
+
 /* Keep a copy of a packet whose keys are not installed yet. */
 static void quic_conn_keep_pending(struct quic_conn *c, enum quic_space_id s,
 				   const u8 *p, u32 len)
@@ -1842,8 +1846,29 @@ static void quic_conn_keep_pending(struct quic_conn *c, enum quic_space_id s,
 	if (!skb)
 		return;
 	skb_put_data(skb, p, len);
+	QUIC_PENDING_ECN(skb) = c->rx_ecn;	/* counted once it opens */
 	__skb_queue_tail(q, skb);
 	QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_IN_PENDING_KEYS);
+}
+
+/*
+ * RFC 9000 13.4.1: each packet processed counts the ECN field of its
+ * datagram's IP header, once per coalesced packet, in its own space.
+ */
+static void quic_conn_ecn_rcv(struct quic_conn *c, struct quic_space *space)
+{
+	switch (c->rx_ecn) {
+	case INET_ECN_ECT_0:
+		space->ecn_recv[0]++;
+		break;
+	case INET_ECN_ECT_1:
+		space->ecn_recv[1]++;
+		break;
+	case INET_ECN_CE:
+		space->ecn_recv[2]++;
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_IN_ECN_CE);
+		break;
+	}
 }
 
 /*
@@ -1866,7 +1891,9 @@ static void quic_conn_ack_later(struct quic_conn *c, enum quic_space_id s,
 	quic_ack_set_add(&space->recvd, pn);
 	if (!eliciting)
 		return;
-	if (s != QUIC_SPACE_APP || !in_order || ++space->ack_eliciting >= 2) {
+	/* Also at once for a CE mark: the peer's response is sooner. */
+	if (s != QUIC_SPACE_APP || !in_order || c->rx_ecn == INET_ECN_CE ||
+	    ++space->ack_eliciting >= 2) {
 		space->ack_pending = true;
 		return;
 	}
@@ -1943,6 +1970,7 @@ static bool quic_conn_rcv_packet(struct quic_conn *c, u8 *p,
 	c->rx_opened = true;
 	if (s == QUIC_SPACE_APP)
 		c->rx_newest = largest == (u64)-1 || pn > largest;
+	quic_conn_ecn_rcv(c, space);
 	QUIC_INC_STATS(net, QUIC_MIB_IN_PACKETS);
 	trace_quic_packet_recv(c->sk, s, pn, h->len);
 
@@ -2121,8 +2149,10 @@ static void quic_conn_rcv_pending(struct quic_conn *c, enum quic_space_id s)
 
 	__skb_queue_head_init(&q);
 	skb_queue_splice_init(&c->space[s].pending, &q);
-	while ((skb = __skb_dequeue(&q)))
+	while ((skb = __skb_dequeue(&q))) {
+		c->rx_ecn = QUIC_PENDING_ECN(skb);
 		quic_conn_rcv_datagram(c, skb);
+	}
 }
 
 /**
@@ -2149,6 +2179,7 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 	c->rx_nonprobing = false;
 	c->rx_newest = false;
 	c->rx_dcid_changed = false;
+	c->rx_ecn = quic_skb_ecn(skb);
 	quic_conn_rcv_datagram(c, skb);
 	c->rx_other = false;
 	if (other)

@@ -49,6 +49,7 @@ struct quic_sent {
 	bool			handshake_done;
 	bool			probe;		/* a PMTU probe */
 	bool			path_probe;	/* PATH_CHALLENGE/RESPONSE */
+	bool			ecn;		/* sent ECT(0) */
 	u64			ack_largest;	/* the ACK it carried, if any */
 	bool			has_ack;
 	u8			nframes;
@@ -83,6 +84,13 @@ struct quic_space {
 	struct list_head	sent;		/* struct quic_sent, by pn */
 	u32			ack_only;	/* of them not ack-eliciting */
 	bool			discarded;	/* keys dropped (RFC 9001 4.9) */
+	/* RFC 9000 13.4: ECN counts (ECT(0), ECT(1), CE) of the packets
+	 * received, for our ACK frames; those of the peer's last ACK frame
+	 * that raised its largest; and our packets sent ECT(0).
+	 */
+	u64			ecn_recv[3];
+	u64			ecn_acked[3];
+	u64			ecn_sent;
 	struct quic_cstream	cs;
 	struct sk_buff_head	pending;	/* packets awaiting keys */
 };
@@ -220,6 +228,9 @@ struct quic_conn {
 	bool			rx_nonprobing;	/* a non-probing frame */
 	bool			rx_newest;	/* the largest pn so far */
 	bool			rx_dcid_changed; /* to another of our IDs */
+	u8			rx_ecn;		/* its ECN field */
+	/* The datagram being built goes out ECT(0). */
+	bool			tx_ect;
 	/* A client's own migration (QUIC_SOCKOPT_CONNECTION_MIGRATION):
 	 * in progress, and the UDP socket it left, released in process
 	 * context once the new path is validated.

@@ -202,6 +202,12 @@ static u32 quic_fill(struct quic_conn *c, enum quic_space_id s, u8 *buf,
 		quic_ack_set_to_frame(&space->recvd, quic_ack_delay_field(c, s),
 				      &f, c->ack_ranges,
 				      sizeof(c->ack_ranges));
+		/* RFC 9000 13.4.1: the counts, once any packet was marked. */
+		if (space->ecn_recv[0] || space->ecn_recv[1] ||
+		    space->ecn_recv[2]) {
+			f.type = QUIC_FRAME_ACK_ECN;
+			memcpy(f.ack.ecn, space->ecn_recv, sizeof(f.ack.ecn));
+		}
 		if (quic_put_frame(&p, end, &f)) {
 			space->ack_pending = false;
 			space->ack_eliciting = 0;
@@ -428,6 +434,11 @@ static int quic_seal(struct quic_conn *c, struct quic_txpkt *t, u8 *p,
 	*written = p - start + t->len + t->tag_len;
 	t->sent->pn = pn;
 	t->sent->time = ktime_to_us(ktime_get());
+	if (c->tx_ect) {
+		t->sent->ecn = true;
+		space->ecn_sent++;
+		quic_path_ecn_sent(&c->path);
+	}
 	if (t->space == QUIC_SPACE_APP && t->sent->ack_eliciting &&
 	    !t->sent->path_probe) {
 		t->sent->bytes = *written;
@@ -664,7 +675,7 @@ static void quic_pace_arm(struct quic_conn *c)
 static u32 quic_flush_batch(struct quic_conn *c)
 {
 	u32 size, segs = 1, n = 0, probe = 0, room;
-	bool app = !quic_long_headers(c);
+	bool app = !quic_long_headers(c), ect;
 	struct sk_buff *skb;
 	int len;
 
@@ -700,6 +711,8 @@ static u32 quic_flush_batch(struct quic_conn *c)
 	if (!skb)
 		return 0;
 	skb_reserve(skb, QUIC_TX_HEADROOM);
+	/* One mark for the whole train: its packets are recorded so. */
+	c->tx_ect = quic_path_ecn_mark(&c->path);
 	while (n < segs) {
 		len = quic_datagram(c, skb_tail_pointer(skb), size, probe,
 				    n + 1 < segs, NULL);
@@ -712,6 +725,8 @@ static u32 quic_flush_batch(struct quic_conn *c)
 		    !quic_stream_has_data(c))
 			break;
 	}
+	ect = c->tx_ect;
+	c->tx_ect = false;
 	if (!n) {
 		kfree_skb(skb);
 		return 0;
@@ -719,7 +734,7 @@ static u32 quic_flush_batch(struct quic_conn *c)
 	if (app)
 		quic_pace_sent(c, skb->len);
 	skb_set_owner_w(skb, c->sk);
-	quic_path_xmit(&c->path, c->sk, skb, size, n);
+	quic_path_xmit(&c->path, c->sk, skb, size, n, ect);
 	return n;
 }
 
@@ -767,7 +782,7 @@ void quic_conn_path_send(struct quic_conn *c, struct quic_path *p)
 	}
 	skb_put(skb, len);
 	skb_set_owner_w(skb, c->sk);
-	quic_path_xmit(p, c->sk, skb, len, 1);
+	quic_path_xmit(p, c->sk, skb, len, 1, false);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
+#include <net/inet_ecn.h>
 #include <net/ipv6.h>
 #include <net/route.h>
 #include <net/udp_tunnel.h>
@@ -25,6 +26,9 @@ int quic_path_init(struct quic_path *p, const union quic_addr *local,
 	p->local = *local;
 	p->peer = *peer;
 	p->udp = udp;
+	/* Every new path is tested for ECN (RFC 9000 13.4.2). */
+	if (!READ_ONCE(quic_net(sock_net(udp->sock->sk))->ecn))
+		p->ecn = QUIC_ECN_FAILED;
 	return dst_cache_init(&p->dst_cache, gfp);
 }
 
@@ -42,6 +46,19 @@ bool quic_addr_same(const union quic_addr *a, const union quic_addr *b)
 		return quic_addr_v4(a) && quic_addr_v4(b) &&
 		       quic_addr_v4_addr(a) == quic_addr_v4_addr(b);
 	return ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr);
+}
+
+/**
+ * quic_skb_ecn - the ECN field of a received datagram's IP header
+ * @skb: the datagram, its IP and UDP headers still in the buffer
+ *
+ * Return: INET_ECN_NOT_ECT, INET_ECN_ECT_1, INET_ECN_ECT_0 or INET_ECN_CE.
+ */
+u8 quic_skb_ecn(const struct sk_buff *skb)
+{
+	if (ip_hdr(skb)->version == 4)
+		return ipv4_get_dsfield(ip_hdr(skb)) & INET_ECN_MASK;
+	return ipv6_get_dsfield(ipv6_hdr(skb)) & INET_ECN_MASK;
 }
 
 /**
@@ -76,15 +93,17 @@ bool quic_path_from(const struct quic_path *p, struct sk_buff *skb)
  * @seg: with @segs > 1, the size of each datagram of the train (the last
  *	may be shorter), for UDP GSO
  * @segs: how many datagrams
+ * @ect: marked ECT(0) in the IP header (RFC 9000 13.4)
  *
  * Context: any; BH is disabled around the route cache.
  * Return: 0, or a negative errno (no route) with @skb freed.
  */
 int quic_path_xmit(struct quic_path *p, struct sock *sk,
-		   struct sk_buff *skb, u32 seg, u32 segs)
+		   struct sk_buff *skb, u32 seg, u32 segs, bool ect)
 {
 	union quic_addr *la = &p->local, *ra = &p->peer;
 	struct sock *usk = p->udp->sock->sk;
+	u8 tos = ect ? INET_ECN_ECT_0 : INET_ECN_NOT_ECT;
 	struct net *net = sock_net(sk);
 	u32 len = skb->len;
 	int err;
@@ -127,7 +146,7 @@ int quic_path_xmit(struct quic_path *p, struct sock *sk,
 		p->dev_mtu = READ_ONCE(rt->dst.dev->mtu);
 		p->route_mtu = dst_mtu(&rt->dst);
 		p->ip_overhead = sizeof(struct iphdr) + sizeof(struct udphdr);
-		udp_tunnel_xmit_skb(rt, usk, skb, saddr, daddr, 0,
+		udp_tunnel_xmit_skb(rt, usk, skb, saddr, daddr, tos,
 				    ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
 				    quic_addr_be_port(la),
 				    quic_addr_be_port(ra), false, false);
@@ -155,7 +174,7 @@ int quic_path_xmit(struct quic_path *p, struct sock *sk,
 		p->route_mtu = dst_mtu(dst);
 		p->ip_overhead = sizeof(struct ipv6hdr) + sizeof(struct udphdr);
 		udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &saddr,
-				     &ra->v6.sin6_addr, 0,
+				     &ra->v6.sin6_addr, tos,
 				     ip6_dst_hoplimit(dst), 0,
 				     la->v6.sin6_port, ra->v6.sin6_port, false);
 	}

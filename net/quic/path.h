@@ -16,6 +16,20 @@
 #include "udp_tunnel.h"
 #include "wire.h"
 
+/*
+ * RFC 9000 13.4.2 and appendix A.4: what is known of ECN on a path.  Its
+ * first QUIC_ECN_TEST_PACKETS packets go out ECT(0); then none, until an
+ * ACK frame shows that the marks arrived and were reported.
+ */
+enum quic_ecn_state {
+	QUIC_ECN_TESTING,	/* marking the first packets */
+	QUIC_ECN_UNKNOWN,	/* waiting for an ACK to tell */
+	QUIC_ECN_CAPABLE,	/* every packet ECT(0) */
+	QUIC_ECN_FAILED,	/* no marks: validation failed, or ECN off */
+};
+
+#define QUIC_ECN_TEST_PACKETS	10
+
 struct quic_path {
 	union quic_addr		local;
 	union quic_addr		peer;
@@ -44,6 +58,13 @@ struct quic_path {
 	 */
 	struct quic_conn_id	dcid;
 	bool			has_dcid;
+
+	/* ECN (RFC 9000 13.4): its state, and the ECT(0) packets sent
+	 * while testing and of them declared lost.
+	 */
+	enum quic_ecn_state	ecn;
+	u32			ecn_tested;
+	u32			ecn_lost;
 };
 
 int quic_path_init(struct quic_path *p, const union quic_addr *local,
@@ -51,14 +72,29 @@ int quic_path_init(struct quic_path *p, const union quic_addr *local,
 		   gfp_t gfp);
 void quic_path_free(struct quic_path *p);
 int quic_path_xmit(struct quic_path *p, struct sock *sk,
-		   struct sk_buff *skb, u32 seg, u32 segs);
+		   struct sk_buff *skb, u32 seg, u32 segs, bool ect);
 bool quic_path_from(const struct quic_path *p, struct sk_buff *skb);
+u8 quic_skb_ecn(const struct sk_buff *skb);
 bool quic_addr_same(const union quic_addr *a, const union quic_addr *b);
 
 /* Whether @len more bytes may go to the path's peer now (8.1, 9.3). */
 static inline bool quic_path_may_send(const struct quic_path *p, u32 len)
 {
 	return p->validated || p->bytes_sent + len <= 3 * p->bytes_recvd;
+}
+
+/* Whether the next datagram on the path goes out ECT(0). */
+static inline bool quic_path_ecn_mark(const struct quic_path *p)
+{
+	return p->ecn == QUIC_ECN_TESTING || p->ecn == QUIC_ECN_CAPABLE;
+}
+
+/* A packet went out ECT(0): the testing period ends after a few. */
+static inline void quic_path_ecn_sent(struct quic_path *p)
+{
+	if (p->ecn == QUIC_ECN_TESTING &&
+	    ++p->ecn_tested >= QUIC_ECN_TEST_PACKETS)
+		p->ecn = QUIC_ECN_UNKNOWN;
 }
 
 #endif /* __NET_QUIC_PATH_H */

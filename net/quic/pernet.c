@@ -63,6 +63,10 @@ static const struct snmp_mib quic_mib_names[] = {
 	SNMP_MIB_ITEM("QuicPersistentCongestion",
 		      QUIC_MIB_PERSISTENT_CONGESTION),
 	SNMP_MIB_ITEM("QuicPmtuProbes", QUIC_MIB_PMTU_PROBES),
+	SNMP_MIB_ITEM("QuicInEcnCe", QUIC_MIB_IN_ECN_CE),
+	SNMP_MIB_ITEM("QuicEcnCongestionEvents", QUIC_MIB_ECN_CONGESTION),
+	SNMP_MIB_ITEM("QuicEcnCapablePaths", QUIC_MIB_ECN_CAPABLE),
+	SNMP_MIB_ITEM("QuicEcnFailedPaths", QUIC_MIB_ECN_FAILED),
 	SNMP_MIB_ITEM("QuicHandshakesStarted", QUIC_MIB_HANDSHAKES_STARTED),
 	SNMP_MIB_ITEM("QuicHandshakesCompleted",
 		      QUIC_MIB_HANDSHAKES_COMPLETED),
@@ -312,6 +316,14 @@ static const struct ctl_table quic_net_sysctl_table[] = {
 		.mode		= 0600,
 		.proc_handler	= quic_reset_key_sysctl,
 	},
+	{
+		.procname	= "ecn",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
 #ifndef QUIC_HAVE_SYSCTL_SZ
 	{ }
 #endif
@@ -326,6 +338,7 @@ static int quic_net_sysctl_init(struct net *net, struct quic_net *qn)
 	if (!t)
 		return -ENOMEM;
 	t[0].data = qn;
+	t[1].data = &qn->ecn;
 #ifdef QUIC_HAVE_SYSCTL_SZ
 	qn->sysctl = register_net_sysctl_sz(net, "net/quic", t,
 					    ARRAY_SIZE(quic_net_sysctl_table));
@@ -363,6 +376,7 @@ static int __net_init quic_net_init_one(struct net *net)
 	ratelimit_set_flags(&qn->reset_limit, RATELIMIT_MSG_ON_RELEASE);
 	seqlock_init(&qn->reset_key_lock);
 	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
+	qn->ecn = 1;
 
 	qn->proc = proc_net_mkdir(net, "quic", net->proc_net);
 	if (!qn->proc)

@@ -55,6 +55,10 @@ enum {
 	QUIC_MIB_CONGESTION_EVENTS,	/* recovery periods entered */
 	QUIC_MIB_PERSISTENT_CONGESTION,
 	QUIC_MIB_PMTU_PROBES,		/* path MTU probes sent */
+	QUIC_MIB_IN_ECN_CE,		/* packets that came marked CE */
+	QUIC_MIB_ECN_CONGESTION,	/* the peer's CE count rose: recovery */
+	QUIC_MIB_ECN_CAPABLE,		/* paths whose ECN marks came through */
+	QUIC_MIB_ECN_FAILED,		/* ... did not: no more marks */
 	/* Connections. */
 	QUIC_MIB_HANDSHAKES_STARTED,
 	QUIC_MIB_HANDSHAKES_COMPLETED,
@@ -106,7 +110,8 @@ struct quic_net {
 	struct ratelimit_state	reset_limit;
 	seqlock_t		reset_key_lock;
 	u8			reset_key[32];	/* QUIC_RESET_KEY_LEN */
-	struct ctl_table_header	*sysctl;	/* net.quic.stateless_reset_key */
+	struct ctl_table_header	*sysctl;	/* net.quic.* */
+	int			ecn;	/* net.quic.ecn: mark ECT(0), 1 */
 };
 
 /* Version Negotiation packets a namespace sends per second, at most. */

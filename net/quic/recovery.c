@@ -60,6 +60,15 @@ static void quic_sent_free(struct quic_conn *c, enum quic_space_id s,
 	kfree(p);
 }
 
+/* The path's ECN validation is over, one way or the other. */
+static void quic_conn_ecn_state(struct quic_conn *c, enum quic_ecn_state st)
+{
+	c->path.ecn = st;
+	QUIC_INC_STATS(sock_net(c->sk), st == QUIC_ECN_CAPABLE ?
+			QUIC_MIB_ECN_CAPABLE : QUIC_MIB_ECN_FAILED);
+	trace_quic_ecn_state(c->sk, st);
+}
+
 /* A frame of a packet acknowledged (@acked) or lost: to its owner. */
 static void quic_sent_frame_done(struct quic_conn *c,
 				 const struct quic_sent_frame *f, bool acked)
@@ -109,6 +118,12 @@ void quic_conn_sent_lost(struct quic_conn *c, enum quic_space_id s,
 	u32 i;
 
 	trace_quic_packet_lost(c->sk, s, p->pn, p->bytes, !congestion);
+	/* RFC 9000 13.4.2: every packet marked while testing was lost. */
+	if (p->ecn && c->path.ecn != QUIC_ECN_CAPABLE &&
+	    c->path.ecn != QUIC_ECN_FAILED &&
+	    ++c->path.ecn_lost >= c->path.ecn_tested &&
+	    c->path.ecn == QUIC_ECN_UNKNOWN)
+		quic_conn_ecn_state(c, QUIC_ECN_FAILED);
 	/* RFC 9000 14.4: a lost PMTU probe says nothing of congestion;
 	 * nor does a path validation datagram, sent outside the window.
 	 */
@@ -253,6 +268,49 @@ bool quic_conn_loss_timer(struct quic_conn *c)
 	return any;
 }
 
+/*
+ * RFC 9000 13.4.2.1: the ECN counts of an ACK frame that raised the
+ * largest acknowledged, against what we sent.  It newly acknowledged @ect
+ * packets sent ECT(0), the last sent at @ect_time.  Counts missing, gone
+ * down, short of those packets, beyond all we marked, or of ECT(1), which
+ * we never send: the path fails validation and marks no more.  Otherwise
+ * a marked packet came through (the path is capable), and a higher CE
+ * count is a congestion event (RFC 9002 7.1 and B.7), once per recovery
+ * period like a loss.
+ */
+static void quic_conn_ecn_ack(struct quic_conn *c, enum quic_space_id s,
+			      const struct quic_frame *f, u32 ect,
+			      u64 ect_time)
+{
+	struct quic_space *space = &c->space[s];
+	const u64 *now = f->ack.ecn;
+	u64 *was = space->ecn_acked;
+
+	if (c->path.ecn == QUIC_ECN_FAILED)
+		return;
+	if (f->type != QUIC_FRAME_ACK_ECN) {
+		if (ect)
+			quic_conn_ecn_state(c, QUIC_ECN_FAILED);
+		return;
+	}
+	if (now[0] < was[0] || now[1] || now[2] < was[2] ||
+	    now[0] + now[2] > space->ecn_sent ||
+	    now[0] - was[0] + now[2] - was[2] < ect) {
+		quic_conn_ecn_state(c, QUIC_ECN_FAILED);
+		return;
+	}
+	if (ect && c->path.ecn != QUIC_ECN_CAPABLE)
+		quic_conn_ecn_state(c, QUIC_ECN_CAPABLE);
+	if (now[2] > was[2] && ect_time &&
+	    quic_cong_on_loss(&c->cong, ect_time)) {
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_ECN_CONGESTION);
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_CONGESTION_EVENTS);
+		trace_quic_cwnd_update(c->sk, c->cong.window,
+				       c->cong.ssthresh, c->inflight);
+	}
+	memcpy(was, now, sizeof(space->ecn_acked));
+}
+
 /**
  * quic_conn_ack_rcv - an ACK frame of space @s from the peer
  * @c: the connection
@@ -266,9 +324,11 @@ int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 {
 	struct quic_space *space = &c->space[s];
 	u64 lo, hi, now = ktime_to_us(ktime_get());
+	bool acked = false, newest;
 	struct quic_sent *p, *tmp;
 	struct quic_ack_iter it;
-	bool acked = false;
+	u64 ect_time = 0;
+	u32 ect = 0;
 
 	if (f->ack.largest >= space->next_pn)
 		return quic_conn_violation(c,
@@ -287,6 +347,10 @@ int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 						     s == QUIC_SPACE_APP ?
 						     quic_conn_ack_delay(c, f) :
 						     0);
+			if (p->ecn) {
+				ect++;
+				ect_time = max(ect_time, p->time);
+			}
 			quic_conn_sent_acked(c, s, p);
 			acked = true;
 		}
@@ -294,8 +358,11 @@ int quic_conn_ack_rcv(struct quic_conn *c, enum quic_space_id s,
 	if (acked && s == QUIC_SPACE_APP)
 		trace_quic_cwnd_update(c->sk, c->cong.window, c->cong.ssthresh,
 				       c->inflight);
-	if (!space->any_acked || f->ack.largest > space->largest_acked)
+	newest = !space->any_acked || f->ack.largest > space->largest_acked;
+	if (newest) {
 		space->largest_acked = f->ack.largest;
+		quic_conn_ecn_ack(c, s, f, ect, ect_time);
+	}
 	/* Ours in the current key phase were acked: it may change again. */
 	if (s == QUIC_SPACE_APP && f->ack.largest >= c->ku_first_pn)
 		c->ku_acked = true;
@@ -407,6 +474,13 @@ static void quic_conn_timeout(struct quic_conn *c)
 	c->pto_count++;
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PTO);
 	trace_quic_pto(sk, c->pto_count);
+	/* RFC 9000 13.4.2: no answer through two probe timeouts to a path
+	 * still tested for ECN: a network element may drop marked packets;
+	 * the probes go unmarked.
+	 */
+	if (c->pto_count >= 2 && (c->path.ecn == QUIC_ECN_TESTING ||
+				  c->path.ecn == QUIC_ECN_UNKNOWN))
+		quic_conn_ecn_state(c, QUIC_ECN_FAILED);
 	/* RFC 9002 6.2.2.1: a client probes even with nothing in flight, so
 	 * that a server held by its amplification limit hears from it.
 	 */

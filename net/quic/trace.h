@@ -332,6 +332,24 @@ TRACE_EVENT(quic_version_moved,
 		  __entry->to)
 );
 
+/* RFC 9000 13.4.2: the path's ECN validation ended (enum quic_ecn_state). */
+TRACE_EVENT(quic_ecn_state,
+	TP_PROTO(const struct sock *sk, u8 state),
+	TP_ARGS(sk, state),
+	TP_STRUCT__entry(
+		__field(const void *, sk)
+		__field(u8, state)
+	),
+	TP_fast_assign(
+		__entry->sk = sk;
+		__entry->state = state;
+	),
+	TP_printk("sk=%p state=%s", __entry->sk,
+		  __print_symbolic(__entry->state, { 0, "testing" },
+				   { 1, "unknown" }, { 2, "capable" },
+				   { 3, "failed" }))
+);
+
 #endif /* _QUIC_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -1046,6 +1046,244 @@ static void wait_bulk(const pid_t *pids, int n)
 	}
 }
 
+/* ---- 5. ECN (RFC 9000 13.4, RFC 9002 7.1) ---- */
+
+#define ECN_BYTES	(4 * MiB)
+
+/* One counter of namespace @ns. */
+static unsigned long long ns_snmp(const char *ns, const char *name)
+{
+	char cmd[200], line[256];
+	unsigned long long v;
+	size_t len = strlen(name);
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /proc/net/quic/snmp",
+		 ns);
+	f = popen(cmd, "r");
+	CHECK(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, len) && line[len] == ' ' &&
+		    sscanf(line + len, "%llu", &v) == 1) {
+			pclose(f);
+			return v;
+		}
+	}
+	pclose(f);
+	FAIL("no counter %s in %s", name, ns);
+}
+
+/*
+ * Count the packets arriving at the server whose IP header says ECT(0):
+ * a flower filter on its ingress, its statistics read back.
+ */
+static void ect0_count_start(void)
+{
+	SH("tc -n %s qdisc add dev q0 clsact && tc -n %s filter add dev q0 "
+	   "ingress protocol ip flower ip_proto udp ip_tos 0x2/0x3 action "
+	   "pass", ns_s, ns_s);
+}
+
+static long ect0_counted(void)
+{
+	char cmd[300], line[512];
+	long pkts = -1, b, p;
+	const char *at;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "tc -n %s -s filter show dev q0 ingress 2>&1", ns_s);
+	f = popen(cmd, "r");
+	CHECK(f);
+	while (fgets(line, sizeof(line), f)) {
+		at = strstr(line, "Sent ");
+		if (at && sscanf(at, "Sent %ld bytes %ld pkt", &b, &p) == 2)
+			pkts = p;
+	}
+	pclose(f);
+	return pkts;
+}
+
+/*
+ * The client's ECN field rewritten to @tos on the way out (a network
+ * element that clears or changes it), the IPv4 checksum made good.
+ */
+static void client_tos_rewrite(int tos)
+{
+	SH("tc -n %s qdisc add dev q0 clsact && tc -n %s filter add dev q0 "
+	   "egress protocol ip matchall action pedit ex munge ip tos set %d "
+	   "pipe action csum ip4h", ns_c, ns_c, tos);
+}
+
+struct ecn_seen {
+	unsigned long long capable, failed, ce, ce_events;
+};
+
+static struct ecn_seen ecn_seen(const char *ns)
+{
+	struct ecn_seen e = {
+		.capable = ns_snmp(ns, "QuicEcnCapablePaths"),
+		.failed = ns_snmp(ns, "QuicEcnFailedPaths"),
+		.ce = ns_snmp(ns, "QuicInEcnCe"),
+		.ce_events = ns_snmp(ns, "QuicEcnCongestionEvents"),
+	};
+
+	return e;
+}
+
+/* A handshake and ECN_BYTES from the client, checked; then the counters. */
+static void ecn_transfer(const char *netem_client, struct ecn_seen *c_seen,
+			 struct ecn_seen *s_seen)
+{
+	struct opts o = { .cc = QUIC_CONG_ALG_RENO };
+	double secs;
+	int c, s;
+
+	connect_opts(&o, &c, &s);
+	if (netem_client)
+		SH("tc -n %s qdisc replace dev q0 root netem %s", ns_c,
+		   netem_client);
+	secs = transfer(c, s, 0, 11, ECN_BYTES, NULL);
+	close(c);
+	close(s);
+	*c_seen = ecn_seen(ns_c);
+	*s_seen = ecn_seen(ns_s);
+	note("%u MiB in %.1f s; client: capable %llu failed %llu, CE events "
+	     "%llu; server: capable %llu failed %llu, CE received %llu",
+	     ECN_BYTES / MiB, secs, c_seen->capable, c_seen->failed,
+	     c_seen->ce_events, s_seen->capable, s_seen->failed, s_seen->ce);
+}
+
+/* A clean path: both ends mark ECT(0), see the other's marks counted. */
+static void ecn_capable_body(void)
+{
+	struct ecn_seen cs, ss;
+	long ect0;
+
+	net_direct();
+	ect0_count_start();
+	ecn_transfer(NULL, &cs, &ss);
+	ect0 = ect0_counted();
+	note("ECT(0) packets at the server's device: %ld", ect0);
+	CHECK(ect0 > 1000);
+	CHECK(cs.capable == 1 && cs.failed == 0);
+	CHECK(ss.capable == 1 && ss.failed == 0);
+	CHECK(cs.ce_events == 0 && ss.ce == 0);
+}
+
+TEST(ecn_capable)
+{
+	in_netns(ecn_capable_body);
+}
+
+/*
+ * netem marks CE where it would drop (its "ecn" option): the server
+ * counts CE packets and reports them; the client takes each rise as a
+ * congestion event and loses nothing to it.
+ */
+static void ecn_ce_body(void)
+{
+	struct ecn_seen cs, ss;
+
+	net_direct();
+	ecn_transfer("loss 2% ecn", &cs, &ss);
+	CHECK(cs.capable == 1 && cs.failed == 0);
+	CHECK(ss.ce > 0);
+	CHECK(cs.ce_events > 0);
+	CHECK(cs.ce_events <= ss.ce);
+}
+
+TEST(ecn_ce_marked)
+{
+	in_netns(ecn_ce_body);
+}
+
+/*
+ * A network element clears the client's ECN field: the server reports no
+ * counts for what the client marked, and the client stops marking; the
+ * other direction is untouched and stays capable.
+ */
+static void ecn_bleached_body(void)
+{
+	struct ecn_seen cs, ss;
+
+	net_direct();
+	client_tos_rewrite(0);
+	ect0_count_start();
+	ecn_transfer(NULL, &cs, &ss);
+	CHECK(ect0_counted() == 0);
+	CHECK(cs.failed == 1 && cs.capable == 0);
+	CHECK(ss.capable == 1 && ss.failed == 0);
+}
+
+TEST(ecn_bleached)
+{
+	in_netns(ecn_bleached_body);
+}
+
+/* ... turns it into ECT(1), which the client never sends: validation fails. */
+static void ecn_remarked_body(void)
+{
+	struct ecn_seen cs, ss;
+
+	net_direct();
+	client_tos_rewrite(1);
+	ecn_transfer(NULL, &cs, &ss);
+	CHECK(cs.failed == 1 && cs.capable == 0);
+	CHECK(ss.capable == 1 && ss.failed == 0);
+}
+
+TEST(ecn_remarked_ect1)
+{
+	in_netns(ecn_remarked_body);
+}
+
+/*
+ * ... drops the client's marked packets: after two probe timeouts the
+ * client sends unmarked, and the handshake completes.
+ */
+static void ecn_blackholed_body(void)
+{
+	struct ecn_seen cs, ss;
+	double t0 = now();
+
+	net_direct();
+	SH("tc -n %s qdisc add dev q0 clsact && tc -n %s filter add dev q0 "
+	   "egress protocol ip flower ip_proto udp ip_tos 0x2/0x3 action drop",
+	   ns_c, ns_c);
+	ecn_transfer(NULL, &cs, &ss);
+	note("handshake and transfer in %.1f s", now() - t0);
+	CHECK(cs.failed == 1 && cs.capable == 0);
+	CHECK(ss.capable == 1 && ss.failed == 0);
+}
+
+TEST(ecn_blackholed)
+{
+	in_netns(ecn_blackholed_body);
+}
+
+/*
+ * net.quic.ecn = 0 on the client: it marks nothing, but still reports
+ * the server's marks (RFC 9000 13.4.1), so the server's path is capable.
+ */
+static void ecn_off_body(void)
+{
+	struct ecn_seen cs, ss;
+
+	net_direct();
+	SH("ip netns exec %s sysctl -qw net.quic.ecn=0", ns_c);
+	ect0_count_start();
+	ecn_transfer(NULL, &cs, &ss);
+	CHECK(ect0_counted() == 0);
+	CHECK(cs.capable == 0 && cs.failed == 0);
+	CHECK(ss.capable == 1 && ss.failed == 0);
+}
+
+TEST(ecn_off)
+{
+	in_netns(ecn_off_body);
+}
+
 /*
  * The kernel's ingress and egress hooks are static keys, switched on by
  * the first clsact qdisc (pmtu_1280_icmp_blocked adds one).  Switching one
@@ -1096,6 +1334,12 @@ int main(void)
 	RUN(keepalive);
 	RUN(peer_close);
 	RUN(handshake_timeout);
+	RUN(ecn_capable);
+	RUN(ecn_ce_marked);
+	RUN(ecn_bleached);
+	RUN(ecn_remarked_ect1);
+	RUN(ecn_blackholed);
+	RUN(ecn_off);
 	wait_bulk(slow_pids, slow);
 	if (ours) {
 		sh("ip netns del " KEYS_NS);
