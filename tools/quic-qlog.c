@@ -50,6 +50,7 @@ enum ev_kind {
 	EV_STREAM,
 	EV_CLOSE,
 	EV_VERSION,
+	EV_ECN,
 	EV_NKINDS
 };
 
@@ -59,13 +60,17 @@ static const char *const ev_names[EV_NKINDS] = {
 	"quic_packet_acked", "quic_packet_lost", "quic_frame_recv",
 	"quic_rtt_update", "quic_cwnd_update", "quic_pto",
 	"quic_key_change", "quic_state", "quic_stream", "quic_close",
-	"quic_version_moved",
+	"quic_version_moved", "quic_ecn_state",
 };
 
 /* The symbols the events print, each list in the order of its enum. */
 static const char *const role_names[] = { "client", "server", NULL };
 static const char *const lost_names[] = { "threshold", "pto_expired", NULL };
 static const char *const dir_names[] = { "recv", "send", NULL };
+/* RFC 9000 A.4's ECN states, as qlog spells them. */
+static const char *const ecn_names[] = {
+	"testing", "unknown", "capable", "failed", NULL
+};
 static const char *const by_names[] = { "local", "remote", NULL };
 
 static const char *const space_names[] = {
@@ -100,7 +105,7 @@ static const char *const close_names[] = {
  * a = update, b = phase, c = by remote; state x = old, y = new; stream
  * a = id, x = event; close x = by, a = errcode, b = frame, c = app,
  * d = err; conn_new x = role, a = version; version a = to, b = from
- * (compatible version negotiation moved the connection).
+ * (compatible version negotiation moved the connection); ecn x = state.
  */
 struct qev {
 	uint64_t ns;
@@ -417,6 +422,8 @@ static bool parse_fields(struct qev *e, const struct kv *kv, int n)
 		return parse_close(e, kv, n);
 	case EV_VERSION:
 		return kv_u64(kv, n, "from", &e->b) && kv_u64(kv, n, "to", &e->a);
+	case EV_ECN:
+		return kv_sym(kv, n, "state", ecn_names, &e->x);
 	}
 	return false;
 }
@@ -1031,6 +1038,11 @@ static size_t put_event(struct qlog *q, size_t i, uint64_t ref,
 		break;
 	case EV_VERSION:
 		put_version(q, e, ref);
+		break;
+	case EV_ECN:
+		rec_begin(q, e, ref, "recovery:ecn_state_updated");
+		fprintf(q->out, "\"new\":\"%s\"", ecn_names[e->x]);
+		rec_end(q);
 		break;
 	}
 	return i;

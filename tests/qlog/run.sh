@@ -295,6 +295,21 @@ v = [e["data"]["chosen_version"] for e in evs
 if v != ["00000001", "6b3343cf"]:
     bad("versions %r" % v)'
 
+# ECN validation: its outcome, a state the qlog schema names; an unknown
+# state is a line skipped, not a record.
+cat > "$work/ecn.txt" <<EOF
+ a-1 [000] ..... 10.000001: quic_conn_new: sk=$C role=client version=0x00000001 odcid=01
+ <idle>-0 [001] ..s1. 10.000100: quic_ecn_state: sk=$C state=capable
+ <idle>-0 [001] ..s1. 10.000200: quic_ecn_state: sk=$C state=failed
+ <idle>-0 [001] ..s1. 10.000300: quic_ecn_state: sk=$C state=sideways
+EOF
+"$qlog" "$work/ecn.txt" > "$work/ecn.sqlog" 2> "$work/err"
+check ecn_state "$work/ecn.sqlog" '
+v = [e["data"]["new"] for e in evs
+     if e["name"] == "recovery:ecn_state_updated"]
+if v != ["capable", "failed"]:
+    bad("ECN states %r" % v)'
+
 # A socket address used again after a close: two connections.
 cat > "$work/reuse.txt" <<EOF
  a-1 [000] ..... 10.000001: quic_conn_new: sk=$C role=client version=0x00000001 odcid=01

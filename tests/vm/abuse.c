@@ -1163,6 +1163,61 @@ TEST(stream_gap_behind_dropped_frame)
 	CHECK(!memcmp(buf, data_bytes(), 500));
 }
 
+/* A counter of /proc/net/quic/snmp. */
+static long snmp(const char *name)
+{
+	return proc_number("/proc/net/quic/snmp", name);
+}
+
+static bool stream_came(struct raw_peer *rp, const void *arg)
+{
+	return rp->nstreams > *(const unsigned int *)arg;
+}
+
+/*
+ * ECN counts the peer cannot have (RFC 9000 13.4.2.1): far more ECT(0)
+ * packets than the server ever marked.  Before, honest counts (the raw
+ * peer reads IP_TOS) validate the server's path.  The lie fails the
+ * validation: the server marks no more, takes no congestion event from
+ * it, and the connection goes on.
+ */
+TEST(ecn_counts_forged)
+{
+	long capable = snmp("QuicEcnCapablePaths");
+	long failed = snmp("QuicEcnFailedPaths");
+	long events = snmp("QuicEcnCongestionEvents");
+	unsigned int n;
+	struct conn c;
+	int i;
+
+	raw_ecn_report = true;
+	start_small(&c);
+	raw_ecn_report = false;
+	CHECK(c.rp.sp[RAW_APP].ecn[0] > 0);
+	CHECK(snmp("QuicEcnCapablePaths") == capable + 1);
+	CHECK(snmp("QuicEcnFailedPaths") == failed);
+
+	c.rp.ecn_extra[0] = 1ULL << 40;
+	n = c.rp.nstreams;
+	send_on(c.server, 1, "marked", MSG_STREAM_NEW, 0);
+	RAW_OK(&c, raw_wait(&c.rp, stream_came, &n, WAIT_MS));
+	CHECK(c.rp.rx_ecn == 2);	/* ECT(0): the path is capable */
+	RAW_OK(&c, raw_send_ack(&c.rp, RAW_APP));
+	for (i = 0; i < 100 && snmp("QuicEcnFailedPaths") == failed; i++)
+		usleep(10000);
+	CHECK(snmp("QuicEcnFailedPaths") == failed + 1);
+	CHECK(snmp("QuicEcnCongestionEvents") == events);
+
+	/* Unmarked from then on; the connection works. */
+	n = c.rp.nstreams;
+	send_on(c.server, 1, "unmarked", 0, 0);
+	RAW_OK(&c, raw_wait(&c.rp, stream_came, &n, WAIT_MS));
+	CHECK(c.rp.rx_ecn == 0);
+	CHECK(!c.rp.close.seen);
+	RAW_OK(&c, raw_send_ack(&c.rp, RAW_APP));
+	send_acked(&c, stream(0, 0, 10, true));
+}
+
 /* When each of the server's STREAM frames came, for the gaps between. */
 struct arrivals {
 	unsigned int seen;	/* rp->nstreams at the last look */
@@ -1253,6 +1308,7 @@ TEST(probes_within_idle_timeout)
 int main(void)
 {
 	RUN(crypto_ooo_empty_frames);
+	RUN(ecn_counts_forged);
 	RUN(crypto_ooo_one_byte_frames);
 	RUN(initial_short_dcid);
 	RUN(initial_copies_race_accept);

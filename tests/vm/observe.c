@@ -599,6 +599,7 @@ static const char *const trace_events[] = {
 	"quic_conn_new", "quic_state", "quic_packet_sent", "quic_packet_recv",
 	"quic_frame_recv", "quic_packet_acked", "quic_rtt_update",
 	"quic_cwnd_update", "quic_key_change", "quic_stream", "quic_close",
+	"quic_ecn_state",
 };
 
 /*
@@ -668,6 +669,9 @@ TEST(tracepoints_and_qlog)
 	   "assert order == sorted(order), (order, names[:40])\n"
 	   "t = [e['time'] for e in ev]\n"
 	   "assert t == sorted(t) and t[0] >= 0, t[:10]\n"
+	   "ecn = [e['data']['new'] for e in ev\n"
+	   "       if e['name'] == 'recovery:ecn_state_updated']\n"
+	   "assert ecn == ['capable'], ecn\n"
 	   "EOF", out);
 }
 

@@ -46,6 +46,8 @@ enum {
 static uint64_t raw_max_ack_delay_ms;
 /* The raw peer's initial_max_data, when a test sets it. */
 static uint64_t raw_initial_max_data;
+/* The raw peer reports ECN counts in its ACK frames (ACK_ECN). */
+static bool raw_ecn_report;
 /* The raw peer's max_idle_timeout (ms), when a test sets it; else 30 s. */
 static uint64_t raw_max_idle_ms;
 /* The raw peer's active_connection_id_limit, when a test sets it. */
@@ -233,6 +235,7 @@ static inline void begin(struct conn *c, uint64_t max_data, uint64_t max_dgram)
 	set_timeout(c->listener, 10);
 
 	RAW_OK(c, raw_open(&c->rp, (struct sockaddr *)&sa, sl));
+	c->rp.ecn_report = raw_ecn_report;
 	fill(hello, sizeof(hello), 1);
 	RAW_OK(c, raw_initial(&c->rp, hello, sizeof(hello)));
 	c->server = accept(c->listener, NULL, NULL);

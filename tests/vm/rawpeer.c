@@ -10,6 +10,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -287,6 +288,11 @@ int raw_open(struct raw_peer *rp, const struct sockaddr *server,
 	rp->fd = socket(server->sa_family, SOCK_DGRAM, 0);
 	if (rp->fd < 0)
 		return raw_fail(rp, "socket: %s", strerror(errno));
+	i = 1;
+	if (server->sa_family == AF_INET6 ?
+	    setsockopt(rp->fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &i, sizeof(i)) :
+	    setsockopt(rp->fd, IPPROTO_IP, IP_RECVTOS, &i, sizeof(i)))
+		return raw_fail(rp, "IP_RECVTOS: %s", strerror(errno));
 	if (connect(rp->fd, server, len))
 		return raw_fail(rp, "connect: %s", strerror(errno));
 	if (gnutls_rnd(GNUTLS_RND_NONCE, rp->odcid, RAW_CID_LEN) ||
@@ -478,10 +484,16 @@ int raw_send_ack(struct raw_peer *rp, enum raw_level level)
 	struct raw_space *sp = &rp->sp[level];
 	uint8_t ranges[QUIC_ACK_RANGES_BUF_LEN];
 	struct quic_frame f;
+	int i;
 
 	if (!sp->ack_pending || quic_ack_set_empty(&sp->recvd))
 		return 0;
 	quic_ack_set_to_frame(&sp->recvd, 0, &f, ranges, sizeof(ranges));
+	if (rp->ecn_report) {
+		f.type = QUIC_FRAME_ACK_ECN;
+		for (i = 0; i < 3; i++)
+			f.ack.ecn[i] = sp->ecn[i] + rp->ecn_extra[i];
+	}
 	if (raw_send_frames(rp, level, &f, 1) < 0)
 		return -1;
 	sp->ack_pending = false;
@@ -489,6 +501,38 @@ int raw_send_ack(struct raw_peer *rp, enum raw_level level)
 }
 
 /* ---- Receiving ---- */
+
+/* One datagram, its ECN field in rp->rx_ecn; recv()'s return. */
+static ssize_t raw_recv(struct raw_peer *rp, uint8_t *buf, size_t size)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+	int tclass;
+
+	n = recvmsg(rp->fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
+	rp->rx_ecn = 0;
+	if (n < 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TOS)
+			rp->rx_ecn = *(uint8_t *)CMSG_DATA(cm) & 3;
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_TCLASS) {
+			memcpy(&tclass, CMSG_DATA(cm), sizeof(tclass));
+			rp->rx_ecn = tclass & 3;
+		}
+	}
+	return n;
+}
 
 static void raw_frame(struct raw_peer *rp, enum raw_level level,
 		      const struct quic_frame *f)
@@ -662,6 +706,9 @@ static bool raw_packet(struct raw_peer *rp, enum raw_level level, uint8_t *pkt,
 			  (unsigned long long)pn);
 		return true;
 	}
+	/* ECT(0) is 2, ECT(1) 1, CE 3; the frame's order is 0, 1, CE. */
+	if (rp->rx_ecn)
+		sp->ecn[rp->rx_ecn == 2 ? 0 : rp->rx_ecn == 1 ? 1 : 2]++;
 	p = pkt + hdr_len;
 	left = plen;
 	while (left) {
@@ -785,7 +832,7 @@ int raw_wait(struct raw_peer *rp, bool (*done)(struct raw_peer *rp,
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
 			return raw_fail(rp, "poll: %s", strerror(errno));
-		n = recv(rp->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+		n = raw_recv(rp, buf, sizeof(buf));
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;

@@ -65,6 +65,8 @@ struct raw_space {
 	struct quic_ack_set	recvd;		/* the server's packets */
 	bool			ack_pending;	/* an ack-eliciting one */
 	struct quic_ack_set	acked;		/* ours the server acked */
+	/* ECN counts of the server's packets: ECT(0), ECT(1), CE. */
+	uint64_t		ecn[3];
 };
 
 /* A STREAM frame from the server (its data is not kept). */
@@ -111,6 +113,13 @@ struct raw_peer {
 	 * protection: a test sets reserved bits (0x18) to break the rules.
 	 */
 	uint8_t			short_bits;
+	/* ECN (RFC 9000 13.4.1): the ECN field of the datagram being read
+	 * (IP_RECVTOS); with @ecn_report, ACK frames carry each space's
+	 * counts, plus @ecn_extra (a lie) when a test sets it.
+	 */
+	uint8_t			rx_ecn;
+	bool			ecn_report;
+	uint64_t		ecn_extra[3];
 	struct raw_space	sp[RAW_LEVELS];
 	bool			handshake_done;	/* HANDSHAKE_DONE received */
 	uint64_t		max_data;	/* the largest MAX_DATA seen */
