@@ -12,6 +12,7 @@
 #include <net/inet_ecn.h>
 #include <net/sock.h>
 
+#include "closing.h"
 #include "conn.h"
 #include "reset.h"
 #include "socket.h"
@@ -222,6 +223,7 @@ void quic_conn_destroy(struct quic_conn *c)
 		quic_crypto_free(&c->crypto[i]);
 	quic_conn_alt_free(c);
 	kfree(c->close_phrase);
+	kfree(c->close_dgram);
 	kfree(c->peer_phrase);
 	kfree(c->token);
 	quic_path_free(&c->path);
@@ -2155,6 +2157,28 @@ static void quic_conn_rcv_pending(struct quic_conn *c, enum quic_space_id s)
 	}
 }
 
+/*
+ * RFC 9000 10.2.1: in the closing state a datagram from the peer gets our
+ * CONNECTION_CLOSE again, the same datagram, at the rate
+ * quic_closing_answers() allows and within three times what came.
+ */
+static void quic_conn_close_again(struct quic_conn *c, u32 len)
+{
+	struct sk_buff *skb;
+
+	if (!c->close_dgram ||
+	    !quic_closing_answers(++c->closing_packets) ||
+	    c->close_dgram_len > 3 * len)
+		return;
+	skb = quic_reply_alloc(c->close_dgram_len);
+	if (!skb)
+		return;
+	skb_put_data(skb, c->close_dgram, c->close_dgram_len);
+	skb_set_owner_w(skb, c->sk);
+	if (!quic_path_xmit(&c->path, c->sk, skb, skb->len, 1, false))
+		QUIC_INC_STATS(sock_net(c->sk), QUIC_MIB_OUT_CLOSE_AGAIN);
+}
+
 /**
  * quic_conn_rcv - process a datagram that found this connection
  * @c: the connection
@@ -2180,6 +2204,11 @@ void quic_conn_rcv(struct quic_conn *c, struct sk_buff *skb)
 	c->rx_newest = false;
 	c->rx_dcid_changed = false;
 	c->rx_ecn = quic_skb_ecn(skb);
+	if (c->end == QUIC_END_CLOSING) {
+		quic_conn_close_again(c, len);
+		kfree_skb(skb);
+		return;
+	}
 	quic_conn_rcv_datagram(c, skb);
 	c->rx_other = false;
 	if (other)

@@ -195,6 +195,12 @@ struct quic_conn {
 	bool			close_app;
 	u8			*close_phrase;
 	u32			close_phrase_len;
+	/* RFC 9000 10.2.1: the datagram that carried our CONNECTION_CLOSE,
+	 * sent again in the closing period; packets received in it.
+	 */
+	u8			*close_dgram;
+	u32			close_dgram_len;
+	u32			closing_packets;
 	/* The peer's. */
 	u32			peer_errcode;
 	u8			peer_frame;

@@ -15,6 +15,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include "closing.h"
 #include "conn.h"
 #include "reset.h"
 #include "socket.h"
@@ -340,6 +341,11 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	if (!sk && h.type == QUIC_PACKET_1RTT)
 		sk = quic_reset_lookup(net, skb->data, skb->len);
 	if (!sk) {
+		/* RFC 9000 10.2.1: a connection closed, its socket gone. */
+		if (quic_closing_answer(net, usk, skb, &h)) {
+			QUIC_INC_STATS(net, QUIC_MIB_IN_NO_CONN_DROPS);
+			goto drop;
+		}
 		if (h.type == QUIC_PACKET_1RTT)
 			quic_reset_send(usk, skb, &h);
 		/* RFC 9000 14.1: 1200 bytes; 7.2: a client's first DCID is

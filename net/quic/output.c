@@ -622,8 +622,13 @@ static int quic_datagram(struct quic_conn *c, u8 *d, u32 size, bool probe,
 	}
 	if (err)
 		return err;
-	if (c->close_pending)
+	if (c->close_pending) {
 		c->close_pending = false;
+		/* Kept for the closing period (RFC 9000 10.2.1). */
+		kfree(c->close_dgram);
+		c->close_dgram = kmemdup(d, total, GFP_ATOMIC);
+		c->close_dgram_len = c->close_dgram ? total : 0;
+	}
 
 	/* RFC 9001 4.9.1: a client drops Initial keys once it sends Handshake. */
 	for (i = 0; i < n; i++)

@@ -19,6 +19,7 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include "closing.h"
 #include "conn.h"
 #include "pernet.h"
 #include "reset.h"
@@ -50,6 +51,8 @@ static const struct snmp_mib quic_mib_names[] = {
 		      QUIC_MIB_OUT_VERSION_NEGOTIATION),
 	SNMP_MIB_ITEM("QuicInStatelessResets", QUIC_MIB_IN_STATELESS_RESETS),
 	SNMP_MIB_ITEM("QuicOutStatelessResets", QUIC_MIB_OUT_STATELESS_RESETS),
+	SNMP_MIB_ITEM("QuicClosingKept", QUIC_MIB_CLOSING_KEPT),
+	SNMP_MIB_ITEM("QuicOutCloseAgain", QUIC_MIB_OUT_CLOSE_AGAIN),
 	SNMP_MIB_ITEM("QuicOutDatagrams", QUIC_MIB_OUT_DATAGRAMS),
 	SNMP_MIB_ITEM("QuicOutBytes", QUIC_MIB_OUT_BYTES),
 	SNMP_MIB_ITEM("QuicOutPackets", QUIC_MIB_OUT_PACKETS),
@@ -377,6 +380,7 @@ static int __net_init quic_net_init_one(struct net *net)
 	seqlock_init(&qn->reset_key_lock);
 	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
 	qn->ecn = 1;
+	quic_closing_net_init(net);
 
 	qn->proc = proc_net_mkdir(net, "quic", net->proc_net);
 	if (!qn->proc)
@@ -403,6 +407,7 @@ static void __net_exit quic_net_exit_one(struct net *net)
 
 	quic_net_sysctl_exit(qn);
 	remove_proc_subtree("quic", net->proc_net);
+	quic_closing_net_exit(net);
 	/* Each socket holds the module; none is left when the netns goes
 	 * (a kernel socket's owner closes it first, see include/net/quic.h).
 	 */

@@ -42,6 +42,8 @@ enum {
 	QUIC_MIB_OUT_VERSION_NEGOTIATION, /* ... sent */
 	QUIC_MIB_IN_STATELESS_RESETS,	/* a peer's reset ended a conn */
 	QUIC_MIB_OUT_STATELESS_RESETS,	/* ... sent for an unknown CID */
+	QUIC_MIB_CLOSING_KEPT,		/* closing periods outliving close() */
+	QUIC_MIB_OUT_CLOSE_AGAIN,	/* CONNECTION_CLOSE sent again */
 	/* Sending. */
 	QUIC_MIB_OUT_DATAGRAMS,
 	QUIC_MIB_OUT_BYTES,		/* UDP payload bytes */
@@ -112,6 +114,11 @@ struct quic_net {
 	u8			reset_key[32];	/* QUIC_RESET_KEY_LEN */
 	struct ctl_table_header	*sysctl;	/* net.quic.* */
 	int			ecn;	/* net.quic.ecn: mark ECT(0), 1 */
+	/* Connections in their closing period after close() (closing.c),
+	 * under its lock.
+	 */
+	struct list_head	closing;
+	u32			nclosing;
 };
 
 /* Version Negotiation packets a namespace sends per second, at most. */

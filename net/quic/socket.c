@@ -18,6 +18,7 @@
 #include <net/sock.h>
 #include <uapi/linux/tls.h>
 
+#include "closing.h"
 #include "conn.h"
 #include "socket.h"
 #include "trace.h"
@@ -235,6 +236,11 @@ static void quic_close(struct sock *sk, long timeout)
 
 	lock_sock(sk);
 	quic_close_user(sk);
+	/* SO_LINGER with a zero time: an abortive close, no closing period
+	 * (as TCP sends a RST and skips TIME_WAIT).
+	 */
+	if (qs->conn && !(sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime))
+		quic_closing_keep(qs->conn);
 	quic_conn_release(sk);
 	if (cancel_delayed_work(&qs->work))
 		__sock_put(sk);

@@ -356,6 +356,161 @@ TEST(detected_with_known_dcid)
 	expect_reset(&c, before);
 }
 
+/* ---- The closing period (RFC 9000 10.2.1) ---- */
+
+static void set_close(int fd, uint32_t code, const char *phrase)
+{
+	char buf[128] = { 0 };
+	struct quic_connection_close *cc = (void *)buf;
+
+	cc->errcode = code;
+	strcpy((char *)cc->phrase, phrase);
+	CHECK_OK(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, buf,
+			    sizeof(*cc) + strlen(phrase) + 1));
+}
+
+static bool got_datagram(struct raw_peer *rp, const void *arg)
+{
+	return rp->rx_bytes > *(const uint64_t *)arg;
+}
+
+/*
+ * A PING from the raw peer, as from a peer that missed our close: whether
+ * a datagram comes back within @ms, and if so, that it is @close, byte
+ * for byte (the same packet again, as 10.2.1 allows).
+ */
+static bool close_again(struct conn *c, const uint8_t *close, size_t len,
+			int ms)
+{
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	uint64_t before = c->rp.rx_bytes;
+
+	RAW_OK(c, raw_send_frames(&c->rp, RAW_APP, &ping, 1));
+	if (raw_wait(&c->rp, got_datagram, &before, ms))
+		return false;
+	CHECK(c->rp.rx_copy_len == len);
+	CHECK(!memcmp(c->rp.rx_copy, close, len));
+	return true;
+}
+
+/*
+ * Our CONNECTION_CLOSE, and the datagram it came in (the server's
+ * last), once the raw peer saw it.
+ */
+static size_t first_close(struct conn *c, uint8_t *copy)
+{
+	RAW_OK(c, raw_wait_close(&c->rp, WAIT_MS));
+	CHECK(c->rp.rx_copy_len <= RAW_DGRAM_KEEP);
+	memcpy(copy, c->rp.rx_copy, c->rp.rx_copy_len);
+	return c->rp.rx_copy_len;
+}
+
+/*
+ * close() with an application error: the socket is gone, but for three
+ * PTOs (1 s at least) a packet to its connection ID gets the
+ * CONNECTION_CLOSE again (a
+ * peer whose copy was lost learns the error code), on the 1st, 2nd, 4th
+ * ... packet; then the record is gone and a stateless reset answers.
+ */
+TEST(closing_period_after_close)
+{
+	uint8_t close_dgram[RAW_DGRAM_KEEP];
+	struct conn c = {};
+	size_t len;
+	int i;
+
+	own_netns();
+	start_small(&c);
+	set_close(c.server, 0x1234, "bye");
+	close(c.server);
+	c.server = -1;
+	len = first_close(&c, close_dgram);
+	CHECK(c.rp.close.app && c.rp.close.errcode == 0x1234);
+	CHECK(!strcmp(c.rp.close.phrase, "bye"));
+	CHECK(quic_snmp("QuicClosingKept") == 1);
+
+	for (i = 1; i <= 4; i++)
+		if (close_again(&c, close_dgram, len, i == 3 ? 150 : WAIT_MS) !=
+		    (i != 3))
+			FAIL("packet %d after the close: %s", i,
+			     i == 3 ? "answered" : "not answered");
+	CHECK(quic_snmp("QuicOutCloseAgain") == 3);
+	CHECK(quic_snmp("QuicOutStatelessResets") == 0);
+
+	/* Three PTOs on loopback are a few ms, the period at least 1 s;
+	 * the answer is then a stateless reset (its bytes differ).
+	 */
+	for (i = 0; i < 100 && !quic_snmp("QuicOutStatelessResets"); i++) {
+		uint64_t before = c.rp.rx_bytes;
+		struct quic_frame ping = { .type = QUIC_FRAME_PING };
+
+		RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
+		raw_wait(&c.rp, got_datagram, &before, 100);
+	}
+	CHECK(quic_snmp("QuicOutStatelessResets") > 0);
+	CHECK(c.rp.rx_copy_len != len ||
+	      memcmp(c.rp.rx_copy, close_dgram, len));
+	/* Packet 8, if it came within the period, was answered too. */
+	CHECK(quic_snmp("QuicOutCloseAgain") <= 4);
+}
+
+/*
+ * SO_LINGER with a zero time: close() sends the CONNECTION_CLOSE and
+ * keeps no closing period; the next packet gets a stateless reset.
+ */
+TEST(closing_period_linger_zero)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	struct conn c = {};
+	int i;
+
+	own_netns();
+	start_small(&c);
+	set_close(c.server, 0x1234, "bye");
+	CHECK_OK(setsockopt(c.server, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	close(c.server);
+	c.server = -1;
+	RAW_OK(&c, raw_wait_close(&c.rp, WAIT_MS));
+	CHECK(c.rp.close.app && c.rp.close.errcode == 0x1234);
+	CHECK(quic_snmp("QuicClosingKept") == 0);
+	RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &ping, 1));
+	for (i = 0; i < 100 && !quic_snmp("QuicOutStatelessResets"); i++)
+		usleep(10000);
+	CHECK(quic_snmp("QuicOutStatelessResets") == 1);
+	CHECK(quic_snmp("QuicOutCloseAgain") == 0);
+}
+
+/*
+ * The server closes on a violation and its socket stays open: in the
+ * closing state the connection answers a packet with the same close.
+ * Then close() leaves the record that answers after it.
+ */
+TEST(closing_state_answers)
+{
+	struct quic_frame done = { .type = QUIC_FRAME_HANDSHAKE_DONE };
+	uint8_t close_dgram[RAW_DGRAM_KEEP];
+	struct conn c = {};
+	size_t len;
+
+	own_netns();
+	start_small(&c);
+	/* RFC 9000 19.20: a client does not send HANDSHAKE_DONE. */
+	RAW_OK(&c, raw_send_frames(&c.rp, RAW_APP, &done, 1));
+	len = first_close(&c, close_dgram);
+	CHECK(!c.rp.close.app && c.rp.close.errcode == 0xa);
+	CHECK(close_again(&c, close_dgram, len, WAIT_MS));
+	CHECK(close_again(&c, close_dgram, len, WAIT_MS));
+	CHECK(quic_snmp("QuicOutCloseAgain") == 2);
+	CHECK(quic_snmp("QuicClosingKept") == 0);
+
+	close(c.server);
+	c.server = -1;
+	CHECK(quic_snmp("QuicClosingKept") == 1);
+	CHECK(close_again(&c, close_dgram, len, WAIT_MS));
+	CHECK(quic_snmp("QuicOutCloseAgain") == 3);
+}
+
 int main(void)
 {
 	RUN(key_sysctl);
@@ -364,5 +519,8 @@ int main(void)
 	RUN(rate_limited);
 	RUN(detected_by_token);
 	RUN(detected_with_known_dcid);
+	RUN(closing_period_after_close);
+	RUN(closing_period_linger_zero);
+	RUN(closing_state_answers);
 	return test_done();
 }

@@ -47,10 +47,14 @@ static int listener_on(int family, const char *ip)
 /*
  * The server goes away without the client hearing its close (netem drops
  * everything on lo meanwhile) and comes back on the same address and port
- * with the same namespace key: its new listener.
+ * with the same namespace key: its new listener.  It keeps no closing
+ * period (SO_LINGER 0): it lost its state, as a host that restarts does.
  */
 static int restart_server(int sfd, int lfd, int family, const char *ip)
 {
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	CHECK_OK(setsockopt(sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
 	SH("tc qdisc add dev lo root netem loss 100%%");
 	close(sfd);
 	close(lfd);
