@@ -14,8 +14,9 @@
  * (section 8: the source is not validated).  Without a record, the peer
  * would get a stateless reset instead, and lose the error code.
  *
- * Records are few and short-lived: QUIC_CLOSING_MAX per namespace (none
- * kept beyond: the stateless reset remains), each for three PTOs, but
+ * Records are few and short-lived: net.quic.closing_max per namespace
+ * (QUIC_CLOSING_MAX by default; none kept beyond: the stateless reset
+ * remains), each for three PTOs, but
  * not less than QUIC_CLOSING_MIN_MS (a PTO on a short path is a few ms:
  * "at least three PTOs", 10.2) nor more than QUIC_CLOSING_MAX_MS.
  * Lookups run in softirq under RCU; changes take one spinlock.  A socket
@@ -120,7 +121,7 @@ void quic_closing_keep(struct quic_conn *c)
 	u32 i;
 
 	if (c->end != QUIC_END_CLOSING || !c->close_dgram ||
-	    READ_ONCE(qn->nclosing) >= QUIC_CLOSING_MAX)
+	    READ_ONCE(qn->nclosing) >= READ_ONCE(qn->closing_max))
 		return;
 	r = kzalloc(struct_size(r, dgram, c->close_dgram_len), GFP_KERNEL);
 	if (!r)
@@ -145,7 +146,7 @@ void quic_closing_keep(struct quic_conn *c)
 	timer_setup(&r->timer, quic_closing_expire, 0);
 
 	spin_lock_bh(&quic_closing_lock);
-	if (qn->nclosing >= QUIC_CLOSING_MAX) {
+	if (qn->nclosing >= READ_ONCE(qn->closing_max)) {
 		spin_unlock_bh(&quic_closing_lock);
 		kfree(r);
 		return;
@@ -204,6 +205,7 @@ bool quic_closing_answer(struct net *net, struct sock *usk,
 void quic_closing_net_init(struct net *net)
 {
 	INIT_LIST_HEAD(&quic_net(net)->closing);
+	quic_net(net)->closing_max = QUIC_CLOSING_MAX;
 }
 
 /* The namespace goes: so do its records, their timers stopped. */

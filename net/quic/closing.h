@@ -13,8 +13,11 @@
 
 #include "wire_packet.h"
 
-/* The most connections in their closing period a namespace keeps. */
+/* The most connections in their closing period a namespace keeps, by
+ * default (net.quic.closing_max) and at most.
+ */
 #define QUIC_CLOSING_MAX	4096
+#define QUIC_CLOSING_MAX_LIMIT	65536
 /* The closing period kept: three PTOs (RFC 9000 10.2), within these (ms). */
 #define QUIC_CLOSING_MIN_MS	1000
 #define QUIC_CLOSING_MAX_MS	10000

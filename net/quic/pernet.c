@@ -312,6 +312,8 @@ static int quic_reset_key_sysctl(struct ctl_table *table, int write,
 	return err;
 }
 
+static const int quic_closing_max_limit = QUIC_CLOSING_MAX_LIMIT;
+
 static const struct ctl_table quic_net_sysctl_table[] = {
 	{
 		.procname	= "stateless_reset_key",
@@ -326,6 +328,14 @@ static const struct ctl_table quic_net_sysctl_table[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "closing_max",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= (void *)&quic_closing_max_limit,
 	},
 #ifndef QUIC_HAVE_SYSCTL_SZ
 	{ }
@@ -342,6 +352,7 @@ static int quic_net_sysctl_init(struct net *net, struct quic_net *qn)
 		return -ENOMEM;
 	t[0].data = qn;
 	t[1].data = &qn->ecn;
+	t[2].data = &qn->closing_max;
 #ifdef QUIC_HAVE_SYSCTL_SZ
 	qn->sysctl = register_net_sysctl_sz(net, "net/quic", t,
 					    ARRAY_SIZE(quic_net_sysctl_table));

@@ -119,6 +119,7 @@ struct quic_net {
 	 */
 	struct list_head	closing;
 	u32			nclosing;
+	int			closing_max;	/* net.quic.closing_max */
 };
 
 /* Version Negotiation packets a namespace sends per second, at most. */

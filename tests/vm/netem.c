@@ -1080,8 +1080,8 @@ static unsigned long long ns_snmp(const char *ns, const char *name)
 static void ect0_count_start(void)
 {
 	SH("tc -n %s qdisc add dev q0 clsact && tc -n %s filter add dev q0 "
-	   "ingress protocol ip flower ip_proto udp ip_tos 0x2/0x3 action "
-	   "pass", ns_s, ns_s);
+	   "ingress protocol %s flower ip_proto udp ip_tos 0x2/0x3 action "
+	   "pass", ns_s, ns_s, family == AF_INET6 ? "ipv6" : "ip");
 }
 
 static long ect0_counted(void)
@@ -1174,6 +1174,27 @@ static void ecn_capable_body(void)
 TEST(ecn_capable)
 {
 	in_netns(ecn_capable_body);
+}
+
+/* The same over IPv6, through a router: the traffic class carries it. */
+static void ecn_capable_v6_body(void)
+{
+	struct ecn_seen cs, ss;
+	long ect0;
+
+	net_routed6(1500, 1500);
+	ect0_count_start();
+	ecn_transfer(NULL, &cs, &ss);
+	ect0 = ect0_counted();
+	note("ECT(0) packets at the server's device: %ld", ect0);
+	CHECK(ect0 > 1000);
+	CHECK(cs.capable == 1 && cs.failed == 0);
+	CHECK(ss.capable == 1 && ss.failed == 0);
+}
+
+TEST(ecn_capable_v6)
+{
+	in_netns(ecn_capable_v6_body);
 }
 
 /*
@@ -1335,6 +1356,7 @@ int main(void)
 	RUN(peer_close);
 	RUN(handshake_timeout);
 	RUN(ecn_capable);
+	RUN(ecn_capable_v6);
 	RUN(ecn_ce_marked);
 	RUN(ecn_bleached);
 	RUN(ecn_remarked_ect1);

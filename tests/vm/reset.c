@@ -482,6 +482,42 @@ TEST(closing_period_linger_zero)
 }
 
 /*
+ * net.quic.closing_max bounds the records a namespace keeps (65537 is
+ * refused): with 2, the third connection closed keeps none, and its
+ * peer's packet gets a stateless reset while the first two get their
+ * close again.
+ */
+TEST(closing_records_bounded)
+{
+	struct quic_frame ping = { .type = QUIC_FRAME_PING };
+	uint8_t close_dgram[3][RAW_DGRAM_KEEP];
+	struct conn c[3];
+	size_t len[3];
+	int i;
+
+	own_netns();
+	CHECK(sh("sysctl -qw net.quic.closing_max=65537 2>/dev/null") != 0);
+	SH("sysctl -qw net.quic.closing_max=2");
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 3; i++)
+		start_small(&c[i]);
+	for (i = 0; i < 3; i++) {
+		close(c[i].server);
+		c[i].server = -1;
+		len[i] = first_close(&c[i], close_dgram[i]);
+	}
+	CHECK(quic_snmp("QuicClosingKept") == 2);
+
+	RAW_OK(&c[2], raw_send_frames(&c[2].rp, RAW_APP, &ping, 1));
+	for (i = 0; i < 100 && !quic_snmp("QuicOutStatelessResets"); i++)
+		usleep(10000);
+	CHECK(quic_snmp("QuicOutStatelessResets") == 1);
+	CHECK(close_again(&c[0], close_dgram[0], len[0], WAIT_MS));
+	CHECK(close_again(&c[1], close_dgram[1], len[1], WAIT_MS));
+	CHECK(quic_snmp("QuicOutCloseAgain") == 2);
+}
+
+/*
  * The server closes on a violation and its socket stays open: in the
  * closing state the connection answers a packet with the same close.
  * Then close() leaves the record that answers after it.
@@ -521,6 +557,7 @@ int main(void)
 	RUN(detected_with_known_dcid);
 	RUN(closing_period_after_close);
 	RUN(closing_period_linger_zero);
+	RUN(closing_records_bounded);
 	RUN(closing_state_answers);
 	return test_done();
 }
