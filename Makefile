@@ -36,7 +36,8 @@ VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,\
 	$(filter-out $(VM_HELPERS),$(wildcard tests/vm/*.c)))
 # In-VM tests that run real handshakes through libquic link it and GnuTLS:
 # every tls_*.c, and the ones named in VM_LIBQUIC_NAMES.
-VM_LIBQUIC_NAMES := stream netem interop compat observe vn reset_tls migration_tls
+VM_LIBQUIC_NAMES := stream netem interop compat observe vn reset_tls migration_tls \
+	resume
 VM_LIBQUIC_TESTS := $(filter $(BUILD)/tests/vm/tls_% \
 	$(addprefix $(BUILD)/tests/vm/,$(VM_LIBQUIC_NAMES)),$(VM_TESTS))
 # In-VM tests that talk to the kernel through the raw peer, named in

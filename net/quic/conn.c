@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "reset.h"
 #include "socket.h"
+#include "token.h"
 #include "trace.h"
 #include "wire_packet.h"
 
@@ -135,16 +136,33 @@ int quic_conn_client_start(struct quic_conn *c)
  */
 int quic_conn_server_start(struct quic_conn *c, const struct quic_packet_hdr *h)
 {
+	struct quic_conn_id *first = &c->odcid;
 	struct quic_cid_entry *e;
+	int err;
 
-	c->odcid.len = h->dcid_len;
-	memcpy(c->odcid.data, h->dcid, h->dcid_len);
+	/* RFC 9000 8.1.2 and 7.3: after our Retry, the client's first ID is
+	 * in the token, and the one it sends to now is the Retry's; its
+	 * address is validated.  The receive path checked the token's age
+	 * when it came; however long it waited for accept(), it holds.
+	 */
+	if (quic_sk(c->sk)->config.validate_peer_address) {
+		err = quic_token_check(sock_net(c->sk), &c->path.peer,
+				       h->token, h->token_len, U32_MAX,
+				       &c->odcid);
+		if (err)
+			return -EAGAIN;	/* not ours: skipped */
+		first = &c->retry_scid;
+		c->retry_seen = true;
+		c->path.validated = true;
+	}
+	first->len = h->dcid_len;
+	memcpy(first->data, h->dcid, h->dcid_len);
 	c->dcid.len = h->scid_len;
 	memcpy(c->dcid.data, h->scid, h->scid_len);
 	c->dcid_set = true;
 	trace_quic_conn_new(c->sk, true, c->version, c->odcid.data,
 			    c->odcid.len);
-	e = quic_cid_register(c->sk, &c->odcid, GFP_KERNEL_ACCOUNT);
+	e = quic_cid_register(c->sk, first, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	c->odcid_entry = e;
@@ -447,6 +465,12 @@ static int quic_conn_alt_keys(struct quic_conn *c, u32 version,
 	return 0;
 }
 
+/* The ID a server's Initial keys come from: the client's current DCID. */
+static const struct quic_conn_id *quic_conn_server_cid(struct quic_conn *c)
+{
+	return c->retry_seen ? &c->retry_scid : &c->odcid;
+}
+
 /**
  * quic_conn_initial_keys - derive the Initial keys
  * @c: the connection
@@ -461,7 +485,8 @@ static int quic_conn_alt_keys(struct quic_conn *c, u32 version,
  */
 int quic_conn_initial_keys(struct quic_conn *c)
 {
-	const struct quic_conn_id *cid = c->is_server ? &c->odcid : &c->dcid;
+	const struct quic_conn_id *cid = c->is_server ? quic_conn_server_cid(c) :
+							&c->dcid;
 	struct quic_crypto *crypto = &c->crypto[QUIC_CRYPTO_INITIAL];
 	int err;
 
@@ -518,7 +543,7 @@ static int quic_conn_version_info(struct quic_conn *c,
 			break;
 	if (i == vi->count)
 		return 0;
-	err = quic_conn_alt_keys(c, want, &c->odcid);
+	err = quic_conn_alt_keys(c, want, quic_conn_server_cid(c));
 	if (err) {
 		quic_conn_close(c, QUIC_TRANSPORT_ERROR_INTERNAL, 0, false);
 		return err;
@@ -1307,6 +1332,10 @@ static void quic_conn_local_tp(struct quic_conn *c, struct quic_tp *tp)
 	if (c->is_server) {
 		tp->present |= BIT_ULL(QUIC_TP_ORIGINAL_DCID);
 		tp->original_destination_connection_id = c->odcid;
+		if (c->retry_seen) {
+			tp->present |= BIT_ULL(QUIC_TP_RETRY_SCID);
+			tp->retry_source_connection_id = c->retry_scid;
+		}
 	}
 	/* RFC 9368 section 4: ours first, then the other unless a client
 	 * disabled compatible negotiation; a server lists both, all it

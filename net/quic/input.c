@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "reset.h"
 #include "socket.h"
+#include "token.h"
 #include "wire_packet.h"
 
 /* RFC 9000 section 14.1: servers drop smaller client Initials. */
@@ -262,6 +263,60 @@ out:
 }
 
 /*
+ * RFC 9000 8.1.2: a listener that validates addresses answers an Initial
+ * without a token with a Retry (a new connection ID, a token, RFC 9001
+ * 5.8's integrity tag), and lets one with a valid token through; one with
+ * a token that is not (made up, for another address, too old) is dropped.
+ * A Retry is far smaller than the 1200-byte datagram that asked for it.
+ *
+ * Return: true if the datagram goes no further.
+ */
+static bool quic_listener_retry(struct sock *usk, struct sk_buff *skb,
+				const struct quic_packet_hdr *h)
+{
+	u8 token[QUIC_RETRY_TOKEN_MAX], scid[QUIC_CID_LEN], *p, *pseudo;
+	struct net *net = sock_net(usk);
+	struct quic_conn_id odcid;
+	struct sk_buff *rskb;
+	union quic_addr src;
+	u32 tlen, len, plen;
+	int err;
+
+	quic_req_src(skb, &src);
+	if (h->token_len) {
+		if (!quic_token_check(net, &src, h->token, h->token_len,
+				      QUIC_RETRY_TOKEN_LIFETIME, &odcid))
+			return false;
+		QUIC_INC_STATS(net, QUIC_MIB_IN_TOKEN_INVALID);
+		return true;
+	}
+	tlen = quic_token_retry(net, &src, h->dcid, h->dcid_len, token);
+	get_random_bytes(scid, sizeof(scid));
+	len = quic_packet_retry_len(h->scid_len, sizeof(scid), tlen);
+	rskb = len ? quic_reply_alloc(len + QUIC_PACKET_RETRY_TAG_LEN) : NULL;
+	if (!rskb)
+		return true;
+	p = skb_put(rskb, len + QUIC_PACKET_RETRY_TAG_LEN);
+	quic_packet_put_retry(p, h->version, get_random_u8(), h->scid,
+			      h->scid_len, scid, sizeof(scid), token, tlen);
+	plen = quic_packet_retry_pseudo_len(h->dcid_len, len);
+	pseudo = kmalloc(plen, GFP_ATOMIC);
+	err = -ENOMEM;
+	if (pseudo) {
+		quic_packet_retry_pseudo(pseudo, h->dcid, h->dcid_len, p, len);
+		err = quic_crypto_retry_tag(h->version, pseudo, plen, p + len);
+		kfree(pseudo);
+	}
+	if (err) {
+		kfree_skb(rskb);
+		return true;
+	}
+	if (!quic_reply_xmit(usk, skb, rskb))
+		QUIC_INC_STATS(net, QUIC_MIB_OUT_RETRY);
+	return true;
+}
+
+/*
  * RFC 9000 sections 5.2.2 and 6.1: a datagram that could open a connection
  * (1200 bytes at least) in a version we do not speak, at a port where a
  * server listens, is answered with the versions we do, and a reserved one
@@ -368,6 +423,11 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		/* The QUIC Bit, as quic_conn_rcv() wants it (RFC 9287). */
 		if (!h.fixed_bit && !quic_sk(sk)->local_param.grease_quic_bit) {
 			QUIC_INC_STATS(net, QUIC_MIB_IN_HDR_ERRORS);
+			sock_put(sk);
+			goto drop;
+		}
+		if (READ_ONCE(quic_sk(sk)->config.validate_peer_address) &&
+		    quic_listener_retry(usk, skb, &h)) {
 			sock_put(sk);
 			goto drop;
 		}

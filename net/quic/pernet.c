@@ -45,6 +45,8 @@ static const struct snmp_mib quic_mib_names[] = {
 	SNMP_MIB_ITEM("QuicInRcvbufDrops", QUIC_MIB_IN_RCVBUF_DROPS),
 	SNMP_MIB_ITEM("QuicListenOverflows", QUIC_MIB_LISTEN_OVERFLOWS),
 	SNMP_MIB_ITEM("QuicInRetry", QUIC_MIB_IN_RETRY),
+	SNMP_MIB_ITEM("QuicOutRetry", QUIC_MIB_OUT_RETRY),
+	SNMP_MIB_ITEM("QuicInTokenInvalid", QUIC_MIB_IN_TOKEN_INVALID),
 	SNMP_MIB_ITEM("QuicInVersionNegotiation",
 		      QUIC_MIB_IN_VERSION_NEGOTIATION),
 	SNMP_MIB_ITEM("QuicOutVersionNegotiation",
@@ -390,6 +392,7 @@ static int __net_init quic_net_init_one(struct net *net)
 	ratelimit_set_flags(&qn->reset_limit, RATELIMIT_MSG_ON_RELEASE);
 	seqlock_init(&qn->reset_key_lock);
 	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
+	get_random_bytes(qn->token_key, sizeof(qn->token_key));
 	qn->ecn = 1;
 	quic_closing_net_init(net);
 

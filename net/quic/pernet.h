@@ -38,6 +38,8 @@ enum {
 	QUIC_MIB_IN_RCVBUF_DROPS,	/* data left unacknowledged: rcvbuf */
 	QUIC_MIB_LISTEN_OVERFLOWS,	/* a listener's queue was full */
 	QUIC_MIB_IN_RETRY,		/* Retry packets acted on */
+	QUIC_MIB_OUT_RETRY,		/* Retry packets sent (8.1.2) */
+	QUIC_MIB_IN_TOKEN_INVALID,	/* Initials with a token refused */
 	QUIC_MIB_IN_VERSION_NEGOTIATION, /* Version Negotiation received */
 	QUIC_MIB_OUT_VERSION_NEGOTIATION, /* ... sent */
 	QUIC_MIB_IN_STATELESS_RESETS,	/* a peer's reset ended a conn */
@@ -117,6 +119,7 @@ struct quic_net {
 	/* Connections in their closing period after close() (closing.c),
 	 * under its lock.
 	 */
+	u8			token_key[32];	/* address tokens (token.c) */
 	struct list_head	closing;
 	u32			nclosing;
 	int			closing_max;	/* net.quic.closing_max */

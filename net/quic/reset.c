@@ -42,9 +42,18 @@ static DEFINE_HASHTABLE(quic_reset_table, QUIC_RESET_HASH_BITS);
 static DEFINE_SPINLOCK(quic_reset_lock);
 static siphash_key_t quic_reset_hash_key __read_mostly;
 
-/* RFC 2104 over the kernel's SHA-256: the key is one block or shorter. */
-static void quic_hmac_sha256(const u8 *key, u32 key_len, const u8 *msg,
-			     u32 len, u8 out[SHA256_DIGEST_SIZE])
+/**
+ * quic_hmac_sha256 - RFC 2104 over the kernel's SHA-256
+ * @key: the key, one block (64 bytes) or shorter
+ * @key_len: its length
+ * @msg: the message
+ * @len: its length
+ * @out: SHA256_DIGEST_SIZE bytes, written
+ *
+ * Context: any.
+ */
+void quic_hmac_sha256(const u8 *key, u32 key_len, const u8 *msg, u32 len,
+		      u8 *out)
 {
 	u8 pad[SHA256_BLOCK_SIZE] = {};
 	struct sha256_state st;

@@ -30,5 +30,7 @@ bool quic_reset_match(const u8 *data, u32 len, const u8 *token);
 void quic_reset_send(struct sock *usk, struct sk_buff *rskb,
 		     const struct quic_packet_hdr *h);
 void quic_reset_init(void);
+void quic_hmac_sha256(const u8 *key, u32 key_len, const u8 *msg, u32 len,
+		      u8 *out);
 
 #endif /* __NET_QUIC_RESET_H */

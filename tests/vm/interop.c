@@ -23,7 +23,7 @@
  *   IPv6 download                 a_download_v6        b_download_v6
  *   key update during 10 MB       a_key_update         b_key_update
  *     (A: gtlsclient's; B: ours)
- *   Retry, and a changed one      (not yet)            b_retry
+ *   Retry, and a changed one      a_retry              b_retry
  *                                                      b_retry_bad_tag
  *   server's preferred address    a_preferred_address  b_preferred_address
  *
@@ -726,6 +726,8 @@ static pid_t start_server_once(const struct fetch *c, uint16_t port)
 			arg(&a, "-c%s", "chacha20");
 		if (c->preferred)
 			arg(&a, "-p127.0.0.2:%u", pref_port);
+		if (c->retry)
+			arg(&a, "-r");
 	} else {
 		arg(&a, "gtlsserver");
 		ngtcp2_opts(&a, c);
@@ -1252,6 +1254,39 @@ TEST(b_retry)
 		FAIL("our client did not return gtlsserver's Retry token");
 }
 
+/* The number after @name in /proc/net/quic/snmp. */
+static unsigned long long snmp_counter(const char *name)
+{
+	size_t n = strlen(name);
+	unsigned long long v = 0;
+	char line[256];
+	FILE *f = fopen("/proc/net/quic/snmp", "r");
+
+	CHECK(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ' ')
+			v = strtoull(line + n, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * h3server -r (validate_peer_address): gtlsclient's first Initial gets a
+ * Retry, it comes back with the token, and our server checks it and sends
+ * the Retry's ID in retry_source_connection_id (gtlsclient checks that).
+ */
+TEST(a_retry)
+{
+	unsigned long long out = snmp_counter("QuicOutRetry");
+	unsigned long long bad = snmp_counter("QuicInTokenInvalid");
+
+	fetch_one(&(struct fetch){ .side = SIDE_A, .family = AF_INET,
+				   .retry = 1, .verbose = 1 }, MB / 4);
+	if (snmp_counter("QuicOutRetry") == out)
+		FAIL("our server sent no Retry");
+	CHECK(snmp_counter("QuicInTokenInvalid") == bad);
+}
+
 TEST(b_retry_bad_tag)
 {
 	struct relay r = { .corrupt_retry = 1 };
@@ -1313,6 +1348,7 @@ int main(void)
 	RUN(b_download_v6);
 	RUN(a_key_update);
 	RUN(b_key_update);
+	RUN(a_retry);
 	RUN(b_retry);
 	RUN(b_retry_bad_tag);
 	RUN(a_migration);
@@ -1321,7 +1357,6 @@ int main(void)
 	RUN(b_preferred_address);
 
 	/* Each needs what its line says. */
-	NOTYET(a_retry, "Retry from our server (validate_peer_address)");
 	NOTYET(a_resumption, "session tickets (gtlsclient --session-file)");
 	NOTYET(b_resumption, "session tickets in our client");
 	NOTYET(a_0rtt, "0-RTT (gtlsclient --tp-file, --session-file)");

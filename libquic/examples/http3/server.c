@@ -50,7 +50,8 @@ static const char *root = ".";
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: h3server [-c CIPHER] [-d DIR] [-p PREF:PORT] ADDR PORT KEY CERT\n");
+		"usage: h3server [-r] [-c CIPHER] [-d DIR] [-p PREF:PORT] ADDR PORT KEY CERT\n"
+		"  -r  validate client addresses with a Retry\n");
 	return 2;
 }
 
@@ -296,10 +297,13 @@ bad:
 int main(int argc, char **argv)
 {
 	const char *cipher = NULL, *pref = NULL;
-	int opt, listener, fd;
+	int opt, listener, fd, retry = 0;
 
-	while ((opt = getopt(argc, argv, "c:d:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:d:p:r")) != -1) {
 		switch (opt) {
+		case 'r':
+			retry = 1;
+			break;
 		case 'c':
 			cipher = optarg;
 			break;
@@ -322,6 +326,16 @@ int main(int argc, char **argv)
 		return 1;
 	if (pref && set_preferred(listener, pref))
 		return 1;
+	if (retry) {
+		struct quic_config cfg = { .validate_peer_address = 1 };
+
+		/* Fields left 0 keep their values. */
+		if (setsockopt(listener, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &cfg,
+			       sizeof(cfg)) < 0) {
+			perror("QUIC_SOCKOPT_CONFIG");
+			return 1;
+		}
+	}
 	/* Children are not waited for. */
 	signal(SIGCHLD, SIG_IGN);
 	for (;;) {
