@@ -1154,20 +1154,30 @@ static void ecn_transfer(const char *netem_client, struct ecn_seen *c_seen,
 	     c_seen->ce_events, s_seen->capable, s_seen->failed, s_seen->ce);
 }
 
+/*
+ * On the network just made: ECT(0) packets counted at the server's
+ * device during a transfer, and both ends' paths capable.
+ */
+static void ecn_both_capable(struct ecn_seen *cs, struct ecn_seen *ss)
+{
+	long ect0;
+
+	ect0_count_start();
+	ecn_transfer(NULL, cs, ss);
+	ect0 = ect0_counted();
+	note("ECT(0) packets at the server's device: %ld", ect0);
+	CHECK(ect0 > 1000);
+	CHECK(cs->capable == 1 && cs->failed == 0);
+	CHECK(ss->capable == 1 && ss->failed == 0);
+}
+
 /* A clean path: both ends mark ECT(0), see the other's marks counted. */
 static void ecn_capable_body(void)
 {
 	struct ecn_seen cs, ss;
-	long ect0;
 
 	net_direct();
-	ect0_count_start();
-	ecn_transfer(NULL, &cs, &ss);
-	ect0 = ect0_counted();
-	note("ECT(0) packets at the server's device: %ld", ect0);
-	CHECK(ect0 > 1000);
-	CHECK(cs.capable == 1 && cs.failed == 0);
-	CHECK(ss.capable == 1 && ss.failed == 0);
+	ecn_both_capable(&cs, &ss);
 	CHECK(cs.ce_events == 0 && ss.ce == 0);
 }
 
@@ -1180,16 +1190,9 @@ TEST(ecn_capable)
 static void ecn_capable_v6_body(void)
 {
 	struct ecn_seen cs, ss;
-	long ect0;
 
 	net_routed6(1500, 1500);
-	ect0_count_start();
-	ecn_transfer(NULL, &cs, &ss);
-	ect0 = ect0_counted();
-	note("ECT(0) packets at the server's device: %ld", ect0);
-	CHECK(ect0 > 1000);
-	CHECK(cs.capable == 1 && cs.failed == 0);
-	CHECK(ss.capable == 1 && ss.failed == 0);
+	ecn_both_capable(&cs, &ss);
 }
 
 TEST(ecn_capable_v6)
